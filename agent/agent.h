@@ -1,0 +1,21 @@
+/* agent.h - dane-agent's subcommands (contracts in README.md and DESIGN.md)
+ *
+ * Each entry point takes the arguments after the subcommand name (argv[0] is
+ * the subcommand) and returns a sysexits.h exit status: 0 done, 75 deferred,
+ * 69 bounced, 64 usage, 65 bad data, 66 no input, 78 bad configuration,
+ * 70 internal error. Each writes its one-line reason to standard error.
+ * Internal headers of the agent module live beside their .c files.
+ */
+#ifndef DANE_AGENT_AGENT_H
+#define DANE_AGENT_AGENT_H
+
+/* cmd_deliver - deliver one message from stdin (queue-manager transport) */
+int cmd_deliver(int argc, char **argv);
+/* cmd_probe - resolve, connect, STARTTLS, verify, report (posttls-finger) */
+int cmd_probe(int argc, char **argv);
+/* cmd_tlsa_match - offline: does a PEM chain satisfy TLSA records? */
+int cmd_tlsa_match(int argc, char **argv);
+/* cmd_policy_check - validate a policy file */
+int cmd_policy_check(int argc, char **argv);
+
+#endif

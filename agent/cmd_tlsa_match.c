@@ -1,0 +1,12 @@
+/* cmd_tlsa_match.c - placeholder until this subcommand is implemented */
+#include <stdio.h>
+#include <sysexits.h>
+
+#include "agent.h"
+
+int cmd_tlsa_match(int argc, char **argv)
+{
+    (void)argc;
+    fprintf(stderr, "dane-agent: %s: not implemented yet\n", argv[0]);
+    return EX_SOFTWARE;
+}

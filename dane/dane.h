@@ -1,0 +1,112 @@
+/* dane.h - authenticate a TLS server's certificate chain: DANE for SMTP
+ *          (RFC 6698, RFC 7671 §5, RFC 7672 §3), certificate/SPKI fingerprint
+ *          pinning, and PKIX with reference names (Postfix verify/secure)
+ *
+ * A dane_chain owns DER copies of the certificates the server presented, leaf
+ * first. Every check is a pure function of (chain, records or pins, names,
+ * time): each builds its own trust store and shares nothing with earlier
+ * checks, so a CA loaded for one chain never trusts another.
+ *
+ * DANE-EE(3): the leaf certificate or its SPKI; no name and no date checks
+ * (RFC 7672 §3.1.1). DANE-TA(2): the trust anchor is a certificate of the
+ * chain at depth >= 1, or a full `2 0 0` / `2 1 0` record the server did not
+ * send (RFC 7671 §5.2.2, §5.2.3); the path from the leaf up to it is validated
+ * (signatures, dates at `now`, CA:TRUE and pathLen, keyCertSign where keyUsage
+ * is present) and the leaf must match one of the reference names (RFC 7672
+ * §3.2.2, dane_name_match()). When several records match, the result names
+ * the record matched at the lowest depth.
+ *
+ * Errors: functions returning int give 0 on success and -1 on bad input with
+ * *why set to a static string. Verification outcomes are enum dane_status with
+ * *why naming why nothing matched.
+ */
+#ifndef DANE_AGENT_DANE_H
+#define DANE_AGENT_DANE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct tlsa_set;
+
+/* Limits on what a peer may present. */
+#define DANE_MAX_CHAIN 16u          /* certificates */
+#define DANE_MAX_CERT  (64u * 1024) /* bytes of DER per certificate */
+
+struct dane_chain;
+
+/* dane_chain_new - an empty chain; NULL on ENOMEM */
+struct dane_chain *dane_chain_new(void);
+/* dane_chain_free - release; NULL is a no-op */
+void dane_chain_free(struct dane_chain *chain);
+/* dane_chain_add_der - append one DER certificate (parsed and checked) */
+int dane_chain_add_der(struct dane_chain *chain, const uint8_t *der, size_t len,
+                       const char **why);
+/* dane_chain_add_pem - append every CERTIFICATE block of a PEM text, in order;
+ * text with no certificate is an error */
+int dane_chain_add_pem(struct dane_chain *chain, const char *pem, size_t len,
+                       const char **why);
+/* dane_chain_length - number of certificates */
+size_t dane_chain_length(const struct dane_chain *chain);
+/* dane_chain_digest - digest of certificate `depth` (selector 0) or of its
+ * SPKI (selector 1) with matching type 1 or 2; writes 32 or 64 bytes to out
+ * (size >= 64); returns the digest length or 0 on bad arguments */
+size_t dane_chain_digest(const struct dane_chain *chain, size_t depth,
+                         uint8_t selector, uint8_t mtype, uint8_t *out);
+
+enum dane_status {
+    DANE_MATCH = 0,     /* authenticated: *result says how */
+    DANE_NO_MATCH = 1,  /* usable records exist, none is satisfied */
+    DANE_NO_USABLE = 2, /* the set has no usable record */
+};
+
+struct dane_result {
+    uint8_t usage;
+    uint8_t selector;
+    uint8_t mtype;
+    size_t depth;   /* 0 = leaf; a TA absent from the chain = chain length */
+};
+
+/* dane_verify - does the chain satisfy the set's usable records for these
+ * reference names (used for DANE-TA only) at time `now`? */
+enum dane_status dane_verify(const struct dane_chain *chain,
+                             const struct tlsa_set *set,
+                             const char *const *names, size_t nnames,
+                             time_t now, struct dane_result *result,
+                             const char **why);
+
+/* dane_name_match - RFC 7672 §3.2.2 / RFC 6125: does the presented DNS-ID
+ * pattern match the reference name? A wildcard only as the entire leftmost
+ * label and never matching more than one label; ASCII case-insensitive; a
+ * trailing dot on either side ignored. Lengths are explicit (no NUL needed). */
+int dane_name_match(const char *pattern, size_t plen, const char *ref,
+                    size_t rlen);
+
+/* dane_leaf_name_match - SAN dNSNames when the leaf has any, else its CN;
+ * 1 when one of names matches, else 0 */
+int dane_leaf_name_match(const struct dane_chain *chain,
+                         const char *const *names, size_t nnames);
+
+/* Fingerprint pins: "sha256:HEX" or "sha512:HEX", colons optional, any case. */
+struct dane_pin {
+    uint8_t mtype;          /* TLSA_MTYPE_SHA256 or TLSA_MTYPE_SHA512 */
+    uint8_t digest[64];
+    size_t len;             /* 32 or 64 */
+};
+
+/* dane_pin_parse - parse one pin text; 0 or -1 */
+int dane_pin_parse(const char *text, size_t len, struct dane_pin *pin,
+                   const char **why);
+/* dane_pin_match - 1 when the leaf certificate or its SPKI has one of the
+ * pinned digests, else 0 with *why */
+int dane_pin_match(const struct dane_chain *chain, const struct dane_pin *pins,
+                   size_t npins, const char **why);
+
+/* dane_pkix_verify - PKIX path validation of the chain to a CA of `ca_file`
+ * (PEM bundle) at `now`, then the leaf names against names; 0 when trusted,
+ * -1 with *why */
+int dane_pkix_verify(const struct dane_chain *chain, const char *ca_file,
+                     const char *const *names, size_t nnames, time_t now,
+                     const char **why);
+
+#endif
