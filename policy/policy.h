@@ -1,0 +1,110 @@
+/* policy.h - the YAML TLS policy table (README "Policy"; DESIGN.md)
+ *
+ * policy_load() parses and validates a whole file with libyaml; any error
+ * makes the whole table invalid (an invalid entry never lowers security) and
+ * is reported as "FILE:LINE:COL: message". The loaded table is immutable:
+ * every entry is complete (keys it does not set are inherited from
+ * `defaults`, then from built-in defaults), and policy_lookup() allocates
+ * nothing. All pointers reached from a table live until policy_free().
+ *
+ * Lookup (most specific wins): the exact next-hop key, then `.parent` suffix
+ * keys nearest first, then `defaults`. Names compare ASCII case-insensitively
+ * with a trailing dot ignored.
+ */
+#ifndef DANE_AGENT_POLICY_H
+#define DANE_AGENT_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Postfix's TLS security levels (TLS_README), weakest first. */
+enum policy_level {
+    POLICY_LEVEL_NONE = 0,
+    POLICY_LEVEL_MAY,
+    POLICY_LEVEL_ENCRYPT,
+    POLICY_LEVEL_DANE,
+    POLICY_LEVEL_DANE_ONLY,
+    POLICY_LEVEL_FINGERPRINT,
+    POLICY_LEVEL_VERIFY,
+    POLICY_LEVEL_SECURE,
+};
+
+/* smtp_tls_dane_insecure_mx_policy: a secure TLSA RRset reached via an
+ * insecure MX lookup. */
+enum policy_insecure_mx {
+    POLICY_INSECURE_MX_MAY = 0,
+    POLICY_INSECURE_MX_ENCRYPT,
+    POLICY_INSECURE_MX_DANE,    /* default: enforce, report Trusted */
+};
+
+enum policy_match_kind {
+    POLICY_MATCH_NAME = 0,      /* a literal name (verify/secure) */
+    POLICY_MATCH_HOSTNAME,      /* the MX host name */
+    POLICY_MATCH_NEXTHOP,       /* the next-hop domain */
+    POLICY_MATCH_DOT_NEXTHOP,   /* any subdomain of the next-hop */
+    POLICY_MATCH_DIGEST,        /* fingerprint: "sha256:…"/"sha512:…" */
+};
+
+struct policy_match {
+    enum policy_match_kind kind;
+    const char *text;           /* name or digest text as written; NULL for
+                                 * hostname/nexthop/dot-nexthop */
+};
+
+/* Protocol bits */
+#define POLICY_PROTO_TLS12 0x1u
+#define POLICY_PROTO_TLS13 0x2u
+
+struct policy_entry {
+    const char *key;            /* the matching key, or "defaults" */
+    enum policy_level level;
+    const struct policy_match *match;
+    size_t nmatch;
+    const char *servername;     /* SNI override; NULL: the default rule */
+    const char *ca_file;        /* PKIX trust for verify/secure; NULL: none */
+    unsigned protocols;         /* POLICY_PROTO_* bits, never 0 */
+    const uint16_t *curves;     /* IANA group ids (X25519 29, P-256 23, …) */
+    size_t ncurves;
+    const uint16_t *ffdhe_groups;   /* IANA ids 256 (ffdhe2048), 257 (ffdhe3072) */
+    size_t nffdhe_groups;
+    const uint8_t *dane_digests;    /* TLSA matching types, strongest first */
+    size_t ndane_digests;
+    enum policy_insecure_mx insecure_mx_policy;
+    unsigned connect_timeout_ms;
+    unsigned helo_timeout_ms;
+    unsigned starttls_timeout_ms;
+    unsigned data_timeout_ms;
+    unsigned delivery_timeout_ms;   /* total deadline of one delivery */
+    uint64_t max_message_size;      /* bytes; 0: no limit of our own */
+    const char *session_cache;      /* path, or NULL: no cache */
+};
+
+struct policy_upstream {
+    char address[64];           /* numeric IPv4 or IPv6, no brackets */
+    uint16_t port;              /* 53 unless given */
+};
+
+struct policy_dns {
+    const struct policy_upstream *upstreams;   /* empty: /etc/resolv.conf */
+    size_t nupstreams;
+    const char *trust_anchors;  /* path; NULL: getdns's default root key */
+    unsigned timeout_ms;
+};
+
+struct policy;
+
+/* policy_load - parse and validate path; NULL on error with the first
+ * "FILE:LINE:COL: message" written to err (NUL-terminated, truncated) */
+struct policy *policy_load(const char *path, char *err, size_t errsize);
+/* policy_free - release; NULL is a no-op */
+void policy_free(struct policy *policy);
+/* policy_dns - the `dns` section (built-in defaults when absent) */
+const struct policy_dns *policy_dns(const struct policy *policy);
+/* policy_lookup - the entry for a next-hop as given on the command line
+ * ("domain", "domain:port", "[host]", "[host]:port"); never NULL */
+const struct policy_entry *policy_lookup(const struct policy *policy,
+                                         const char *nexthop);
+/* policy_level_name - Postfix's name of a level ("dane-only", …) */
+const char *policy_level_name(enum policy_level level);
+
+#endif
