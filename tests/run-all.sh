@@ -16,7 +16,7 @@ configure_and_test() {
   cmake -S . -B "$dir" "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
   echo "==== $dir: ctest"
-  (cd "$dir" && ctest --output-on-failure -j"$jobs")
+  (cd "$dir" && ctest --output-on-failure --no-tests=error -j"$jobs")
 }
 
 configure_and_test build -DCMAKE_BUILD_TYPE=RelWithDebInfo
