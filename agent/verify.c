@@ -1,0 +1,160 @@
+/* verify.c - the verification decision for one TLS connection (verify.h)
+ *
+ * Levels and statuses follow Postfix (TLS_README, FORWARD_SECRECY_README):
+ * none/may/encrypt authenticate nothing and log Untrusted (Trusted when a
+ * configured CA vouches for the chain, Anonymous without a certificate);
+ * dane and dane-only demand a TLSA match (RFC 7672 §3); fingerprint demands a
+ * pinned digest; verify and secure demand PKIX trust plus a name match.
+ */
+#include <string.h>
+
+#include "verify.h"
+
+static const char *const status_names[] = {
+    [VERIFY_ANONYMOUS] = "Anonymous",
+    [VERIFY_UNTRUSTED] = "Untrusted",
+    [VERIFY_TRUSTED] = "Trusted",
+    [VERIFY_VERIFIED] = "Verified",
+};
+
+/* verify_status_name - Postfix's word for a status */
+const char *verify_status_name(enum verify_status status)
+{
+    if ((size_t)status >= sizeof(status_names) / sizeof(status_names[0]))
+        return "Untrusted";
+    return status_names[status];
+}
+
+/* requires_authentication - levels at which an unauthenticated peer fails */
+static int requires_authentication(enum policy_level level)
+{
+    switch (level) {
+    case POLICY_LEVEL_DANE:
+    case POLICY_LEVEL_DANE_ONLY:
+    case POLICY_LEVEL_FINGERPRINT:
+    case POLICY_LEVEL_VERIFY:
+    case POLICY_LEVEL_SECURE:
+        return 1;
+    case POLICY_LEVEL_NONE:
+    case POLICY_LEVEL_MAY:
+    case POLICY_LEVEL_ENCRYPT:
+        return 0;
+    }
+    return 1;
+}
+
+/* fail - record a failed check */
+static void fail(struct verify_result *out, const char *reason,
+                 const char *rfc8460)
+{
+    out->ok = 0;
+    out->reason = reason;
+    out->rfc8460 = rfc8460;
+}
+
+/* pkix_trusted - 1 when a configured CA vouches for the chain (no names) */
+static int pkix_trusted(const struct verify_input *in)
+{
+    const char *why = NULL;
+
+    return in->ca_file != NULL
+        && dane_pkix_verify(in->chain, in->ca_file, NULL, 0, in->now, &why) == 0;
+}
+
+/* verify_dane - RFC 7672 §3: a usable TLSA record must match */
+static void verify_dane(const struct verify_input *in, struct verify_result *out)
+{
+    const char *why = "no TLSA records";
+
+    switch (dane_verify(in->chain, in->tlsa, in->names, in->nnames, in->now,
+                        &out->match, &why)) {
+    case DANE_MATCH:
+        out->ok = 1;
+        out->matched = 1;
+        /* RFC 7672 §2.2.1: TLSA via an insecure MX is enforced, but the MX
+         * name itself was not authenticated: Postfix logs Trusted. */
+        out->status = in->insecure_mx ? VERIFY_TRUSTED : VERIFY_VERIFIED;
+        return;
+    case DANE_NO_USABLE:
+        fail(out, why, "tlsa-invalid");
+        return;
+    case DANE_NO_MATCH:
+        fail(out, why, "validation-failure");
+        return;
+    }
+    fail(out, "unknown DANE verification status", "validation-failure");
+}
+
+/* verify_fingerprint - a pinned certificate or public-key digest */
+static void verify_fingerprint(const struct verify_input *in,
+                               struct verify_result *out)
+{
+    const char *why = "no fingerprint configured";
+
+    if (in->npins > 0 && dane_pin_match(in->chain, in->pins, in->npins, &why)) {
+        out->ok = 1;
+        out->status = VERIFY_VERIFIED;
+        return;
+    }
+    fail(out, why, "validation-failure");
+}
+
+/* verify_pkix - PKIX trust to the configured CAs, then a name match */
+static void verify_pkix(const struct verify_input *in, struct verify_result *out)
+{
+    const char *why = NULL;
+
+    if (in->ca_file == NULL) {
+        fail(out, "no CA file configured for PKIX verification",
+             "certificate-not-trusted");
+        return;
+    }
+    if (dane_pkix_verify(in->chain, in->ca_file, NULL, 0, in->now, &why) != 0) {
+        fail(out, why, "certificate-not-trusted");
+        return;
+    }
+    out->status = VERIFY_TRUSTED;
+    if (!dane_leaf_name_match(in->chain, in->names, in->nnames)) {
+        fail(out, "server certificate name does not match",
+             "certificate-host-mismatch");
+        return;
+    }
+    out->ok = 1;
+    out->status = VERIFY_VERIFIED;
+}
+
+/* verify_peer - decide for one handshake's peer chain */
+void verify_peer(const struct verify_input *in, struct verify_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->status = VERIFY_UNTRUSTED;
+
+    if (in->chain == NULL || dane_chain_length(in->chain) == 0) {
+        out->status = VERIFY_ANONYMOUS;
+        out->ok = !requires_authentication(in->level);
+        if (!out->ok)
+            fail(out, "server presented no certificate",
+                 "certificate-not-trusted");
+        return;
+    }
+    switch (in->level) {
+    case POLICY_LEVEL_NONE:
+    case POLICY_LEVEL_MAY:
+    case POLICY_LEVEL_ENCRYPT:
+        out->ok = 1;
+        out->status = pkix_trusted(in) ? VERIFY_TRUSTED : VERIFY_UNTRUSTED;
+        return;
+    case POLICY_LEVEL_DANE:
+    case POLICY_LEVEL_DANE_ONLY:
+        verify_dane(in, out);
+        return;
+    case POLICY_LEVEL_FINGERPRINT:
+        verify_fingerprint(in, out);
+        return;
+    case POLICY_LEVEL_VERIFY:
+    case POLICY_LEVEL_SECURE:
+        verify_pkix(in, out);
+        return;
+    }
+    fail(out, "unknown security level", "validation-failure");
+}
