@@ -1,15 +1,31 @@
-/* policy.h - the YAML TLS policy table (README "Policy"; DESIGN.md)
+/* policy.h - the YAML TLS policy table (README "Policy"; DESIGN.md;
+ * every key is shown in policy.yaml.example)
  *
  * policy_load() parses and validates a whole file with libyaml; any error
  * makes the whole table invalid (an invalid entry never lowers security) and
- * is reported as "FILE:LINE:COL: message". The loaded table is immutable:
- * every entry is complete (keys it does not set are inherited from
- * `defaults`, then from built-in defaults), and policy_lookup() allocates
- * nothing. All pointers reached from a table live until policy_free().
+ * is reported as "FILE:LINE:COL: message" (1-based; a file that cannot be
+ * read at all is reported as "FILE: message"). The loaded table is
+ * immutable: every entry is complete (keys it does not set are inherited
+ * from `defaults`, then from built-in defaults, all resolved at load), and
+ * policy_lookup() allocates nothing. All pointers reached from a table live
+ * until policy_free().
  *
- * Lookup (most specific wins): the exact next-hop key, then `.parent` suffix
- * keys nearest first, then `defaults`. Names compare ASCII case-insensitively
- * with a trailing dot ignored.
+ * Lookup (most specific wins), for a next-hop as given to deliver/probe:
+ *   1. the exact next-hop key ("example.com", "example.com:587",
+ *      "[mx.example]", "[mx.example]:587"; ":25" is the default port and
+ *      is ignored on both sides);
+ *   2. with a non-default port, the same key without the port;
+ *   3. for an unbracketed domain only (as Postfix), ".parent" keys, nearest
+ *      parent first (".example.com" matches sub.example.com, not
+ *      example.com itself);
+ *   4. `defaults`.
+ * Names compare ASCII case-insensitively with a trailing dot ignored; IPv6
+ * literals compare in canonical form. Keys must be ASCII: an
+ * internationalised name is written as its A-label (xn--...), a U-label in
+ * a key is a configuration error.
+ *
+ * Nothing in a policy can enable a suite without forward secrecy or a
+ * protocol below TLS 1.2: such settings are errors with their position.
  */
 #ifndef DANE_AGENT_POLICY_H
 #define DANE_AGENT_POLICY_H
@@ -47,8 +63,15 @@ enum policy_match_kind {
 
 struct policy_match {
     enum policy_match_kind kind;
-    const char *text;           /* name or digest text as written; NULL for
+    const char *text;           /* name (lower case, no trailing dot; a
+                                 * leading "." means any subdomain) or
+                                 * digest text as written; NULL for
                                  * hostname/nexthop/dot-nexthop */
+    uint8_t digest_mtype;       /* DIGEST: 1 sha256, 2 sha512 (TLSA
+                                 * matching types, RFC 6698 §2.1.3) */
+    const uint8_t *digest;      /* DIGEST: the decoded bytes (of the
+                                 * certificate or its public key) */
+    size_t digest_len;          /* DIGEST: 32 or 64 */
 };
 
 /* Protocol bits */
@@ -77,6 +100,17 @@ struct policy_entry {
     unsigned delivery_timeout_ms;   /* total deadline of one delivery */
     uint64_t max_message_size;      /* bytes; 0: no limit of our own */
     const char *session_cache;      /* path, or NULL: no cache */
+    const char *helo_name;          /* EHLO name; default gethostname() */
+    int legacy_cbc_suites;          /* 1: also offer forward-secret
+                                     * ECDHE/DHE CBC suites (TLS 1.2);
+                                     * never a non-FS suite */
+    unsigned max_mx_hosts;          /* MX hosts tried per delivery (10) */
+    unsigned max_addresses;         /* addresses tried per host (10) */
+    unsigned max_reply_lines;       /* lines of one SMTP reply (100) */
+    unsigned max_reply_line_length; /* bytes per reply line incl. CRLF
+                                     * (2048; 512..4096) */
+    unsigned line;                  /* line of the key in the file; 0 for
+                                     * the built-in defaults */
 };
 
 struct policy_upstream {
@@ -93,9 +127,27 @@ struct policy_dns {
 
 struct policy;
 
+/* A larger file is refused before parsing. */
+#define POLICY_MAX_FILE_SIZE (1024u * 1024u)
+
+/* How a load failed: policy-check exits 78 (EX_CONFIG) for INVALID and 66
+ * (EX_NOINPUT) for UNREADABLE. */
+enum policy_status {
+    POLICY_OK = 0,
+    POLICY_INVALID,             /* read, but not a valid policy */
+    POLICY_UNREADABLE,          /* missing, unreadable, not a regular file */
+};
+
 /* policy_load - parse and validate path; NULL on error with the first
  * "FILE:LINE:COL: message" written to err (NUL-terminated, truncated) */
 struct policy *policy_load(const char *path, char *err, size_t errsize);
+/* policy_load_status - policy_load() that also says how it failed */
+struct policy *policy_load_status(const char *path, enum policy_status *status,
+                                  char *err, size_t errsize);
+/* policy_parse - validate a policy held in memory (tests, fuzzing); name
+ * is the FILE part of error messages; text need not be NUL-terminated */
+struct policy *policy_parse(const char *name, const uint8_t *text, size_t len,
+                            char *err, size_t errsize);
 /* policy_free - release; NULL is a no-op */
 void policy_free(struct policy *policy);
 /* policy_dns - the `dns` section (built-in defaults when absent) */
@@ -104,7 +156,13 @@ const struct policy_dns *policy_dns(const struct policy *policy);
  * ("domain", "domain:port", "[host]", "[host]:port"); never NULL */
 const struct policy_entry *policy_lookup(const struct policy *policy,
                                          const char *nexthop);
+/* policy_defaults - the resolved `defaults` entry; never NULL */
+const struct policy_entry *policy_defaults(const struct policy *policy);
 /* policy_level_name - Postfix's name of a level ("dane-only", …) */
 const char *policy_level_name(enum policy_level level);
+/* policy_level_from_name - parse a level name (len bytes, exact, lower
+ * case as Postfix); 0 and *level set, or -1 when unknown */
+int policy_level_from_name(const char *name, size_t len,
+                           enum policy_level *level);
 
 #endif
