@@ -1,0 +1,129 @@
+/* envelope.c - envelope address checks (see envelope.h) */
+#include "envelope.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* utf8_seq - length of the valid UTF-8 sequence at p (RFC 3629 §4), or 0 */
+static size_t utf8_seq(const uint8_t *p, size_t len)
+{
+    size_t n;
+    uint32_t cp;
+
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        n = 2; cp = p[0] & 0x1fu;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        n = 3; cp = p[0] & 0x0fu;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4; cp = p[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3fu);
+    }
+    /* overlong forms, surrogates, beyond U+10FFFF */
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    return n;
+}
+
+/* check_bytes - no byte that could end or split an SMTP command line */
+static int check_bytes(const uint8_t *p, size_t len, const char **why)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        if (p[i] == '\r' || p[i] == '\n') {
+            *why = "address contains a line break";
+            return -1;
+        }
+        if (p[i] == '\0') {
+            *why = "address contains a NUL byte";
+            return -1;
+        }
+        if (p[i] == ' ' || p[i] == '\t') {
+            *why = "address contains white space";
+            return -1;
+        }
+        if (p[i] < 0x20 || p[i] == 0x7f) {
+            *why = "address contains a control character";
+            return -1;
+        }
+        if (p[i] == '<' || p[i] == '>') {
+            *why = "address has unbalanced angle brackets";
+            return -1;
+        }
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = utf8_seq(p + i, len - i);
+        if (n == 0) {
+            *why = "address is not valid UTF-8";
+            return -1;
+        }
+        i += n;
+    }
+    return 0;
+}
+
+/* check_parts - "local@domain" with RFC 5321 §4.5.3.1 lengths */
+static int check_parts(const char *a, size_t len, const char **why)
+{
+    const char *at = NULL;
+
+    for (size_t i = 0; i < len; i++)
+        if (a[i] == '@')
+            at = a + i;     /* the last '@': a quoted local part may hold one */
+    if (at == NULL || at == a || at == a + len - 1) {
+        *why = "address is not of the form local-part@domain";
+        return -1;
+    }
+    if ((size_t)(at - a) > ENVELOPE_LOCAL_MAX) {
+        *why = "address local part longer than 64 octets";
+        return -1;
+    }
+    if ((size_t)(a + len - at - 1) > ENVELOPE_DOMAIN_MAX) {
+        *why = "address domain longer than 255 octets";
+        return -1;
+    }
+    return 0;
+}
+
+int envelope_check(const char *addr, size_t len, enum envelope_role role,
+                   const char **inner, size_t *inner_len, const char **why)
+{
+    if (len >= 2 && addr[0] == '<' && addr[len - 1] == '>') {
+        addr++;
+        len -= 2;
+    }
+    if (len + 2 > ENVELOPE_PATH_MAX) {
+        *why = "address longer than 254 octets";
+        return -1;
+    }
+    if (check_bytes((const uint8_t *)addr, len, why) != 0)
+        return -1;
+    if (len == 0 && role == ENVELOPE_RECIPIENT) {
+        *why = "empty recipient address";
+        return -1;
+    }
+    if (len > 0 && check_parts(addr, len, why) != 0)
+        return -1;
+    *inner = addr;
+    *inner_len = len;
+    return 0;
+}
+
+int envelope_needs_smtputf8(const char *addr, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((uint8_t)addr[i] & 0x80)
+            return 1;
+    return 0;
+}
