@@ -1,0 +1,147 @@
+/* request.c - deliver's command line and message (request.h) */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "body.h"
+#include "envelope.h"
+#include "request.h"
+
+enum { OPT_REPORT = 256, OPT_JSON, OPT_LOG_STDERR };
+
+static const struct option options[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"sender", required_argument, NULL, 'f'},
+    {"nexthop", required_argument, NULL, 'n'},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"log-stderr", no_argument, NULL, OPT_LOG_STDERR},
+    {NULL, 0, NULL, 0},
+};
+
+/* check_envelope - every address safe to put on an SMTP command line */
+static int check_envelope(struct deliver_request *req, const char **why)
+{
+    const char *inner;
+    size_t len;
+
+    if (envelope_check(req->sender, strlen(req->sender), ENVELOPE_SENDER,
+                       &inner, &len, why) != 0)
+        return -1;
+    req->smtputf8 |= envelope_needs_smtputf8(inner, len);
+    req->sender = inner;
+    req->sender_len = len;
+    for (size_t i = 0; i < req->nrcpts; i++) {
+        const char *r = req->rcpts[i];
+
+        if (envelope_check(r, strlen(r), ENVELOPE_RECIPIENT, &inner, &len,
+                           why) != 0)
+            return -1;
+        req->smtputf8 |= envelope_needs_smtputf8(inner, len);
+    }
+    return 0;
+}
+
+/* request_parse - parse deliver's arguments; 0, or -1 with *why (exit 64) */
+int request_parse(int argc, char **argv, struct deliver_request *req,
+                  const char **why)
+{
+    int opt;
+
+    memset(req, 0, sizeof(*req));
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "+c:f:n:", options, NULL)) != -1) {
+        switch (opt) {
+        case 'c': req->policy_path = optarg; break;
+        case 'f': req->sender = optarg; break;
+        case 'n': req->nexthop_text = optarg; break;
+        case OPT_REPORT: req->report_path = optarg; break;
+        case OPT_JSON: req->json = 1; break;
+        case OPT_LOG_STDERR: req->log_stderr = 1; break;
+        default:
+            *why = "unknown option or missing option argument";
+            return -1;
+        }
+    }
+    if (req->policy_path == NULL || req->sender == NULL
+        || req->nexthop_text == NULL) {
+        *why = "-c POLICY, -f SENDER and -n NEXTHOP are required";
+        return -1;
+    }
+    req->rcpts = (const char *const *)argv + optind;
+    req->nrcpts = (size_t)(argc - optind);
+    if (req->nrcpts == 0 || req->nrcpts > REQUEST_MAX_RCPTS) {
+        *why = "give 1 to 1000 recipients after --";
+        return -1;
+    }
+    if (nexthop_parse(req->nexthop_text, &req->nexthop, why) != 0)
+        return -1;
+    return check_envelope(req, why);
+}
+
+/* message_read - read fd to EOF, at most max bytes */
+int message_read(int fd, size_t max, struct message *msg, int *too_big,
+                 const char **why)
+{
+    size_t cap = 64 * 1024;
+
+    memset(msg, 0, sizeof(*msg));
+    *too_big = 0;
+    msg->data = malloc(cap);
+    if (msg->data == NULL) {
+        *why = "out of memory reading the message";
+        return -1;
+    }
+    for (;;) {
+        ssize_t n;
+
+        if (msg->len == cap) {
+            uint8_t *bigger;
+
+            if (cap > max) {
+                *too_big = 1;
+                *why = "message is larger than the configured maximum";
+                message_free(msg);
+                return -1;
+            }
+            cap *= 2;
+            bigger = realloc(msg->data, cap);
+            if (bigger == NULL) {
+                *why = "out of memory reading the message";
+                message_free(msg);
+                return -1;
+            }
+            msg->data = bigger;
+        }
+        n = read(fd, msg->data + msg->len, cap - msg->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            *why = "cannot read the message from standard input";
+            message_free(msg);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        msg->len += (size_t)n;
+    }
+    if (msg->len > max) {
+        *too_big = 1;
+        *why = "message is larger than the configured maximum";
+        message_free(msg);
+        return -1;
+    }
+    msg->eightbit = body_has_8bit(msg->data, msg->len);
+    return 0;
+}
+
+/* message_free - release the buffer; safe on a zeroed message */
+void message_free(struct message *msg)
+{
+    free(msg->data);
+    msg->data = NULL;
+    msg->len = 0;
+}
