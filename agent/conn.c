@@ -1,0 +1,291 @@
+/* conn.c - a TCP connection with deadlines, upgraded to TLS (see conn.h)
+ *
+ * SYNOPSIS
+ *   conn_connect, conn_read, conn_write, conn_starttls, conn_close
+ *
+ * DESCRIPTION
+ *   One poll() per wait, always bounded by the remaining time to the
+ *   caller's deadline. wolfSSL runs over the same non-blocking descriptor:
+ *   WANT_READ/WANT_WRITE turn into a poll for that direction.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tls.h"
+
+struct conn {
+    int fd;
+    struct tls_session *tls;
+    int tls_up;         /* handshake done and checked */
+};
+
+uint64_t conn_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* wait_fd - poll for events until the deadline */
+static enum conn_status wait_fd(int fd, short events, uint64_t deadline,
+                                const char **why)
+{
+    for (;;) {
+        uint64_t now = conn_now_ms();
+        struct pollfd pfd = { .fd = fd, .events = events };
+        int r;
+
+        if (now >= deadline) {
+            *why = "timed out";
+            return CONN_TIMEOUT;
+        }
+        r = poll(&pfd, 1, deadline - now > 60000 ? 60000 : (int)(deadline - now));
+        if (r > 0)
+            return CONN_OK;
+        if (r < 0 && errno != EINTR) {
+            *why = "poll failed";
+            return CONN_ERROR;
+        }
+    }
+}
+
+/* connect_reason - a sentence for a connect errno */
+static const char *connect_reason(int err)
+{
+    switch (err) {
+    case ECONNREFUSED: return "Connection refused";
+    case ETIMEDOUT: return "Connection timed out";
+    case ENETUNREACH: return "Network is unreachable";
+    case EHOSTUNREACH: return "No route to host";
+    case EADDRNOTAVAIL: return "Cannot assign requested address";
+    default: return "connect failed";
+    }
+}
+
+struct conn *conn_connect(const struct sockaddr *sa, socklen_t salen,
+                          uint64_t deadline, enum conn_status *st,
+                          const char **why)
+{
+    struct conn *c = calloc(1, sizeof(*c));
+    int one = 1, err = 0;
+    socklen_t errlen = sizeof(err);
+
+    *st = CONN_ERROR;
+    if (c == NULL) {
+        *why = "out of memory";
+        return NULL;
+    }
+    c->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) {
+        *why = "cannot create a socket";
+        free(c);
+        return NULL;
+    }
+    /* SMTP commands are small and latency-bound: no Nagle delay */
+    (void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (connect(c->fd, sa, salen) != 0) {
+        if (errno != EINPROGRESS) {
+            *why = connect_reason(errno);
+            conn_close(c);
+            return NULL;
+        }
+        *st = wait_fd(c->fd, POLLOUT, deadline, why);
+        if (*st == CONN_OK &&
+            (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &errlen) != 0 || err != 0)) {
+            *why = connect_reason(err);
+            *st = CONN_ERROR;
+        }
+        if (*st != CONN_OK) {
+            if (*st == CONN_TIMEOUT)
+                *why = "Connection timed out";
+            conn_close(c);
+            return NULL;
+        }
+    }
+    *st = CONN_OK;
+    return c;
+}
+
+void conn_close(struct conn *c)
+{
+    if (c == NULL)
+        return;
+    if (c->tls_up)
+        tls_session_shutdown(c->tls);
+    tls_session_free(c->tls);
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c);
+}
+
+/* tls_wait - turn a WANT_* into a poll; other results are final */
+static enum conn_status tls_wait(struct conn *c, enum tls_io io, uint64_t deadline,
+                                 const char **why)
+{
+    switch (io) {
+    case TLS_IO_WANT_READ:
+        return wait_fd(c->fd, POLLIN, deadline, why);
+    case TLS_IO_WANT_WRITE:
+        return wait_fd(c->fd, POLLOUT, deadline, why);
+    case TLS_IO_CLOSED:
+        *why = "lost connection";
+        return CONN_EOF;
+    case TLS_IO_DONE:
+        return CONN_OK;
+    case TLS_IO_ERROR:
+        return CONN_ERROR;
+    }
+    abort();
+}
+
+static enum conn_status plain_read(struct conn *c, uint8_t *buf, size_t cap,
+                                   size_t *n, uint64_t deadline, const char **why)
+{
+    for (;;) {
+        ssize_t r = recv(c->fd, buf, cap, 0);
+        enum conn_status st;
+
+        if (r > 0) {
+            *n = (size_t)r;
+            return CONN_OK;
+        }
+        if (r == 0) {
+            *why = "lost connection";
+            return CONN_EOF;
+        }
+        if (errno == ECONNRESET) {
+            *why = "lost connection";
+            return CONN_EOF;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            *why = "read error";
+            return CONN_ERROR;
+        }
+        st = wait_fd(c->fd, POLLIN, deadline, why);
+        if (st != CONN_OK)
+            return st;
+    }
+}
+
+enum conn_status conn_read(struct conn *c, uint8_t *buf, size_t cap, size_t *n,
+                           uint64_t deadline, const char **why)
+{
+    *n = 0;
+    if (cap == 0) {
+        *why = "read buffer full";
+        return CONN_ERROR;
+    }
+    if (!c->tls_up)
+        return plain_read(c, buf, cap, n, deadline, why);
+    for (;;) {
+        enum tls_io io = tls_read_step(c->tls, buf, cap, n, why);
+        enum conn_status st;
+
+        if (io == TLS_IO_DONE)
+            return CONN_OK;
+        st = tls_wait(c, io, deadline, why);
+        if (st != CONN_OK)
+            return st;
+    }
+}
+
+/* write_step - one send or TLS write; *n bytes taken */
+static enum conn_status write_step(struct conn *c, const uint8_t *buf, size_t len,
+                                   size_t *n, uint64_t deadline, const char **why)
+{
+    ssize_t r;
+
+    if (c->tls_up) {
+        enum tls_io io = tls_write_step(c->tls, buf, len, n, why);
+        return io == TLS_IO_DONE ? CONN_OK : tls_wait(c, io, deadline, why);
+    }
+    r = send(c->fd, buf, len, MSG_NOSIGNAL);
+    *n = 0;
+    if (r > 0) {
+        *n = (size_t)r;
+        return CONN_OK;
+    }
+    if (r < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+        *why = "lost connection";
+        return CONN_EOF;
+    }
+    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        *why = "write error";
+        return CONN_ERROR;
+    }
+    return wait_fd(c->fd, POLLOUT, deadline, why);
+}
+
+enum conn_status conn_write(struct conn *c, const uint8_t *buf, size_t len,
+                            uint64_t deadline, const char **why)
+{
+    size_t off = 0;
+
+    while (off < len) {
+        size_t n = 0;
+        enum conn_status st = write_step(c, buf + off, len - off, &n, deadline, why);
+        if (st != CONN_OK)
+            return st;
+        off += n;
+        if (n == 0 && conn_now_ms() >= deadline) {
+            *why = "timed out";
+            return CONN_TIMEOUT;
+        }
+    }
+    return CONN_OK;
+}
+
+int conn_plain_pending(struct conn *c)
+{
+    uint8_t b;
+
+    return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+enum conn_status conn_starttls(struct conn *c, struct tls_ctx *ctx,
+                               const char *sni, uint64_t deadline,
+                               const char **why)
+{
+    if (c->tls != NULL) {
+        *why = "TLS already started on this connection";
+        return CONN_ERROR;
+    }
+    /* RFC 3207 §4.2: nothing received before the handshake may be used */
+    if (conn_plain_pending(c)) {
+        *why = "plaintext received after the 220 reply to STARTTLS (possible injection)";
+        return CONN_ERROR;
+    }
+    c->tls = tls_session_new(ctx, c->fd, sni, why);
+    if (c->tls == NULL)
+        return CONN_ERROR;
+    for (;;) {
+        enum tls_io io = tls_handshake_step(c->tls, why);
+        enum conn_status st;
+
+        if (io == TLS_IO_DONE)
+            break;
+        if (io == TLS_IO_ERROR)
+            return CONN_ERROR;
+        st = tls_wait(c, io, deadline, why);
+        if (st != CONN_OK)
+            return st;
+    }
+    if (tls_session_check(c->tls, why) != 0)
+        return CONN_ERROR;
+    c->tls_up = 1;
+    return CONN_OK;
+}
+
+struct tls_session *conn_tls(struct conn *c)
+{
+    return c->tls_up ? c->tls : NULL;
+}

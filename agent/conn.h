@@ -1,0 +1,69 @@
+/* conn.h - one TCP connection to one SMTP server address, with deadlines,
+ *          upgraded in place to TLS (RFC 3207)
+ *
+ * Every operation takes an absolute deadline on the monotonic clock
+ * (conn_now_ms() + timeout): a peer that drips bytes cannot stretch a
+ * reply past it. Reads take a byte cap (the caller's buffer). The socket is
+ * non-blocking with TCP_NODELAY; SIGPIPE must be ignored by the process (main
+ * does, and so do the tests): writes to a closed peer then fail with EPIPE.
+ *
+ * STARTTLS: conn_starttls() refuses to start the handshake when the server
+ * has already sent bytes after its 220 reply (RFC 3207 §4.2: such bytes were
+ * not protected; a man in the middle can inject them), and after the
+ * handshake checks the negotiated suite (tls_session_check()). From then on
+ * conn_read/conn_write go through TLS.
+ *
+ * Ownership: conn_connect() returns an owned connection; conn_close(NULL) is
+ * a no-op; conn_close() sends a TLS close_notify when TLS is up, closes the
+ * descriptor and frees the TLS session. The tls_ctx is borrowed and must
+ * outlive the connection. Failures set *why to a static reason.
+ */
+#ifndef DANE_AGENT_CONN_H
+#define DANE_AGENT_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct tls_ctx;
+struct tls_session;
+
+enum conn_status {
+    CONN_OK = 0,
+    CONN_TIMEOUT,       /* the deadline passed */
+    CONN_EOF,           /* the peer closed the connection */
+    CONN_ERROR,         /* anything else: *why set */
+};
+
+struct conn;
+
+/* conn_now_ms - monotonic milliseconds, for deadlines */
+uint64_t conn_now_ms(void);
+
+/* conn_connect - non-blocking connect bounded by deadline; NULL with *st
+ * and *why on failure */
+struct conn *conn_connect(const struct sockaddr *sa, socklen_t salen,
+                          uint64_t deadline, enum conn_status *st,
+                          const char **why);
+/* conn_close - shut down TLS, close, free; NULL is a no-op */
+void conn_close(struct conn *c);
+
+/* conn_read - read at least one byte, at most cap, into buf */
+enum conn_status conn_read(struct conn *c, uint8_t *buf, size_t cap, size_t *n,
+                           uint64_t deadline, const char **why);
+/* conn_write - write all of buf */
+enum conn_status conn_write(struct conn *c, const uint8_t *buf, size_t len,
+                            uint64_t deadline, const char **why);
+/* conn_plain_pending - 1 when unread plaintext bytes wait on the socket */
+int conn_plain_pending(struct conn *c);
+
+/* conn_starttls - TLS handshake over the same descriptor (SNI sni, may be
+ * NULL); CONN_ERROR when plaintext is pending, the handshake fails or the
+ * suite is not forward-secret */
+enum conn_status conn_starttls(struct conn *c, struct tls_ctx *ctx,
+                               const char *sni, uint64_t deadline,
+                               const char **why);
+/* conn_tls - the TLS session once conn_starttls() succeeded, else NULL */
+struct tls_session *conn_tls(struct conn *c);
+
+#endif
