@@ -5,7 +5,9 @@
  * ("U S M HEX", RFC 6698 §2.2) or from DNS wire rdata (RFC 6698 §2.1).
  *
  * Malformed input is an error: the add functions return -1 and set *why to a
- * static string naming the fault; the set is unchanged. Well-formed records
+ * static string naming the fault; the set is unchanged. A record identical to
+ * one already in the set is not added again (an RRset is a set, RFC 2181 §5),
+ * and a set holds at most TLSA_MAX_RECORDS records. Well-formed records
  * with code points SMTP cannot use (PKIX-TA/PKIX-EE, unknown usage, selector or
  * matching type, a digest of the wrong length) are kept, counted by
  * tlsa_set_count(), but are not usable. A record with matching type 255
@@ -46,6 +48,11 @@ enum tlsa_mtype {
 
 /* Largest association data accepted (a DNS RR's rdata is at most 65535). */
 #define TLSA_MAX_DATA 65532u
+/* Longest presentation text accepted (hex of TLSA_MAX_DATA plus room for
+ * whitespace and the three fields). */
+#define TLSA_MAX_TEXT (4u * TLSA_MAX_DATA)
+/* Most records one set holds (a 64 KiB DNS answer holds far fewer usable ones). */
+#define TLSA_MAX_RECORDS 256u
 
 /* One record: a borrowed view into a set. */
 struct tlsa_rr {
@@ -70,11 +77,22 @@ int tlsa_set_add_text(struct tlsa_set *set, const char *text, size_t len,
  * 0 (added or dropped) or -1 */
 int tlsa_set_add_rdata(struct tlsa_set *set, const uint8_t *rdata, size_t len,
                        const char **why);
+/* tlsa_set_add_rr - add one record from its fields (data copied, may be NULL
+ * when len is 0); 0 or -1 */
+int tlsa_set_add_rr(struct tlsa_set *set, uint8_t usage, uint8_t selector,
+                    uint8_t mtype, const uint8_t *data, size_t len,
+                    const char **why);
 /* tlsa_set_digest_order - replace the agility order, strongest first; each
  * entry TLSA_MTYPE_SHA256 or TLSA_MTYPE_SHA512, no repeats, 1..2 entries;
  * 0 or -1 */
 int tlsa_set_digest_order(struct tlsa_set *set, const uint8_t *mtypes, size_t n,
                           const char **why);
+
+/* tlsa_digest_order_parse - "sha512,sha256" (names sha256 / sha512, also
+ * sha2-256 / sha2-512, any case, comma or whitespace separated, no repeats)
+ * into mtypes[] for tlsa_set_digest_order(); 0 or -1 */
+int tlsa_digest_order_parse(const char *text, size_t len, uint8_t mtypes[2],
+                            size_t *n, const char **why);
 
 /* tlsa_set_count - records kept (usable or not) */
 size_t tlsa_set_count(const struct tlsa_set *set);
