@@ -64,11 +64,18 @@ struct dane_result {
     uint8_t usage;
     uint8_t selector;
     uint8_t mtype;
-    size_t depth;   /* 0 = leaf; a TA absent from the chain = chain length */
+    size_t depth;   /* 0 = leaf, 1 = its issuer, ... in the path built from
+                       the presented certificates (leaf first, each next
+                       issuer found whatever the order, extras ignored); a
+                       TA absent from the chain = that path's length, which
+                       is the chain length for an ordered chain */
 };
 
 /* dane_verify - does the chain satisfy the set's usable records for these
- * reference names (used for DANE-TA only) at time `now`? */
+ * reference names (used for DANE-TA only; nnames == 0 skips the name check,
+ * so pass the names whenever authenticating a server) at time `now`?
+ * Cost: one ECDSA/RSA signature check per path certificate for ordering and
+ * again for DANE-TA validation; nothing is cached between calls. */
 enum dane_status dane_verify(const struct dane_chain *chain,
                              const struct tlsa_set *set,
                              const char *const *names, size_t nnames,

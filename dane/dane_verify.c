@@ -6,7 +6,8 @@
  *
  * DESCRIPTION
  *   Only the set's usable records are considered (tlsa_set_usable(): DANE-TA
- *   and DANE-EE after digest agility). Depths are tried from the leaf up and,
+ *   and DANE-EE after digest agility). The presented certificates are first
+ *   put in path order (leaf, its issuer, ...; extras ignored). Depths are tried from the leaf up and,
  *   within one depth, records in the set's order; the first success is the
  *   result, so the lowest matching depth is reported. Then full `2 0 0` and
  *   `2 1 0` records that match no certificate of the chain are tried as trust
@@ -38,6 +39,8 @@ enum stage {
 
 struct attempt {
     const struct dane_chain *chain;
+    const struct dane_cert *path[DANE_MAX_CHAIN];   /* leaf, its issuer, ... */
+    size_t npath;
     const char *const *names;
     size_t nnames;
     time_t now;
@@ -51,6 +54,31 @@ static void note(struct attempt *a, enum stage stage, const char *why)
     if (stage >= a->stage) {
         a->stage = stage;
         a->why = why;
+    }
+}
+
+/* order_path - leaf first, then each next issuer found among the presented
+ * certificates, whatever their order (RFC 8446 §4.4.2: be prepared for
+ * extraneous certificates and arbitrary orderings); unused ones are ignored */
+static void order_path(struct attempt *a)
+{
+    const struct dane_chain *c = a->chain;
+    int used[DANE_MAX_CHAIN] = { 0 };
+    const struct dane_cert *top;
+    size_t j;
+
+    a->path[0] = &c->certs[0];
+    used[0] = 1;
+    a->npath = 1;
+    while (a->npath < c->n) {
+        top = a->path[a->npath - 1];
+        for (j = 0; j < c->n; j++)
+            if (!used[j] && dane_issued_by(top->x509, c->certs[j].x509))
+                break;
+        if (j == c->n)
+            return;
+        used[j] = 1;
+        a->path[a->npath++] = &c->certs[j];
     }
 }
 
@@ -94,7 +122,7 @@ static int ta_in_chain(struct attempt *a, size_t t)
     size_t i;
 
     for (i = 0; i <= t; i++)
-        path[i] = a->chain->certs[i].x509;
+        path[i] = a->path[i]->x509;
     if (dane_path_check(path, t + 1, NULL, a->now, &why) < 0) {
         note(a, STAGE_PATH, why);
         return 0;
@@ -111,7 +139,7 @@ static const struct tlsa_rr *try_depth(struct attempt *a,
 
     for (i = 0; i < n; i++) {
         rr = tlsa_set_usable(set, i);
-        if (rr == NULL || !rr_matches(rr, &a->chain->certs[d]))
+        if (rr == NULL || !rr_matches(rr, a->path[d]))
             continue;
         if (rr->usage == TLSA_USAGE_DANE_EE) {
             if (d == 0)
@@ -173,7 +201,7 @@ static int ta_absent_at(struct attempt *a, size_t top, WOLFSSL_X509 *ta_cert,
     int rc;
 
     for (i = 0; i <= top; i++)
-        path[i] = a->chain->certs[i].x509;
+        path[i] = a->path[i]->x509;
     if (ta_cert != NULL) {
         /* RFC 7671 §5.2.2: a full TA certificate completes the chain */
         path[top + 1] = ta_cert;
@@ -209,8 +237,8 @@ static int try_absent(struct attempt *a, const struct tlsa_rr *rr)
     if (absent_anchor(rr, &ta_cert, &ta_key) < 0) {
         note(a, STAGE_NONE, "DANE-TA full record data is not a certificate or public key");
     } else {
-        for (top = 0; top < a->chain->n && !ok; top++) {
-            if (!issued_by_anchor(a->chain->certs[top].x509, ta_cert, ta_key))
+        for (top = 0; top < a->npath && !ok; top++) {
+            if (!issued_by_anchor(a->path[top]->x509, ta_cert, ta_key))
                 continue;
             issued = 1;
             ok = ta_absent_at(a, top, ta_cert, ta_key);
@@ -242,8 +270,9 @@ enum dane_status dane_verify(const struct dane_chain *chain,
                              time_t now, struct dane_result *result,
                              const char **why)
 {
-    struct attempt a = { chain, names, nnames, now, STAGE_NONE,
-                         "no TLSA record matches the certificate chain" };
+    struct attempt a = { .chain = chain, .names = names, .nnames = nnames,
+                         .now = now, .stage = STAGE_NONE,
+                         .why = "no TLSA record matches the certificate chain" };
     const struct tlsa_rr *rr;
     size_t d, i, n;
 
@@ -255,7 +284,8 @@ enum dane_status dane_verify(const struct dane_chain *chain,
         *why = "the server presented no certificate";
         return DANE_NO_MATCH;
     }
-    for (d = 0; d < chain->n; d++) {
+    order_path(&a);
+    for (d = 0; d < a.npath; d++) {
         rr = try_depth(&a, set, d);
         if (rr != NULL) {
             set_result(result, rr, d);
@@ -268,7 +298,7 @@ enum dane_status dane_verify(const struct dane_chain *chain,
             rr->mtype != TLSA_MTYPE_FULL || sent_by_server(&a, rr))
             continue;
         if (try_absent(&a, rr)) {
-            set_result(result, rr, chain->n);
+            set_result(result, rr, a.npath);
             return DANE_MATCH;
         }
     }
