@@ -1,0 +1,911 @@
+/* smtp.c - the SMTP client session state machine (see smtp.h)
+ *
+ * SYNOPSIS
+ *   smtp_session(params, message, out)
+ *   smtp_envelope_check(message, why)
+ *   smtp_outcome_free(out)
+ *
+ * DESCRIPTION
+ *   States follow each other in enum smtp_stage order and never go back:
+ *   CONNECT, GREETING, EHLO (HELO), STARTTLS, HANDSHAKE, VERIFY, EHLO_TLS,
+ *   MAIL, RCPT, DATA, BODY, DOT, QUIT, DONE. enter() performs a state's entry
+ *   action (send a command, connect, shake hands) and returns the next state;
+ *   a failure records the reason in the outcome and jumps to QUIT or DONE.
+ *   stage_text[] names each state for reasons ("while sending RCPT TO").
+ *
+ *   With PIPELINING, MAIL FROM and every RCPT TO go out in one write and the
+ *   replies are read in order (RFC 2920 §3.1); DATA waits for them.
+ *
+ * DIAGNOSTICS
+ *   Reasons follow Postfix's smtp(8): "host H[A] said: 550 ... (in reply to
+ *   RCPT TO command)", "lost connection with H[A] while ...", "conversation
+ *   with H[A] timed out while ...", "connect to H[A]:25: Connection refused".
+ */
+#include "smtp.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "body.h"
+#include "conn.h"
+#include "dane.h"
+#include "envelope.h"
+
+#define TRANSCRIPT_MAX (64u * 1024)
+#define BODY_CHUNK 16384u
+#define CMD_MAX 1024u   /* MAIL FROM:<256> + parameters fits easily */
+
+static const struct {
+    const char *while_text;     /* "while ..." */
+    const char *in_reply_to;    /* "(in reply to ... command)" */
+} stage_text[] = {
+    [SMTP_STAGE_CONNECT] = { "while connecting", "connect" },
+    [SMTP_STAGE_GREETING] = { "while receiving the initial server greeting",
+                              "initial greeting" },
+    [SMTP_STAGE_EHLO] = { "while performing the EHLO handshake", "EHLO" },
+    [SMTP_STAGE_HELO] = { "while performing the HELO handshake", "HELO" },
+    [SMTP_STAGE_STARTTLS] = { "while sending STARTTLS", "STARTTLS" },
+    [SMTP_STAGE_HANDSHAKE] = { "while performing the TLS handshake", "TLS handshake" },
+    [SMTP_STAGE_VERIFY] = { "while verifying the server certificate", "TLS handshake" },
+    [SMTP_STAGE_EHLO_TLS] = { "while performing the EHLO handshake", "EHLO" },
+    [SMTP_STAGE_MAIL] = { "while sending MAIL FROM", "MAIL FROM" },
+    [SMTP_STAGE_RCPT] = { "while sending RCPT TO", "RCPT TO" },
+    [SMTP_STAGE_DATA] = { "while sending DATA command", "DATA" },
+    [SMTP_STAGE_BODY] = { "while sending message body", "end of DATA" },
+    [SMTP_STAGE_DOT] = { "while sending end of data -- message may be sent more "
+                         "than once", "end of DATA" },
+    [SMTP_STAGE_QUIT] = { "while sending QUIT", "QUIT" },
+    [SMTP_STAGE_DONE] = { "after the session", "QUIT" },
+};
+
+struct session {
+    const struct smtp_params *p;
+    const struct smtp_message *m;
+    struct smtp_outcome *out;
+    struct conn *conn;
+    struct smtp_reply_limits lim;
+    struct smtp_timeouts to;
+    enum smtp_stage stage;
+    char peer[320];             /* "host[addr]" */
+    char port[8];
+    uint8_t *buf;               /* received, unparsed bytes */
+    size_t bufsize, blen, bused;
+    struct smtp_reply reply;
+    struct smtp_reply final;    /* the reply to the end of data */
+    const uint8_t *raw;         /* bytes of the last reply (valid until the
+                                 * next read) */
+    size_t raw_len;
+    int utf8;                   /* SMTPUTF8 needed */
+    size_t accepted;            /* recipients accepted by RCPT */
+    int failed;                 /* the session has a final outcome */
+};
+
+const char *smtp_stage_name(enum smtp_stage stage)
+{
+    if ((size_t)stage >= sizeof(stage_text) / sizeof(stage_text[0]))
+        abort();
+    return stage_text[stage].while_text;
+}
+
+const char *smtp_peer_status_name(enum smtp_peer_status status)
+{
+    switch (status) {
+    case SMTP_PEER_VERIFIED: return "Verified";
+    case SMTP_PEER_TRUSTED: return "Trusted";
+    case SMTP_PEER_UNTRUSTED: return "Untrusted";
+    case SMTP_PEER_ANONYMOUS: return "Anonymous";
+    case SMTP_PEER_FAIL: return "failed";
+    case SMTP_PEER_NONE: return "none";
+    }
+    abort();
+}
+
+/* ---- outcome helpers ---- */
+
+static uint64_t deadline_in(const struct session *s, unsigned ms)
+{
+    uint64_t d = conn_now_ms() + ms;
+
+    return s->p->deadline_ms != 0 && s->p->deadline_ms < d ? s->p->deadline_ms : d;
+}
+
+/* fail - the session's final outcome (first failure wins) */
+static void fail(struct session *s, enum smtp_result result, const char *enhanced,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void fail(struct session *s, enum smtp_result result, const char *enhanced,
+                 const char *fmt, ...)
+{
+    va_list ap;
+
+    if (s->failed)
+        return;
+    s->failed = 1;
+    s->out->result = result;
+    s->out->stage = s->stage;
+    snprintf(s->out->enhanced, sizeof(s->out->enhanced), "%s", enhanced);
+    va_start(ap, fmt);
+    vsnprintf(s->out->reason, sizeof(s->out->reason), fmt, ap);
+    va_end(ap);
+}
+
+/* reply_dsn - the reply's enhanced code, else X.0.0 from its first digit */
+static void reply_dsn(const struct smtp_reply *r, char out[SMTP_ENHANCED_MAX])
+{
+    if (r->enhanced[0] != '\0')
+        memcpy(out, r->enhanced, SMTP_ENHANCED_MAX);
+    else
+        snprintf(out, SMTP_ENHANCED_MAX, "%c.0.0", r->code >= 500 ? '5'
+                 : r->code >= 400 ? '4' : '2');
+}
+
+static enum smtp_result reply_result(const struct smtp_reply *r)
+{
+    return r->code >= 500 ? SMTP_BOUNCE : r->code >= 400 ? SMTP_DEFER : SMTP_SENT;
+}
+
+/* fail_reply - the server said no: "host H[A] said: 550 5.1.1 text (in reply
+ * to X command)" */
+static void fail_reply(struct session *s)
+{
+    char dsn[SMTP_ENHANCED_MAX];
+
+    reply_dsn(&s->reply, dsn);
+    s->out->code = s->reply.code;
+    fail(s, reply_result(&s->reply) == SMTP_BOUNCE ? SMTP_BOUNCE : SMTP_DEFER, dsn,
+         "host %s said: %d %s%s%s (in reply to %s command)", s->peer, s->reply.code,
+         s->reply.enhanced, s->reply.enhanced[0] ? " " : "", s->reply.text,
+         stage_text[s->stage].in_reply_to);
+}
+
+/* fail_io - a connection-level failure in the current stage */
+static void fail_io(struct session *s, enum conn_status st, const char *why)
+{
+    if (st == CONN_TIMEOUT)
+        fail(s, SMTP_DEFER, "4.4.2", "conversation with %s timed out %s", s->peer,
+             stage_text[s->stage].while_text);
+    else if (st == CONN_EOF)
+        fail(s, SMTP_DEFER, "4.4.2", "lost connection with %s %s", s->peer,
+             stage_text[s->stage].while_text);
+    else
+        fail(s, SMTP_DEFER, "4.4.2", "%s with %s %s", why, s->peer,
+             stage_text[s->stage].while_text);
+}
+
+/* ---- transcript (probe) ---- */
+
+static void transcript(struct session *s, const char *dir, const uint8_t *p,
+                       size_t len)
+{
+    struct smtp_outcome *o = s->out;
+    size_t start = 0;
+
+    if (!s->p->probe)
+        return;
+    if (o->transcript == NULL) {
+        o->transcript = malloc(TRANSCRIPT_MAX);
+        if (o->transcript == NULL)
+            return;
+        o->transcript[0] = '\0';
+    }
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && p[i] != '\n')
+            continue;
+        size_t l = i - start;
+        if (l > 0 && p[start + l - 1] == '\r')
+            l--;
+        if (start < len && o->transcript_len + l + 4 < TRANSCRIPT_MAX) {
+            memcpy(o->transcript + o->transcript_len, dir, 2);
+            o->transcript_len += 2;
+            o->transcript_len += smtp_printable(p + start, l,
+                o->transcript + o->transcript_len, TRANSCRIPT_MAX - o->transcript_len - 1);
+            o->transcript[o->transcript_len++] = '\n';
+            o->transcript[o->transcript_len] = '\0';
+        }
+        start = i + 1;
+    }
+}
+
+/* ---- I/O ---- */
+
+static int send_raw(struct session *s, const char *cmd, size_t len, unsigned ms)
+{
+    const char *why = "write error";
+    enum conn_status st = conn_write(s->conn, (const uint8_t *)cmd, len,
+                                     deadline_in(s, ms), &why);
+
+    transcript(s, "> ", (const uint8_t *)cmd, len);
+    if (st != CONN_OK) {
+        fail_io(s, st, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* read_reply - the next complete reply into s->reply (any code) */
+static int read_reply(struct session *s, unsigned ms)
+{
+    uint64_t deadline = deadline_in(s, ms);
+
+    /* drop the previous reply's bytes */
+    memmove(s->buf, s->buf + s->bused, s->blen - s->bused);
+    s->blen -= s->bused;
+    s->bused = 0;
+    for (;;) {
+        const char *why = NULL;
+        size_t n = 0;
+        enum conn_status st;
+
+        switch (smtp_reply_parse(s->buf, s->blen, &s->lim, &s->reply, &why)) {
+        case SMTP_REPLY_DONE:
+            s->raw = s->buf;
+            s->raw_len = s->reply.raw_len;
+            s->bused = s->reply.raw_len;
+            transcript(s, "< ", s->raw, s->raw_len);
+            return 0;
+        case SMTP_REPLY_BAD:
+            fail(s, SMTP_DEFER, "4.5.0", "malformed reply from %s %s: %s", s->peer,
+                 stage_text[s->stage].while_text, why);
+            return -1;
+        case SMTP_REPLY_MORE:
+            break;
+        }
+        st = conn_read(s->conn, s->buf + s->blen, s->bufsize - s->blen, &n, deadline, &why);
+        if (st != CONN_OK) {
+            fail_io(s, st, why);
+            return -1;
+        }
+        s->blen += n;
+    }
+}
+
+/* command - send one line and read its reply */
+static int command(struct session *s, unsigned ms, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int command(struct session *s, unsigned ms, const char *fmt, ...)
+{
+    char cmd[CMD_MAX];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(cmd, sizeof(cmd) - 2, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(cmd) - 2)
+        abort();    /* programmer error: envelope_check bounds every field */
+    memcpy(cmd + n, "\r\n", 2);
+    if (send_raw(s, cmd, (size_t)n + 2, ms) != 0)
+        return -1;
+    return read_reply(s, ms);
+}
+
+/* ---- states ---- */
+
+static enum smtp_stage enter_connect(struct session *s)
+{
+    enum conn_status st;
+    const char *why = "connect failed";
+    uint64_t t0 = conn_now_ms();
+
+    s->conn = conn_connect(s->p->addr, s->p->addrlen, deadline_in(s, s->to.connect_ms),
+                           &st, &why);
+    s->out->connect_ms = (unsigned)(conn_now_ms() - t0);
+    if (s->conn == NULL) {
+        fail(s, SMTP_DEFER, "4.4.1", "connect to %s:%s: %s", s->peer, s->port, why);
+        return SMTP_STAGE_DONE;
+    }
+    s->out->connected = 1;
+    return SMTP_STAGE_GREETING;
+}
+
+static enum smtp_stage enter_greeting(struct session *s)
+{
+    char dsn[SMTP_ENHANCED_MAX];
+
+    if (read_reply(s, s->to.greeting_ms) != 0)
+        return SMTP_STAGE_DONE;
+    if (s->reply.code / 100 != 2) {
+        reply_dsn(&s->reply, dsn);
+        s->out->code = s->reply.code;
+        fail(s, reply_result(&s->reply), dsn, "host %s refused to talk to me: %d %s",
+             s->peer, s->reply.code, s->reply.text);
+        return SMTP_STAGE_QUIT;
+    }
+    return SMTP_STAGE_EHLO;
+}
+
+/* ehlo - EHLO and its keywords; 1 accepted, 0 refused, -1 failed */
+static int ehlo(struct session *s)
+{
+    struct smtp_ehlo e;
+    const char *why = NULL;
+
+    if (command(s, s->to.helo_ms, "EHLO %s", s->p->helo_name) != 0)
+        return -1;
+    if (s->reply.code / 100 != 2)
+        return 0;
+    if (smtp_ehlo_parse(s->raw, s->raw_len, &s->lim, &e, &why) != 0)
+        memset(&e, 0, sizeof(e));   /* a 2xx other than 250: no keywords */
+    s->out->ext = e.ext;
+    s->out->size_limit = e.size_limit;
+    return 1;
+}
+
+static enum smtp_stage enter_ehlo(struct session *s)
+{
+    int r = ehlo(s);
+
+    if (r < 0)
+        return SMTP_STAGE_DONE;
+    if (r > 0)
+        return s->p->tls == SMTP_TLS_NONE ? SMTP_STAGE_MAIL : SMTP_STAGE_STARTTLS;
+    if (s->p->tls == SMTP_TLS_REQUIRED) {
+        s->out->rfc8460 = "starttls-not-supported";
+        fail(s, SMTP_DEFER, "4.7.4", "TLS is required, but host %s refused EHLO: %d %s",
+             s->peer, s->reply.code, s->reply.text);
+        return SMTP_STAGE_QUIT;
+    }
+    return SMTP_STAGE_HELO;
+}
+
+static enum smtp_stage enter_helo(struct session *s)
+{
+    if (command(s, s->to.helo_ms, "HELO %s", s->p->helo_name) != 0)
+        return SMTP_STAGE_DONE;
+    if (s->reply.code / 100 != 2) {
+        fail_reply(s);
+        return SMTP_STAGE_QUIT;
+    }
+    s->out->ext = 0;
+    s->out->size_limit = 0;
+    return SMTP_STAGE_MAIL;
+}
+
+/* tls_failed - TLS did not come up: required fails 4.7.x; opportunistic ends
+ * the session too, but the caller may retry in cleartext */
+static void tls_failed(struct session *s, const char *enhanced, const char *why)
+{
+    if (s->p->tls == SMTP_TLS_OPPORTUNISTIC)
+        s->out->cleartext_retry_ok = 1;
+    fail(s, SMTP_DEFER, enhanced, "Cannot start TLS with %s: %s", s->peer, why);
+}
+
+static enum smtp_stage enter_starttls(struct session *s)
+{
+    if (!(s->out->ext & SMTP_EXT_STARTTLS)) {
+        if (s->p->tls == SMTP_TLS_OPPORTUNISTIC)
+            return SMTP_STAGE_MAIL;
+        s->out->rfc8460 = "starttls-not-supported";
+        fail(s, SMTP_DEFER, "4.7.4", "TLS is required, but was not offered by host %s",
+             s->peer);
+        return SMTP_STAGE_QUIT;
+    }
+    if (command(s, s->to.starttls_ms, "STARTTLS") != 0)
+        return SMTP_STAGE_DONE;
+    if (s->reply.code != 220) {
+        if (s->p->tls == SMTP_TLS_OPPORTUNISTIC)
+            return SMTP_STAGE_MAIL;     /* the session goes on in cleartext */
+        s->out->rfc8460 = "starttls-not-supported";
+        s->out->code = s->reply.code;
+        fail(s, SMTP_DEFER, "4.7.5", "TLS is required, but host %s refused to start TLS: "
+             "%d %s", s->peer, s->reply.code, s->reply.text);
+        return SMTP_STAGE_QUIT;
+    }
+    /* RFC 3207 §4.2: bytes after the 220 were not protected: injection */
+    if (s->blen > s->bused) {
+        tls_failed(s, "4.7.5", "plaintext received after the 220 reply to STARTTLS "
+                   "(possible injection)");
+        return SMTP_STAGE_DONE;
+    }
+    return SMTP_STAGE_HANDSHAKE;
+}
+
+static enum smtp_stage enter_handshake(struct session *s)
+{
+    const char *why = "TLS handshake failed";
+    uint64_t t0 = conn_now_ms();
+    enum conn_status st = conn_starttls(s->conn, s->p->tls_ctx, s->p->sni,
+                                        deadline_in(s, s->to.starttls_ms), &why);
+
+    s->out->tls_ms = (unsigned)(conn_now_ms() - t0);
+    s->blen = s->bused = 0;     /* nothing from before the handshake survives */
+    if (st == CONN_TIMEOUT) {
+        if (s->p->tls == SMTP_TLS_OPPORTUNISTIC)
+            s->out->cleartext_retry_ok = 1;
+        fail_io(s, st, why);
+        return SMTP_STAGE_DONE;
+    }
+    if (st != CONN_OK) {
+        tls_failed(s, "4.7.5", why);
+        return SMTP_STAGE_DONE;
+    }
+    s->out->tls = 1;
+    tls_session_facts(conn_tls(s->conn), &s->out->facts);
+    s->out->chain = dane_chain_new();
+    if (s->out->chain == NULL ||
+        tls_session_chain(conn_tls(s->conn), s->out->chain, &why) != 0) {
+        tls_failed(s, "4.7.5", s->out->chain == NULL ? "out of memory" : why);
+        return SMTP_STAGE_QUIT;
+    }
+    return SMTP_STAGE_VERIFY;
+}
+
+static enum smtp_stage enter_verify(struct session *s)
+{
+    const char *why = "server certificate not verified";
+    enum smtp_peer_status st;
+
+    if (s->p->verify != NULL)
+        st = s->p->verify(s->p->verify_arg, s->out->chain, &s->out->facts, &why);
+    else
+        st = s->out->facts.anonymous ? SMTP_PEER_ANONYMOUS : SMTP_PEER_UNTRUSTED;
+    s->out->peer = st;
+    if (st == SMTP_PEER_FAIL) {
+        /* never mail over an unauthenticated session where authentication
+         * is required; the caller's level decides (no cleartext retry) */
+        fail(s, SMTP_DEFER, "4.7.5", "TLS authentication failed for %s: %s", s->peer, why);
+        return SMTP_STAGE_QUIT;
+    }
+    return SMTP_STAGE_EHLO_TLS;
+}
+
+static enum smtp_stage enter_ehlo_tls(struct session *s)
+{
+    int r;
+
+    /* RFC 3207 §4.2: forget what was learnt before TLS */
+    s->out->ext = 0;
+    s->out->size_limit = 0;
+    r = ehlo(s);
+    if (r < 0)
+        return SMTP_STAGE_DONE;
+    if (r == 0) {
+        fail_reply(s);
+        return SMTP_STAGE_QUIT;
+    }
+    return SMTP_STAGE_MAIL;
+}
+
+/* mail_cmd - "MAIL FROM:<...> SIZE= BODY= SMTPUTF8" into buf */
+static int mail_cmd(struct session *s, char *buf, size_t size)
+{
+    char sz[32] = "";
+    const char *body = "", *utf8 = "";
+
+    if (s->out->ext & SMTP_EXT_SIZE)
+        snprintf(sz, sizeof(sz), " SIZE=%llu", (unsigned long long)s->m->size);
+    if (s->m->body_8bit && (s->out->ext & SMTP_EXT_8BITMIME))
+        body = " BODY=8BITMIME";    /* RFC 6152 §3 */
+    if (s->utf8)
+        utf8 = " SMTPUTF8";         /* RFC 6531 §3.4 */
+    return snprintf(buf, size, "MAIL FROM:<%s>%s%s%s\r\n", s->m->sender, sz, body, utf8);
+}
+
+/* mail_precheck - refuse early what the server announced it cannot take */
+static int mail_precheck(struct session *s)
+{
+    if (s->utf8 && !(s->out->ext & SMTP_EXT_SMTPUTF8)) {
+        fail(s, SMTP_BOUNCE, "5.6.7", "SMTPUTF8 is required, but was not offered by host %s",
+             s->peer);
+        return -1;
+    }
+    /* RFC 1870 §6.2: do not send what the server said it will refuse */
+    if ((s->out->ext & SMTP_EXT_SIZE) && s->out->size_limit > 0 &&
+        s->m->size > s->out->size_limit) {
+        fail(s, SMTP_BOUNCE, "5.3.4", "message size %llu exceeds size limit %llu of server %s",
+             (unsigned long long)s->m->size, (unsigned long long)s->out->size_limit, s->peer);
+        return -1;
+    }
+    return 0;
+}
+
+/* rcpt_set - one recipient's result from the current reply */
+static void rcpt_set(struct session *s, size_t i)
+{
+    struct smtp_rcpt_result *r = &s->out->recipients[i];
+
+    r->code = s->reply.code;
+    reply_dsn(&s->reply, r->enhanced);
+    snprintf(r->text, sizeof(r->text), "%s", s->reply.text);
+    r->result = reply_result(&s->reply);
+    if (r->result == SMTP_SENT) {
+        r->result = SMTP_DEFER;     /* accepted; sent only after the dot */
+        s->accepted++;
+        r->code = -r->code;         /* marks "accepted", see finish_rcpts */
+        return;
+    }
+    snprintf(r->reason, sizeof(r->reason), "host %s said: %d %s%s%s (in reply to RCPT TO "
+             "command)", s->peer, s->reply.code, s->reply.enhanced,
+             s->reply.enhanced[0] ? " " : "", s->reply.text);
+}
+
+/* is_421 - RFC 5321 §3.8: the server is closing the session */
+static int is_421(const struct session *s)
+{
+    return s->reply.code == 421;
+}
+
+/* send_envelope - MAIL and RCPT commands in one write (PIPELINING) or MAIL alone */
+static int send_envelope(struct session *s, int pipelined)
+{
+    size_t cap = CMD_MAX * (pipelined ? 1 + s->m->nrecipients : 1), n;
+    char *buf = malloc(cap);
+    int rc;
+
+    if (buf == NULL) {
+        fail(s, SMTP_DEFER, "4.3.0", "out of memory");
+        return -1;
+    }
+    n = (size_t)mail_cmd(s, buf, CMD_MAX);
+    for (size_t i = 0; pipelined && i < s->m->nrecipients; i++)
+        n += (size_t)snprintf(buf + n, CMD_MAX, "RCPT TO:<%s>\r\n", s->m->recipients[i]);
+    rc = send_raw(s, buf, n, s->to.mail_ms);
+    free(buf);
+    return rc;
+}
+
+static enum smtp_stage enter_mail(struct session *s)
+{
+    int pipelined = (s->out->ext & SMTP_EXT_PIPELINING) != 0;
+
+    if (s->p->probe)
+        return SMTP_STAGE_QUIT;
+    if (mail_precheck(s) != 0)
+        return SMTP_STAGE_QUIT;
+    if (send_envelope(s, pipelined) != 0 || read_reply(s, s->to.mail_ms) != 0)
+        return SMTP_STAGE_DONE;
+    if (s->reply.code / 100 != 2) {
+        fail_reply(s);
+        if (is_421(s))
+            return SMTP_STAGE_DONE;
+        /* RFC 2920 §3.1: the pipelined RCPT replies still come; read them */
+        for (size_t i = 0; pipelined && i < s->m->nrecipients; i++)
+            if (read_reply(s, s->to.rcpt_ms) != 0)
+                return SMTP_STAGE_DONE;
+        return SMTP_STAGE_QUIT;
+    }
+    return SMTP_STAGE_RCPT;
+}
+
+static enum smtp_stage enter_rcpt(struct session *s)
+{
+    int pipelined = (s->out->ext & SMTP_EXT_PIPELINING) != 0;
+
+    for (size_t i = 0; i < s->m->nrecipients; i++) {
+        int rc = pipelined ? read_reply(s, s->to.rcpt_ms)
+                           : command(s, s->to.rcpt_ms, "RCPT TO:<%s>", s->m->recipients[i]);
+        if (rc != 0)
+            return SMTP_STAGE_DONE;
+        if (is_421(s)) {
+            fail_reply(s);
+            return SMTP_STAGE_DONE;
+        }
+        rcpt_set(s, i);
+    }
+    if (s->accepted == 0) {
+        fail(s, SMTP_DEFER, "4.0.0", "no recipient accepted by %s", s->peer);
+        s->out->result = SMTP_BOUNCE;   /* refined by finish_rcpts */
+        return SMTP_STAGE_QUIT;
+    }
+    return SMTP_STAGE_DATA;
+}
+
+static enum smtp_stage enter_data(struct session *s)
+{
+    if (command(s, s->to.data_ms, "DATA") != 0)
+        return SMTP_STAGE_DONE;
+    if (s->reply.code != 354) {
+        fail_reply(s);
+        return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
+    }
+    return SMTP_STAGE_BODY;
+}
+
+/* body_source - the next bytes of the message; returns bytes, 0 at the end,
+ * -1 on a read error */
+static ssize_t body_source(struct session *s, uint64_t off, uint8_t *buf, size_t cap)
+{
+    if (s->m->fd < 0) {
+        size_t n = off >= s->m->len ? 0 : s->m->len - (size_t)off;
+        n = n < cap ? n : cap;
+        if (n > 0)
+            memcpy(buf, s->m->buf + off, n);
+        return (ssize_t)n;
+    }
+    return pread(s->m->fd, buf, cap, (off_t)off);
+}
+
+/* send_body - stream the message through the transformer (body.h) */
+static int send_body(struct session *s, struct body *b, uint8_t *in, uint8_t *out)
+{
+    uint64_t off = 0;
+    const char *why = "write error";
+    enum conn_status st;
+
+    for (;;) {
+        ssize_t got = body_source(s, off, in, BODY_CHUNK);
+        size_t used = 0;
+
+        if (got < 0) {
+            /* the dot is never sent: the server discards the transaction */
+            fail(s, SMTP_DEFER, "4.3.0", "error reading the message file");
+            return -1;
+        }
+        if (got == 0)
+            return 0;
+        while (used < (size_t)got) {
+            size_t u = 0, n = body_feed(b, in + used, (size_t)got - used, out,
+                                        BODY_CHUNK * 4, &u);
+            used += u;
+            st = conn_write(s->conn, out, n, deadline_in(s, s->to.data_xfer_ms), &why);
+            if (st != CONN_OK) {
+                fail_io(s, st, why);
+                return -1;
+            }
+        }
+        off += (uint64_t)got;
+    }
+}
+
+static enum smtp_stage enter_body(struct session *s)
+{
+    struct body *b = body_new(BODY_LINE_LIMIT_DEFAULT);
+    uint8_t *in = malloc(BODY_CHUNK), *out = malloc(BODY_CHUNK * 4);
+    int rc = -1;
+
+    if (b == NULL || in == NULL || out == NULL)
+        fail(s, SMTP_DEFER, "4.3.0", "out of memory");
+    else
+        rc = send_body(s, b, in, out);
+    if (rc == 0) {
+        const char *why = "write error";
+        size_t n = body_finish(b, out, BODY_CHUNK * 4);
+        /* from here on a failure may mean the message was delivered */
+        s->stage = SMTP_STAGE_DOT;
+        enum conn_status st = conn_write(s->conn, out, n,
+                                         deadline_in(s, s->to.data_xfer_ms), &why);
+        if (st != CONN_OK) {
+            fail_io(s, st, why);
+            rc = -1;
+        }
+    }
+    body_free(b);
+    free(in);
+    free(out);
+    return rc == 0 ? SMTP_STAGE_DOT : SMTP_STAGE_DONE;
+}
+
+static enum smtp_stage enter_dot(struct session *s)
+{
+    if (read_reply(s, s->to.data_done_ms) != 0)
+        return SMTP_STAGE_DONE;
+    s->out->code = s->reply.code;
+    s->final = s->reply;
+    if (s->reply.code / 100 != 2) {
+        fail_reply(s);
+        return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
+    }
+    return SMTP_STAGE_QUIT;
+}
+
+static enum smtp_stage enter_quit(struct session *s)
+{
+    /* QUIT is a courtesy: its failure changes nothing (RFC 5321 §4.1.1.10) */
+    int saved = s->failed;
+
+    s->failed = 1;
+    (void)command(s, s->to.quit_ms, "QUIT");
+    s->failed = saved;
+    return SMTP_STAGE_DONE;
+}
+
+/* enter - the entry action of a state; returns the next state */
+static enum smtp_stage enter(struct session *s)
+{
+    switch (s->stage) {
+    case SMTP_STAGE_CONNECT: return enter_connect(s);
+    case SMTP_STAGE_GREETING: return enter_greeting(s);
+    case SMTP_STAGE_EHLO: return enter_ehlo(s);
+    case SMTP_STAGE_HELO: return enter_helo(s);
+    case SMTP_STAGE_STARTTLS: return enter_starttls(s);
+    case SMTP_STAGE_HANDSHAKE: return enter_handshake(s);
+    case SMTP_STAGE_VERIFY: return enter_verify(s);
+    case SMTP_STAGE_EHLO_TLS: return enter_ehlo_tls(s);
+    case SMTP_STAGE_MAIL: return enter_mail(s);
+    case SMTP_STAGE_RCPT: return enter_rcpt(s);
+    case SMTP_STAGE_DATA: return enter_data(s);
+    case SMTP_STAGE_BODY: return enter_body(s);
+    case SMTP_STAGE_DOT: return enter_dot(s);
+    case SMTP_STAGE_QUIT: return enter_quit(s);
+    case SMTP_STAGE_DONE: break;
+    }
+    abort();
+}
+
+/* ---- recipients' verdicts ---- */
+
+/* finish_rcpts - every recipient gets a final result: accepted ones follow
+ * the end of data (or the session failure), others keep their RCPT reply or
+ * get the session's reason */
+static void finish_rcpts(struct session *s)
+{
+    struct smtp_outcome *o = s->out;
+    size_t sent = 0, deferred = 0;
+
+    for (size_t i = 0; i < o->nrecipients; i++) {
+        struct smtp_rcpt_result *r = &o->recipients[i];
+        int accepted = r->code < 0;
+
+        if (accepted)
+            r->code = -r->code;
+        if (accepted && !s->failed) {
+            const struct smtp_reply *f = &s->final;
+            r->result = SMTP_SENT;
+            r->code = f->code;
+            reply_dsn(f, r->enhanced);
+            snprintf(r->text, sizeof(r->text), "%s", f->text);
+            snprintf(r->reason, sizeof(r->reason), "%d %s%s%s", f->code, f->enhanced,
+                     f->enhanced[0] ? " " : "", f->text);
+        } else if (accepted || r->code == 0) {
+            r->result = o->result == SMTP_BOUNCE ? SMTP_BOUNCE : SMTP_DEFER;
+            memcpy(r->enhanced, o->enhanced, sizeof(r->enhanced));
+            snprintf(r->reason, sizeof(r->reason), "%s", o->reason);
+        }
+        sent += r->result == SMTP_SENT;
+        deferred += r->result == SMTP_DEFER;
+    }
+    if (!s->failed) {
+        o->result = sent > 0 ? SMTP_SENT : SMTP_BOUNCE;
+    } else if (s->accepted == 0 && o->stage == SMTP_STAGE_RCPT) {
+        /* nobody accepted: deferred if any recipient was deferred */
+        o->result = deferred > 0 ? SMTP_DEFER : SMTP_BOUNCE;
+        snprintf(o->enhanced, sizeof(o->enhanced), "%s", o->recipients[0].enhanced);
+    }
+}
+
+int smtp_envelope_check(const struct smtp_message *m, const char **why)
+{
+    const char *inner;
+    size_t len;
+
+    if (m->sender == NULL || m->nrecipients == 0 || m->recipients == NULL) {
+        *why = "no sender or no recipient";
+        return -1;
+    }
+    if (envelope_check(m->sender, strlen(m->sender), ENVELOPE_SENDER, &inner, &len, why) != 0)
+        return -1;
+    if (len != strlen(m->sender)) {
+        *why = "sender address must be given without angle brackets";
+        return -1;
+    }
+    for (size_t i = 0; i < m->nrecipients; i++) {
+        const char *r = m->recipients[i];
+        if (r == NULL ||
+            envelope_check(r, strlen(r), ENVELOPE_RECIPIENT, &inner, &len, why) != 0)
+            return -1;
+        if (len != strlen(r)) {
+            *why = "recipient address must be given without angle brackets";
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* peer_name - "host[addr]" and the port, for reasons */
+static void peer_name(struct session *s)
+{
+    char addr[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    const struct sockaddr *sa = s->p->addr;
+
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, addr, sizeof(addr));
+        port = ntohs(in->sin_port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof(addr));
+        port = ntohs(in6->sin6_port);
+    }
+    snprintf(s->peer, sizeof(s->peer), "%s[%s]", s->p->host ? s->p->host : addr, addr);
+    snprintf(s->port, sizeof(s->port), "%u", port);
+}
+
+static unsigned or_default(unsigned v, unsigned dflt)
+{
+    return v != 0 ? v : dflt;
+}
+
+/* setup - limits, timeouts, buffers; -1 on a usage error or ENOMEM */
+static int setup(struct session *s)
+{
+    const struct smtp_params *p = s->p;
+    const char *why = NULL;
+
+    s->lim.max_line = p->limits.max_line ? p->limits.max_line : SMTP_REPLY_LINE_MAX_DEFAULT;
+    s->lim.max_lines = p->limits.max_lines ? p->limits.max_lines : SMTP_REPLY_LINES_MAX_DEFAULT;
+    s->to.connect_ms = or_default(p->timeouts.connect_ms, 30000);
+    s->to.greeting_ms = or_default(p->timeouts.greeting_ms, 300000);
+    s->to.helo_ms = or_default(p->timeouts.helo_ms, 300000);
+    s->to.starttls_ms = or_default(p->timeouts.starttls_ms, 300000);
+    s->to.mail_ms = or_default(p->timeouts.mail_ms, 300000);
+    s->to.rcpt_ms = or_default(p->timeouts.rcpt_ms, 300000);
+    s->to.data_ms = or_default(p->timeouts.data_ms, 120000);
+    s->to.data_xfer_ms = or_default(p->timeouts.data_xfer_ms, 180000);
+    s->to.data_done_ms = or_default(p->timeouts.data_done_ms, 600000);
+    s->to.quit_ms = or_default(p->timeouts.quit_ms, 300000);
+    peer_name(s);
+    if (!p->probe && smtp_envelope_check(s->m, &why) != 0) {
+        fail(s, SMTP_USAGE, "5.1.3", "bad envelope address: %s", why);
+        return -1;
+    }
+    if (p->tls != SMTP_TLS_NONE && p->tls_ctx == NULL)
+        abort();    /* programmer error: TLS wanted without a context */
+    if (p->helo_name == NULL || envelope_needs_smtputf8(p->helo_name, strlen(p->helo_name)) ||
+        strlen(p->helo_name) > 255 || strpbrk(p->helo_name, " \t\r\n") != NULL) {
+        fail(s, SMTP_USAGE, "5.3.5", "bad EHLO name");
+        return -1;
+    }
+    /* room for a whole reply: lines * (line + CRLF) */
+    s->bufsize = s->lim.max_lines * (s->lim.max_line + 2);
+    s->buf = malloc(s->bufsize);
+    s->out->nrecipients = p->probe ? 0 : s->m->nrecipients;
+    s->out->recipients = calloc(s->out->nrecipients + 1, sizeof(*s->out->recipients));
+    if (s->buf == NULL || s->out->recipients == NULL) {
+        fail(s, SMTP_DEFER, "4.3.0", "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* needs_utf8 - RFC 6531: non-ASCII addresses or headers */
+static int needs_utf8(const struct smtp_message *m)
+{
+    if (m->smtputf8 || envelope_needs_smtputf8(m->sender, strlen(m->sender)))
+        return 1;
+    for (size_t i = 0; i < m->nrecipients; i++)
+        if (envelope_needs_smtputf8(m->recipients[i], strlen(m->recipients[i])))
+            return 1;
+    return 0;
+}
+
+void smtp_session(const struct smtp_params *p, const struct smtp_message *m,
+                  struct smtp_outcome *out)
+{
+    struct session s = { .p = p, .m = m, .out = out, .stage = SMTP_STAGE_CONNECT };
+    uint64_t t0 = conn_now_ms();
+
+    memset(out, 0, sizeof(*out));
+    if (setup(&s) == 0) {
+        s.utf8 = !p->probe && needs_utf8(m);
+        while (s.stage != SMTP_STAGE_DONE) {
+            enum smtp_stage next = enter(&s);
+            if (next < s.stage)
+                abort();    /* states never move backwards */
+            s.stage = next;
+        }
+    }
+    if (!s.failed) {
+        out->result = SMTP_SENT;
+        out->stage = SMTP_STAGE_DONE;
+    }
+    if (out->recipients != NULL)
+        finish_rcpts(&s);
+    conn_close(s.conn);
+    free(s.buf);
+    out->total_ms = (unsigned)(conn_now_ms() - t0);
+}
+
+void smtp_outcome_free(struct smtp_outcome *out)
+{
+    dane_chain_free(out->chain);
+    free(out->recipients);
+    free(out->transcript);
+    memset(out, 0, sizeof(*out));
+}
