@@ -343,3 +343,28 @@ size_t dane_chain_digest(const struct dane_chain *chain, size_t depth,
     }
     return 0;
 }
+
+/* dane_chain_path - leaf first, then each next issuer found among the
+ * presented certificates, whatever their order (RFC 8446 §4.4.2: be prepared
+ * for extraneous certificates and arbitrary orderings); extras are left out */
+size_t dane_chain_path(const struct dane_chain *chain,
+                       const struct dane_cert **path)
+{
+    int used[DANE_MAX_CHAIN] = { 0 };
+    size_t n = 1, j;
+
+    if (chain->n == 0)
+        return 0;
+    path[0] = &chain->certs[0];
+    used[0] = 1;
+    while (n < chain->n) {
+        for (j = 0; j < chain->n; j++)
+            if (!used[j] && dane_issued_by(path[n - 1]->x509, chain->certs[j].x509))
+                break;
+        if (j == chain->n)
+            break;
+        used[j] = 1;
+        path[n++] = &chain->certs[j];
+    }
+    return n;
+}

@@ -33,6 +33,11 @@ int dane_cert_load(struct dane_cert *cert, const uint8_t *der, size_t len,
 /* dane_cert_clear - release what dane_cert_load allocated */
 void dane_cert_clear(struct dane_cert *cert);
 
+/* dane_chain_path - put the presented certificates in path order into
+ * path[DANE_MAX_CHAIN]: the leaf, its issuer, ...; returns the path length */
+size_t dane_chain_path(const struct dane_chain *chain,
+                       const struct dane_cert **path);
+
 /* dane_pem_each - call fn for the DER of every CERTIFICATE block, in order;
  * stops at the first fn failure; 0 when at least one block was found and
  * every call succeeded, else -1 with *why */

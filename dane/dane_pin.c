@@ -12,7 +12,8 @@
  *   dane_pkix_verify reads a PEM CA bundle (at most PKIX_MAX_FILE bytes and
  *   PKIX_MAX_CAS certificates) on every call, so each check has its own
  *   trust store. The path runs from the leaf up through the presented
- *   certificates to the first one a CA of the file issued (names chain and
+ *   certificates (in path order, dane_chain_path()) to the first one a CA
+ *   of the file issued (names chain and
  *   signature verifies); it is then checked by dane_path_check() with that CA
  *   as the anchor, and the leaf names against the reference names (skipped
  *   when nnames == 0: the caller decides).
@@ -213,12 +214,13 @@ static void free_cas(struct ca_list *list)
 static int path_to_ca(const struct dane_chain *chain, const struct ca_list *list,
                       time_t now, const char **why)
 {
+    const struct dane_cert *ordered[DANE_MAX_CHAIN];
     WOLFSSL_X509 *path[DANE_MAX_CHAIN + 1];
-    size_t top, c;
+    size_t top, c, n = dane_chain_path(chain, ordered);
     int issued = 0;
 
-    for (top = 0; top < chain->n; top++) {
-        path[top] = chain->certs[top].x509;
+    for (top = 0; top < n; top++) {
+        path[top] = ordered[top]->x509;
         for (c = 0; c < list->n; c++) {
             if (!dane_issued_by(path[top], list->cas[c]))
                 continue;

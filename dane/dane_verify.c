@@ -57,31 +57,6 @@ static void note(struct attempt *a, enum stage stage, const char *why)
     }
 }
 
-/* order_path - leaf first, then each next issuer found among the presented
- * certificates, whatever their order (RFC 8446 §4.4.2: be prepared for
- * extraneous certificates and arbitrary orderings); unused ones are ignored */
-static void order_path(struct attempt *a)
-{
-    const struct dane_chain *c = a->chain;
-    int used[DANE_MAX_CHAIN] = { 0 };
-    const struct dane_cert *top;
-    size_t j;
-
-    a->path[0] = &c->certs[0];
-    used[0] = 1;
-    a->npath = 1;
-    while (a->npath < c->n) {
-        top = a->path[a->npath - 1];
-        for (j = 0; j < c->n; j++)
-            if (!used[j] && dane_issued_by(top->x509, c->certs[j].x509))
-                break;
-        if (j == c->n)
-            return;
-        used[j] = 1;
-        a->path[a->npath++] = &c->certs[j];
-    }
-}
-
 /* rr_matches - the record's association data matches certificate c */
 static int rr_matches(const struct tlsa_rr *rr, const struct dane_cert *c)
 {
@@ -169,6 +144,29 @@ static int sent_by_server(const struct attempt *a, const struct tlsa_rr *rr)
         if (rr_matches(rr, &a->chain->certs[i]))
             return 1;
     return 0;
+}
+
+/* off_path_anchor - note a DANE-TA record matching a presented certificate
+ * that the leaf does not chain up to */
+static void off_path_anchor(struct attempt *a, const struct tlsa_set *set)
+{
+    const struct tlsa_rr *rr;
+    size_t i, j, k, n = tlsa_set_usable_count(set);
+    int on_path;
+
+    for (i = 0; i < n; i++) {
+        rr = tlsa_set_usable(set, i);
+        if (rr == NULL || rr->usage != TLSA_USAGE_DANE_TA)
+            continue;
+        for (j = 1; j < a->chain->n; j++) {
+            on_path = 0;
+            for (k = 0; k < a->npath; k++)
+                on_path |= a->path[k] == &a->chain->certs[j];
+            if (!on_path && rr_matches(rr, &a->chain->certs[j]))
+                note(a, STAGE_PATH, "the leaf does not chain up to the DANE-TA "
+                                    "trust anchor (issuer name or signature mismatch)");
+        }
+    }
 }
 
 /* absent_anchor - parse a full 2 0 0 / 2 1 0 record's data */
@@ -284,7 +282,7 @@ enum dane_status dane_verify(const struct dane_chain *chain,
         *why = "the server presented no certificate";
         return DANE_NO_MATCH;
     }
-    order_path(&a);
+    a.npath = dane_chain_path(chain, a.path);
     for (d = 0; d < a.npath; d++) {
         rr = try_depth(&a, set, d);
         if (rr != NULL) {
@@ -292,6 +290,7 @@ enum dane_status dane_verify(const struct dane_chain *chain,
             return DANE_MATCH;
         }
     }
+    off_path_anchor(&a, set);
     for (i = 0; i < n; i++) {
         rr = tlsa_set_usable(set, i);
         if (rr == NULL || rr->usage != TLSA_USAGE_DANE_TA ||
