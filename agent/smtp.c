@@ -895,7 +895,7 @@ void smtp_session(const struct smtp_params *p, const struct smtp_message *m,
         out->result = SMTP_SENT;
         out->stage = SMTP_STAGE_DONE;
     }
-    if (out->recipients != NULL)
+    if (out->recipients != NULL && !p->probe)
         finish_rcpts(&s);
     conn_close(s.conn);
     free(s.buf);

@@ -143,7 +143,7 @@ enum smtp_stage {
     SMTP_STAGE_DONE,
 };
 
-#define SMTP_REASON_MAX 1024u
+#define SMTP_REASON_MAX 1536u   /* room for "host H[A] said: " + reply text */
 
 struct smtp_rcpt_result {
     enum smtp_result result;

@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""peer.py - a scripted SMTP server for faults a real server cannot produce.
+
+Usage: peer.py --addr 127.0.26.N --port PORT --scenario NAME --dir DIR
+               [--cert CERT --key KEY] [--connections N]
+
+Listens on ADDR:PORT (never a wildcard address), writes DIR/ready once
+listening, serves N connections (default 1) one after the other, then exits.
+Every command received is appended to DIR/commands (one line each, after
+"TLS" once the handshake completed) and the DATA content, as received and
+before un-stuffing, to DIR/data. Without --cert, STARTTLS uses a fresh
+self-signed ECDSA P-256 certificate made with the openssl CLI.
+
+Scenarios (python3 standard library only):
+  ok                  ESMTP with STARTTLS, PIPELINING, SIZE, 8BITMIME,
+                      ENHANCEDSTATUSCODES; accepts everything
+  no-starttls         as ok without STARTTLS
+  smtputf8            as ok, also offers SMTPUTF8
+  size-limit          announces SIZE 10
+  no-ehlo             502 to EHLO, 250 to HELO, no extensions
+  drop-STAGE          closes the connection instead of answering: STAGE is
+                      greeting, ehlo, starttls, handshake, ehlo-tls, mail,
+                      rcpt, data, dot
+  garbage-greeting    a greeting that is not an SMTP reply
+  long-reply          an EHLO reply line of 5000 bytes
+  many-lines          an EHLO reply of 1000 lines
+  inject              "220 Ready to start TLS" followed, in the same
+                      segment, by a plaintext "250 injected" reply
+  421-rcpt            421 to the second RCPT TO, then closes
+  drip                the greeting one byte every 0.25 s
+  mixed-rcpt          recipients starting with "temp" get 450 4.2.0,
+                      "perm" get 550 5.1.1, others 250
+  no-dot-reply        never answers the end of data
+  dot-4xx             451 4.3.0 to the end of data
+  starttls-454        454 to STARTTLS
+"""
+import argparse
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+EHLO_OK = ["mx.peer.test", "PIPELINING", "SIZE 1000000", "STARTTLS",
+           "ENHANCEDSTATUSCODES", "8BITMIME"]
+
+
+class Session:
+    def __init__(self, sock, args, tls_ctx):
+        self.sock = sock
+        self.args = args
+        self.tls_ctx = tls_ctx
+        self.scenario = args.scenario
+        self.buf = b""
+        self.tls = False
+        self.rcpts = 0
+
+    def log(self, line):
+        with open(os.path.join(self.args.dir, "commands"), "a") as f:
+            f.write(line + "\n")
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def reply(self, code, lines):
+        out = b""
+        for i, text in enumerate(lines):
+            sep = " " if i == len(lines) - 1 else "-"
+            out += ("%d%s%s\r\n" % (code, sep, text)).encode()
+        self.send(out)
+
+    def readline(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.rstrip(b"\r")
+
+    def drops(self, stage):
+        return self.scenario == "drop-" + stage
+
+    def ehlo_lines(self):
+        lines = list(EHLO_OK)
+        if self.scenario == "no-starttls" or self.tls:
+            lines.remove("STARTTLS")
+        if self.scenario == "size-limit":
+            lines[lines.index("SIZE 1000000")] = "SIZE 10"
+        if self.scenario == "smtputf8":
+            lines.append("SMTPUTF8")
+        if self.scenario == "long-reply":
+            lines.insert(1, "X" * 5000)
+        if self.scenario == "many-lines":
+            lines[1:1] = ["X-%d" % i for i in range(1000)]
+        return lines
+
+    def greeting(self):
+        if self.drops("greeting"):
+            return False
+        if self.scenario == "garbage-greeting":
+            self.send(b"hello, this is not SMTP\r\n")
+            return True
+        if self.scenario == "drip":
+            for b in b"220 mx.peer.test ESMTP\r\n":
+                self.send(bytes([b]))
+                time.sleep(0.25)
+            return True
+        self.reply(220, ["mx.peer.test ESMTP peer.py"])
+        return True
+
+    def starttls(self):
+        if self.drops("starttls"):
+            return False
+        if self.scenario == "starttls-454":
+            self.reply(454, ["4.7.0 TLS not available"])
+            return True
+        if self.scenario == "inject":
+            self.send(b"220 2.0.0 Ready to start TLS\r\n250 2.0.0 injected\r\n")
+        else:
+            self.reply(220, ["2.0.0 Ready to start TLS"])
+        if self.drops("handshake"):
+            return False
+        # RFC 3207 §4.2: the server discards what it buffered before TLS too
+        self.buf = b""
+        try:
+            self.sock = self.tls_ctx.wrap_socket(self.sock, server_side=True)
+        except (ssl.SSLError, OSError) as e:
+            self.log("TLS-FAILED %s" % e)
+            return False
+        self.tls = True
+        self.log("TLS %s %s" % (self.sock.version(), self.sock.cipher()[0]))
+        return True
+
+    def data(self):
+        if self.drops("data"):
+            return False
+        self.reply(354, ["End data with <CR><LF>.<CR><LF>"])
+        content = b""
+        while True:
+            line = self.readline()
+            if line is None:
+                return False
+            if line == b".":
+                break
+            content += line + b"\r\n"
+        with open(os.path.join(self.args.dir, "data"), "wb") as f:
+            f.write(content)
+        if self.drops("dot"):
+            return False
+        if self.scenario == "no-dot-reply":
+            while self.sock.recv(4096):
+                pass
+            return False
+        if self.scenario == "dot-4xx":
+            self.reply(451, ["4.3.0 Error: queue file write error"])
+            return True
+        self.reply(250, ["2.0.0 Ok: queued as PEER1"])
+        return True
+
+    def rcpt(self, line):
+        self.rcpts += 1
+        if self.drops("rcpt"):
+            return False
+        if self.scenario == "421-rcpt" and self.rcpts == 2:
+            self.reply(421, ["4.4.2 mx.peer.test Error: timeout exceeded"])
+            return False
+        addr = line[8:].lower()
+        if self.scenario == "mixed-rcpt" and addr.startswith(b"<temp"):
+            self.reply(450, ["4.2.0 <%s>: Recipient address rejected: try later"
+                             % addr[1:-1].decode()])
+        elif self.scenario == "mixed-rcpt" and addr.startswith(b"<perm"):
+            self.reply(550, ["5.1.1 <%s>: Recipient address rejected: unknown"
+                             % addr[1:-1].decode()])
+        else:
+            self.reply(250, ["2.1.5 Ok"])
+        return True
+
+    def command(self, line):
+        verb = line.split(b" ", 1)[0].upper()
+        if verb == b"EHLO":
+            stage = "ehlo-tls" if self.tls else "ehlo"
+            if self.drops(stage):
+                return False
+            if self.scenario == "no-ehlo":
+                self.reply(502, ["5.5.2 Error: command not recognized"])
+            else:
+                self.reply(250, self.ehlo_lines())
+            return True
+        if verb == b"HELO":
+            self.reply(250, ["mx.peer.test"])
+            return True
+        if verb == b"STARTTLS":
+            return self.starttls()
+        if verb == b"MAIL":
+            if self.drops("mail"):
+                return False
+            self.reply(250, ["2.1.0 Ok"])
+            return True
+        if verb == b"RCPT":
+            return self.rcpt(line)
+        if verb == b"DATA":
+            return self.data()
+        if verb == b"QUIT":
+            self.reply(221, ["2.0.0 Bye"])
+            return False
+        self.reply(502, ["5.5.2 Error: command not recognized"])
+        return True
+
+    def run(self):
+        if not self.greeting():
+            return
+        while True:
+            line = self.readline()
+            if line is None:
+                return
+            self.log(line.decode("utf-8", "replace"))
+            if not self.command(line):
+                return
+
+
+def make_cert(directory):
+    cert = os.path.join(directory, "peer-cert.pem")
+    key = os.path.join(directory, "peer-key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                    "-subj", "/CN=mx.peer.test", "-addext",
+                    "subjectAltName=DNS:mx.peer.test", "-keyout", key,
+                    "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--addr", required=True)
+    ap.add_argument("--port", type=int, default=25)
+    ap.add_argument("--scenario", default="ok")
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--connections", type=int, default=1)
+    args = ap.parse_args()
+    if not args.addr.startswith("127.") and args.addr != "::1":
+        sys.exit("peer.py: loopback addresses only")
+    cert, key = (args.cert, args.key) if args.cert else make_cert(args.dir)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    family = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
+    lsock = socket.socket(family, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind((args.addr, args.port))
+    lsock.listen(4)
+    with open(os.path.join(args.dir, "ready"), "w") as f:
+        f.write("%d\n" % os.getpid())
+    for _ in range(args.connections):
+        conn, _ = lsock.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            Session(conn, args, ctx).run()
+        except (OSError, ssl.SSLError) as e:
+            Session(conn, args, ctx).log("ERROR %s" % e)
+        finally:
+            conn.close()
+    lsock.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,418 @@
+/* test_smtp_session.c - smtp_session() against the scripted peer
+ * (tests/testbed/peer.py) on 127.0.26.x: every stage's failure, STARTTLS
+ * injection, timeouts, per-recipient results, and a full delivery over TLS.
+ * Each case starts its own peer (by PID) and stops it in .fini. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "dane.h"
+#include "smtp.h"
+#include "tls.h"
+
+static pid_t peer_pid = -1;
+static char peer_dir[64];
+static struct sockaddr_in peer_sa;
+static struct tls_ctx *ctx;
+
+/* peer_start - run peer.py with a scenario on 127.0.26.(1 + slot % 20) and
+ * port 2525 + slot; waits until it listens */
+static void peer_start(unsigned slot, const char *scenario)
+{
+    char addr[32], port[16], script[512], ready[128];
+
+    snprintf(addr, sizeof(addr), "127.0.26.%u", 1 + slot % 20);
+    snprintf(port, sizeof(port), "%u", 2525 + slot);
+    snprintf(script, sizeof(script), "%s/tests/testbed/peer.py", DANE_TEST_SRCDIR);
+    snprintf(peer_dir, sizeof(peer_dir), "/tmp/dane-peer-XXXXXX");
+    cr_assert_not_null(mkdtemp(peer_dir));
+    peer_pid = fork();
+    cr_assert(peer_pid >= 0);
+    if (peer_pid == 0) {
+        execlp("python3", "python3", script, "--addr", addr, "--port", port,
+               "--scenario", scenario, "--dir", peer_dir, (char *)NULL);
+        _exit(127);
+    }
+    snprintf(ready, sizeof(ready), "%s/ready", peer_dir);
+    for (int i = 0; i < 200 && access(ready, F_OK) != 0; i++) {
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+        cr_assert_eq(waitpid(peer_pid, NULL, WNOHANG), 0, "peer.py exited early");
+        nanosleep(&ts, NULL);
+    }
+    cr_assert_eq(access(ready, F_OK), 0, "peer.py did not start");
+    memset(&peer_sa, 0, sizeof(peer_sa));
+    peer_sa.sin_family = AF_INET;
+    peer_sa.sin_port = htons((uint16_t)(2525 + slot));
+    inet_pton(AF_INET, addr, &peer_sa.sin_addr);
+}
+
+static void remove_file(const char *name)
+{
+    char path[128];
+
+    snprintf(path, sizeof(path), "%s/%s", peer_dir, name);
+    unlink(path);
+}
+
+static void setup(void)
+{
+    static const uint16_t groups[] = { 29, 23 };
+    const struct tls_params tp = { .protocols = TLS_PROTO_TLS12 | TLS_PROTO_TLS13,
+                                   .groups = groups, .ngroups = 2 };
+    const char *why = NULL;
+
+    signal(SIGPIPE, SIG_IGN);
+    ctx = tls_ctx_new(&tp, &why);
+    cr_assert_not_null(ctx, "tls_ctx_new: %s", why);
+}
+
+static void teardown(void)
+{
+    if (peer_pid > 0) {
+        kill(peer_pid, SIGTERM);
+        waitpid(peer_pid, NULL, 0);
+        peer_pid = -1;
+    }
+    if (peer_dir[0] != '\0') {
+        const char *names[] = { "ready", "commands", "data", "peer-cert.pem", "peer-key.pem" };
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            remove_file(names[i]);
+        rmdir(peer_dir);
+    }
+    tls_ctx_free(ctx);
+}
+
+/* peer_file - contents of a file the peer wrote ("" when absent) */
+static char *peer_file(const char *name)
+{
+    static char buf[65536];
+    char path[128];
+    int fd;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "%s/%s", peer_dir, name);
+    buf[0] = '\0';
+    fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return buf;
+    n = read(fd, buf, sizeof(buf) - 1);
+    buf[n > 0 ? n : 0] = '\0';
+    close(fd);
+    return buf;
+}
+
+/* mail_sent - did a MAIL FROM reach the peer? */
+static int mail_sent(void)
+{
+    const char *c = peer_file("commands");
+
+    return strncmp(c, "MAIL", 4) == 0 || strstr(c, "\nMAIL") != NULL;
+}
+
+struct verify_arg {
+    int fail;
+    int calls;
+};
+
+static enum smtp_peer_status test_verify(void *arg, const struct dane_chain *chain,
+                                         const struct tls_facts *facts, const char **why)
+{
+    struct verify_arg *v = arg;
+
+    (void)facts;
+    v->calls++;
+    if (v->fail) {
+        *why = "no TLSA record matched the certificate chain";
+        return SMTP_PEER_FAIL;
+    }
+    return dane_chain_length(chain) > 0 ? SMTP_PEER_VERIFIED : SMTP_PEER_ANONYMOUS;
+}
+
+static const char body_text[] = "Subject: t\n\n.\nhello\r\n.\r\nMAIL FROM:<x>\n..dots\rlast";
+
+static void params_init(struct smtp_params *p, enum smtp_tls_mode mode,
+                        struct verify_arg *va)
+{
+    memset(p, 0, sizeof(*p));
+    p->addr = (const struct sockaddr *)&peer_sa;
+    p->addrlen = sizeof(peer_sa);
+    p->host = "mx.peer.test";
+    p->helo_name = "client.test";
+    p->tls = mode;
+    p->tls_ctx = ctx;
+    p->sni = "mx.peer.test";
+    p->verify = test_verify;
+    p->verify_arg = va;
+    p->deadline_ms = conn_now_ms() + 20000;
+}
+
+static void message_init(struct smtp_message *m, const char *const *rcpts, size_t n)
+{
+    memset(m, 0, sizeof(*m));
+    m->sender = "sender@client.test";
+    m->recipients = rcpts;
+    m->nrecipients = n;
+    m->fd = -1;
+    m->buf = (const uint8_t *)body_text;
+    m->len = strlen(body_text);
+    m->size = m->len;
+}
+
+struct session_case {
+    const char *name;
+    const char *scenario;
+    enum smtp_tls_mode tls;
+    unsigned timeout_ms;        /* greeting and end-of-data timeouts; 0: default */
+    int verify_fail;
+    const char *rcpts[3];
+    enum smtp_result want_result;
+    enum smtp_stage want_stage;
+    const char *want_enhanced;
+    const char *want_reason;    /* substring */
+    int want_mail_sent;
+    enum smtp_result want_rcpt[3];
+};
+
+static const struct session_case cases[] = {
+    { "rfc3207_tls_delivered", "ok", SMTP_TLS_REQUIRED, 0, 0, { "a@dest.test" },
+      SMTP_SENT, SMTP_STAGE_DONE, "", "", 1, { SMTP_SENT } },
+    { "rfc3207_s4_no_starttls_required_defers", "no-starttls", SMTP_TLS_REQUIRED, 0, 0,
+      { "a@dest.test" }, SMTP_DEFER, SMTP_STAGE_STARTTLS, "4.7.4",
+      "TLS is required, but was not offered by host mx.peer.test[127.0.26.", 0, { SMTP_DEFER } },
+    { "rfc3207_no_starttls_opportunistic_cleartext", "no-starttls", SMTP_TLS_OPPORTUNISTIC,
+      0, 0, { "a@dest.test" }, SMTP_SENT, SMTP_STAGE_DONE, "", "", 1, { SMTP_SENT } },
+    { "rfc3207_starttls_454_required_defers", "starttls-454", SMTP_TLS_REQUIRED, 0, 0,
+      { "a@dest.test" }, SMTP_DEFER, SMTP_STAGE_STARTTLS, "4.7.5", "refused to start TLS",
+      0, { SMTP_DEFER } },
+    { "rfc3207_s4_2_plaintext_injection_aborts", "inject", SMTP_TLS_REQUIRED, 0, 0,
+      { "a@dest.test" }, SMTP_DEFER, SMTP_STAGE_STARTTLS, "4.7.5", "injection", 0,
+      { SMTP_DEFER } },
+    { "verification_failure_no_mail", "ok", SMTP_TLS_REQUIRED, 0, 1, { "a@dest.test" },
+      SMTP_DEFER, SMTP_STAGE_VERIFY, "4.7.5", "no TLSA record matched", 0, { SMTP_DEFER } },
+    { "drop_greeting", "drop-greeting", SMTP_TLS_REQUIRED, 0, 0, { "a@dest.test" },
+      SMTP_DEFER, SMTP_STAGE_GREETING, "4.4.2",
+      "lost connection with mx.peer.test[127.0.26.", 0, { SMTP_DEFER } },
+    { "drop_ehlo", "drop-ehlo", SMTP_TLS_REQUIRED, 0, 0, { "a@dest.test" }, SMTP_DEFER,
+      SMTP_STAGE_EHLO, "4.4.2", "while performing the EHLO handshake", 0, { SMTP_DEFER } },
+    { "drop_starttls", "drop-starttls", SMTP_TLS_REQUIRED, 0, 0, { "a@dest.test" },
+      SMTP_DEFER, SMTP_STAGE_STARTTLS, "4.4.2", "while sending STARTTLS", 0, { SMTP_DEFER } },
+    { "drop_handshake", "drop-handshake", SMTP_TLS_REQUIRED, 0, 0, { "a@dest.test" },
+      SMTP_DEFER, SMTP_STAGE_HANDSHAKE, "4.7.5", "Cannot start TLS", 0, { SMTP_DEFER } },
+    { "drop_ehlo_tls", "drop-ehlo-tls", SMTP_TLS_REQUIRED, 0, 0, { "a@dest.test" },
+      SMTP_DEFER, SMTP_STAGE_EHLO_TLS, "4.4.2", "while performing the EHLO handshake", 0,
+      { SMTP_DEFER } },
+    { "drop_mail", "drop-mail", SMTP_TLS_REQUIRED, 0, 0, { "a@dest.test" }, SMTP_DEFER,
+      SMTP_STAGE_MAIL, "4.4.2", "while sending MAIL FROM", 1, { SMTP_DEFER } },
+    { "drop_rcpt", "drop-rcpt", SMTP_TLS_REQUIRED, 0, 0, { "a@dest.test" }, SMTP_DEFER,
+      SMTP_STAGE_RCPT, "4.4.2", "while sending RCPT TO", 1, { SMTP_DEFER } },
+    { "drop_data", "drop-data", SMTP_TLS_REQUIRED, 0, 0, { "a@dest.test" }, SMTP_DEFER,
+      SMTP_STAGE_DATA, "4.4.2", "while sending DATA command", 1, { SMTP_DEFER } },
+    { "drop_after_dot_may_be_sent_twice", "drop-dot", SMTP_TLS_REQUIRED, 0, 0,
+      { "a@dest.test" }, SMTP_DEFER, SMTP_STAGE_DOT, "4.4.2",
+      "while sending end of data -- message may be sent more than once", 1, { SMTP_DEFER } },
+    { "no_dot_reply_timeout_defers", "no-dot-reply", SMTP_TLS_REQUIRED, 1500, 0,
+      { "a@dest.test" }, SMTP_DEFER, SMTP_STAGE_DOT, "4.4.2",
+      "timed out while sending end of data -- message may be sent more than once", 1,
+      { SMTP_DEFER } },
+    { "dot_4xx_defers", "dot-4xx", SMTP_TLS_REQUIRED, 0, 0, { "a@dest.test" }, SMTP_DEFER,
+      SMTP_STAGE_DOT, "4.3.0", "(in reply to end of DATA command)", 1, { SMTP_DEFER } },
+    { "rfc5321_s4_2_garbage_greeting", "garbage-greeting", SMTP_TLS_REQUIRED, 0, 0,
+      { "a@dest.test" }, SMTP_DEFER, SMTP_STAGE_GREETING, "4.5.0", "malformed reply", 0,
+      { SMTP_DEFER } },
+    { "rfc5321_s4_5_3_1_5_long_reply_line", "long-reply", SMTP_TLS_REQUIRED, 0, 0,
+      { "a@dest.test" }, SMTP_DEFER, SMTP_STAGE_EHLO, "4.5.0", "reply line too long", 0,
+      { SMTP_DEFER } },
+    { "too_many_reply_lines", "many-lines", SMTP_TLS_REQUIRED, 0, 0, { "a@dest.test" },
+      SMTP_DEFER, SMTP_STAGE_EHLO, "4.5.0", "too many lines", 0, { SMTP_DEFER } },
+    { "drip_greeting_past_timeout", "drip", SMTP_TLS_REQUIRED, 1000, 0, { "a@dest.test" },
+      SMTP_DEFER, SMTP_STAGE_GREETING, "4.4.2",
+      "timed out while receiving the initial server greeting", 0, { SMTP_DEFER } },
+    { "rfc5321_s3_8_421_mid_session", "421-rcpt", SMTP_TLS_REQUIRED, 0, 0,
+      { "a@dest.test", "b@dest.test" }, SMTP_DEFER, SMTP_STAGE_RCPT, "4.4.2",
+      "said: 421 4.4.2", 1, { SMTP_DEFER, SMTP_DEFER } },
+    { "rfc5321_per_recipient_results", "mixed-rcpt", SMTP_TLS_REQUIRED, 0, 0,
+      { "a@dest.test", "temp@dest.test", "perm@dest.test" }, SMTP_SENT, SMTP_STAGE_DONE,
+      "", "", 1, { SMTP_SENT, SMTP_DEFER, SMTP_BOUNCE } },
+    { "rfc1870_size_exceeded_refused_early", "size-limit", SMTP_TLS_REQUIRED, 0, 0,
+      { "a@dest.test" }, SMTP_BOUNCE, SMTP_STAGE_MAIL, "5.3.4", "exceeds size limit 10 ", 0,
+      { SMTP_BOUNCE } },
+    { "rfc6531_smtputf8_not_offered", "ok", SMTP_TLS_REQUIRED, 0, 0,
+      { "j\xc3\xb6rg@dest.test" }, SMTP_BOUNCE, SMTP_STAGE_MAIL, "5.6.7",
+      "SMTPUTF8 is required, but was not offered", 0, { SMTP_BOUNCE } },
+    { "rfc6531_smtputf8_offered", "smtputf8", SMTP_TLS_REQUIRED, 0, 0,
+      { "j\xc3\xb6rg@dest.test" }, SMTP_SENT, SMTP_STAGE_DONE, "", "", 1, { SMTP_SENT } },
+    { "rfc5321_ehlo_refused_helo_when_tls_optional", "no-ehlo", SMTP_TLS_OPPORTUNISTIC, 0, 0,
+      { "a@dest.test" }, SMTP_SENT, SMTP_STAGE_DONE, "", "", 1, { SMTP_SENT } },
+    { "rfc5321_ehlo_refused_tls_required_defers", "no-ehlo", SMTP_TLS_REQUIRED, 0, 0,
+      { "a@dest.test" }, SMTP_DEFER, SMTP_STAGE_EHLO, "4.7.4", "refused EHLO", 0,
+      { SMTP_DEFER } },
+};
+
+ParameterizedTestParameters(smtp_session, scenario)
+{
+    static size_t idx[sizeof(cases) / sizeof(cases[0])];
+    for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, sizeof(idx) / sizeof(idx[0]));
+}
+
+ParameterizedTest(size_t *i, smtp_session, scenario, .init = setup, .fini = teardown,
+                  .timeout = 60)
+{
+    const struct session_case *c = &cases[*i];
+    struct verify_arg va = { .fail = c->verify_fail };
+    struct smtp_params p;
+    struct smtp_message m;
+    struct smtp_outcome o;
+    size_t n = 0;
+
+    while (n < 3 && c->rcpts[n] != NULL)
+        n++;
+    peer_start((unsigned)*i, c->scenario);
+    params_init(&p, c->tls, &va);
+    if (c->timeout_ms) {
+        p.timeouts.greeting_ms = c->timeout_ms;
+        p.timeouts.data_done_ms = c->timeout_ms;
+    }
+    message_init(&m, c->rcpts, n);
+    smtp_session(&p, &m, &o);
+
+    cr_assert_eq(o.result, c->want_result, "%s: got result %d, want %d (%s)", c->name,
+                 o.result, c->want_result, o.reason);
+    cr_assert_eq(o.stage, c->want_stage, "%s: got stage %d, want %d (%s)", c->name,
+                 o.stage, c->want_stage, o.reason);
+    if (c->want_enhanced[0])
+        cr_assert_str_eq(o.enhanced, c->want_enhanced, "%s: got %s, want %s (%s)", c->name,
+                         o.enhanced, c->want_enhanced, o.reason);
+    cr_assert_not_null(strstr(o.reason, c->want_reason), "%s: reason '%s' lacks '%s'",
+                       c->name, o.reason, c->want_reason);
+    cr_assert_eq(mail_sent(), c->want_mail_sent, "%s: MAIL FROM %s", c->name,
+                 c->want_mail_sent ? "not sent" : "sent where it must not be");
+    cr_assert_eq(o.nrecipients, n);
+    for (size_t k = 0; k < n; k++) {
+        cr_assert_eq(o.recipients[k].result, c->want_rcpt[k],
+                     "%s: recipient %zu got %d, want %d (%s)", c->name, k,
+                     o.recipients[k].result, c->want_rcpt[k], o.recipients[k].reason);
+        cr_assert(o.recipients[k].reason[0] != '\0', "%s: recipient %zu has no reason",
+                  c->name, k);
+    }
+    smtp_outcome_free(&o);
+}
+
+/* The delivered bytes: CRLF line ends, dot-stuffed, no smuggled end of data. */
+Test(smtp_session, rfc5321_s4_5_2_data_as_received, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    static const char *const rcpts[] = { "a@dest.test" };
+    static const char want[] = "Subject: t\r\n\r\n..\r\nhello\r\n..\r\nMAIL FROM:<x>\r\n"
+                               "...dots\r\nlast\r\n";
+    struct verify_arg va = { 0 };
+    struct smtp_params p;
+    struct smtp_message m;
+    struct smtp_outcome o;
+
+    peer_start(40, "ok");
+    params_init(&p, SMTP_TLS_REQUIRED, &va);
+    message_init(&m, rcpts, 1);
+    smtp_session(&p, &m, &o);
+    cr_assert_eq(o.result, SMTP_SENT, "%s", o.reason);
+    cr_assert_str_eq(peer_file("data"), want);
+    cr_assert_eq(va.calls, 1);
+    cr_assert_eq(o.peer, SMTP_PEER_VERIFIED);
+    cr_assert_str_eq(o.recipients[0].enhanced, "2.0.0");
+    cr_assert_eq(o.recipients[0].code, 250);
+    cr_assert_not_null(strstr(o.recipients[0].reason, "250 2.0.0 Ok: queued as PEER1"));
+    /* facts for the log line */
+    cr_assert(o.tls);
+    cr_assert_str_eq(o.facts.protocol, "TLSv1.3");
+    cr_assert_str_eq(o.facts.cipher, "TLS_AES_256_GCM_SHA384");
+    cr_assert_eq(o.facts.bits, 256);
+    cr_assert_str_eq(o.facts.key_exchange, "X25519");
+    cr_assert_str_eq(o.facts.server_signature, "ECDSA (P-256)");
+    cr_assert_str_eq(o.facts.server_digest, "SHA256");
+    cr_assert_eq(o.facts.anonymous, 0);
+    cr_assert_eq(dane_chain_length(o.chain), 1);
+    /* RFC 3207 §4.2: EHLO again after TLS; PIPELINING: MAIL before RCPT */
+    const char *cmds = peer_file("commands");
+    const char *tls = strstr(cmds, "TLS TLSv1.3");
+    cr_assert_not_null(tls, "commands: %s", cmds);
+    cr_assert_not_null(strstr(tls, "EHLO client.test"));
+    cr_assert_not_null(strstr(tls, "MAIL FROM:<sender@client.test> SIZE="));
+    smtp_outcome_free(&o);
+}
+
+Test(smtp_session, probe_transcript_no_mail, .init = setup, .fini = teardown, .timeout = 60)
+{
+    struct verify_arg va = { 0 };
+    struct smtp_params p;
+    struct smtp_message m;
+    struct smtp_outcome o;
+
+    peer_start(41, "ok");
+    params_init(&p, SMTP_TLS_REQUIRED, &va);
+    p.probe = 1;
+    memset(&m, 0, sizeof(m));
+    m.fd = -1;
+    smtp_session(&p, &m, &o);
+    cr_assert_eq(o.result, SMTP_SENT, "%s", o.reason);
+    cr_assert_eq(mail_sent(), 0);
+    cr_assert_not_null(o.transcript);
+    cr_assert_not_null(strstr(o.transcript, "> EHLO client.test\n"), "%s", o.transcript);
+    cr_assert_not_null(strstr(o.transcript, "< 220 2.0.0 Ready to start TLS\n"));
+    cr_assert_not_null(strstr(o.transcript, "> QUIT\n"));
+    cr_assert(o.tls);
+    smtp_outcome_free(&o);
+}
+
+Test(smtp_session, bad_envelope_sends_nothing, .init = setup, .fini = teardown)
+{
+    static const char *const rcpts[] = { "a@dest.test>\r\nRCPT TO:<evil@x" };
+    struct verify_arg va = { 0 };
+    struct smtp_params p;
+    struct smtp_message m;
+    struct smtp_outcome o;
+
+    memset(&peer_sa, 0, sizeof(peer_sa));
+    peer_sa.sin_family = AF_INET;
+    params_init(&p, SMTP_TLS_REQUIRED, &va);
+    message_init(&m, rcpts, 1);
+    smtp_session(&p, &m, &o);
+    cr_assert_eq(o.result, SMTP_USAGE);
+    cr_assert_eq(o.connected, 0);
+    cr_assert_eq(o.recipients, NULL);
+    smtp_outcome_free(&o);
+}
+
+Test(smtp_session, connect_refused_defers, .init = setup, .fini = teardown)
+{
+    static const char *const rcpts[] = { "a@dest.test" };
+    struct verify_arg va = { 0 };
+    struct smtp_params p;
+    struct smtp_message m;
+    struct smtp_outcome o;
+
+    memset(&peer_sa, 0, sizeof(peer_sa));
+    peer_sa.sin_family = AF_INET;
+    peer_sa.sin_port = htons(2524);
+    inet_pton(AF_INET, "127.0.26.20", &peer_sa.sin_addr);
+    params_init(&p, SMTP_TLS_REQUIRED, &va);
+    message_init(&m, rcpts, 1);
+    smtp_session(&p, &m, &o);
+    cr_assert_eq(o.result, SMTP_DEFER);
+    cr_assert_str_eq(o.enhanced, "4.4.1");
+    cr_assert_str_eq(o.reason,
+                     "connect to mx.peer.test[127.0.26.20]:2524: Connection refused");
+    cr_assert_eq(o.recipients[0].result, SMTP_DEFER);
+    smtp_outcome_free(&o);
+}
