@@ -46,15 +46,17 @@ int dane_pem_each(const char *pem, size_t len,
                             const char **why),
                   void *ctx, const char **why);
 
-/* dane_path_check - RFC 5280 §6.1 subset over path[0..n-1], leaf first.
- * Without anchor_key, path[n-1] is the trust anchor: trusted, its own
- * signature not checked, but its dates and its CA constraints are. With
- * anchor_key (a bare key, RFC 7671 §5.2.3), every certificate of the path is
- * below the anchor and path[n-1] must verify under the key. Checks: issuer
- * names chain, signatures, dates at now, CA:TRUE, keyCertSign where keyUsage
- * is present, pathLen. 0 or -1 with *why. */
-int dane_path_check(WOLFSSL_X509 *const *path, size_t n,
-                    WOLFSSL_EVP_PKEY *anchor_key, time_t now, const char **why);
+/* dane_path_check - RFC 5280 §6.1 subset over path[0..n-1], leaf first, at
+ * `now`. The caller has already established every link with dane_issued_by()
+ * (issuer name and signature: dane_chain_path() does so while ordering) and,
+ * with anchor_key (a bare key, RFC 7671 §5.2.3), that path[n-1] verifies under
+ * it; signatures are not checked twice (~0.1 ms each). Without anchor_key,
+ * path[n-1] is the trust anchor certificate: its dates and CA constraints are
+ * checked like the others'. Checks: dates of every certificate, and on every
+ * issuer CA:TRUE, keyCertSign where keyUsage is present, pathLen. 0 or -1
+ * with *why. */
+int dane_path_check(WOLFSSL_X509 *const *path, size_t n, int anchor_is_key,
+                    time_t now, const char **why);
 
 /* dane_issued_by - 1 when subject's issuer name is issuer's subject name and
  * subject's signature verifies under issuer's key */

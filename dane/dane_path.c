@@ -5,8 +5,9 @@
  *   dane_path_check(), dane_issued_by()
  *
  * DESCRIPTION
- *   The path is given leaf first and ends at the trust anchor. Everything is
- *   checked here, from the parsed certificates, at the caller's `now`:
+ *   The path is given leaf first and ends at the trust anchor. Links (issuer
+ *   name and signature) are established with dane_issued_by() while the path
+ *   is built; dates and constraints are checked here, at the caller's `now`:
  *   wolfSSL's certificate manager checks dates against the wall clock and
  *   keeps every CA it was given, so it is not used. Signatures are verified
  *   with wolfSSL_X509_verify under the issuer's key; issuer and subject names
@@ -111,9 +112,9 @@ static int check_issuer(WOLFSSL_X509 *const *path, size_t depth,
     return 0;
 }
 
-/* dane_path_check - validate path[0..n-1] up to its anchor */
-int dane_path_check(WOLFSSL_X509 *const *path, size_t n,
-                    WOLFSSL_EVP_PKEY *anchor_key, time_t now, const char **why)
+/* dane_path_check - dates and CA constraints along an established path */
+int dane_path_check(WOLFSSL_X509 *const *path, size_t n, int anchor_is_key,
+                    time_t now, const char **why)
 {
     size_t i;
 
@@ -121,24 +122,8 @@ int dane_path_check(WOLFSSL_X509 *const *path, size_t n,
         *why = "empty certification path";
         return -1;
     }
-    for (i = 0; i + 1 < n; i++) {
-        if (wolfSSL_X509_NAME_cmp(wolfSSL_X509_get_issuer_name(path[i]),
-                                  wolfSSL_X509_get_subject_name(path[i + 1])) != 0) {
-            *why = "certificate issuer name does not match the next certificate's subject";
-            return -1;
-        }
-        if (!dane_issued_by(path[i], path[i + 1])) {
-            *why = "certificate signature does not verify under its issuer's key";
-            return -1;
-        }
-    }
-    /* RFC 7671 §5.2.3: a bare TA key signs the topmost certificate */
-    if (anchor_key != NULL && !verify_with(path[n - 1], anchor_key)) {
-        *why = "trust anchor key does not verify the top certificate's signature";
-        return -1;
-    }
     for (i = 0; i < n; i++) {
-        if (check_dates(path[i], i, anchor_key == NULL && i + 1 == n && i > 0,
+        if (check_dates(path[i], i, !anchor_is_key && i + 1 == n && i > 0,
                         now, why) < 0)
             return -1;
         if (i > 0 && check_issuer(path, i, why) < 0)

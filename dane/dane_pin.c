@@ -226,7 +226,7 @@ static int path_to_ca(const struct dane_chain *chain, const struct ca_list *list
                 continue;
             issued = 1;
             path[top + 1] = list->cas[c];
-            if (dane_path_check(path, top + 2, NULL, now, why) == 0)
+            if (dane_path_check(path, top + 2, 0, now, why) == 0)
                 return 0;
         }
     }

@@ -98,7 +98,7 @@ static int ta_in_chain(struct attempt *a, size_t t)
 
     for (i = 0; i <= t; i++)
         path[i] = a->path[i]->x509;
-    if (dane_path_check(path, t + 1, NULL, a->now, &why) < 0) {
+    if (dane_path_check(path, t + 1, 0, a->now, &why) < 0) {
         note(a, STAGE_PATH, why);
         return 0;
     }
@@ -189,9 +189,9 @@ static int absent_anchor(const struct tlsa_rr *rr, WOLFSSL_X509 **cert,
     return *key == NULL ? -1 : 0;
 }
 
-/* ta_absent_at - path leaf..top, then the absent TA above cert `top` */
-static int ta_absent_at(struct attempt *a, size_t top, WOLFSSL_X509 *ta_cert,
-                        WOLFSSL_EVP_PKEY *ta_key)
+/* ta_absent_at - path leaf..top, then the absent TA (certificate, or bare
+ * key when ta_cert is NULL) that issued cert `top` */
+static int ta_absent_at(struct attempt *a, size_t top, WOLFSSL_X509 *ta_cert)
 {
     WOLFSSL_X509 *path[DANE_MAX_CHAIN + 1];
     const char *why = NULL;
@@ -203,10 +203,10 @@ static int ta_absent_at(struct attempt *a, size_t top, WOLFSSL_X509 *ta_cert,
     if (ta_cert != NULL) {
         /* RFC 7671 §5.2.2: a full TA certificate completes the chain */
         path[top + 1] = ta_cert;
-        rc = dane_path_check(path, top + 2, NULL, a->now, &why);
+        rc = dane_path_check(path, top + 2, 0, a->now, &why);
     } else {
         /* RFC 7671 §5.2.3: a bare TA public key signs the top certificate */
-        rc = dane_path_check(path, top + 1, ta_key, a->now, &why);
+        rc = dane_path_check(path, top + 1, 1, a->now, &why);
     }
     if (rc < 0) {
         note(a, STAGE_PATH, why);
@@ -239,7 +239,7 @@ static int try_absent(struct attempt *a, const struct tlsa_rr *rr)
             if (!issued_by_anchor(a->path[top]->x509, ta_cert, ta_key))
                 continue;
             issued = 1;
-            ok = ta_absent_at(a, top, ta_cert, ta_key);
+            ok = ta_absent_at(a, top, ta_cert);
         }
         if (!issued)
             note(a, STAGE_NONE, "no TLSA record matches the certificate chain");
@@ -282,6 +282,16 @@ enum dane_status dane_verify(const struct dane_chain *chain,
         *why = "the server presented no certificate";
         return DANE_NO_MATCH;
     }
+    /* DANE-EE needs no path: answer before any signature is checked */
+    for (i = 0; i < n; i++) {
+        rr = tlsa_set_usable(set, i);
+        if (rr != NULL && rr->usage == TLSA_USAGE_DANE_EE &&
+            rr_matches(rr, &chain->certs[0])) {
+            set_result(result, rr, 0);
+            return DANE_MATCH;
+        }
+    }
+    /* path order checks every link's issuer name and signature once */
     a.npath = dane_chain_path(chain, a.path);
     for (d = 0; d < a.npath; d++) {
         rr = try_depth(&a, set, d);
