@@ -2,14 +2,20 @@
 """peer.py - a scripted SMTP server for faults a real server cannot produce.
 
 Usage: peer.py --addr 127.0.26.N --port PORT --scenario NAME --dir DIR
-               [--cert CERT --key KEY] [--connections N]
+               [--cert CERT --key KEY | --key-type ec|rsa | --anonymous]
+               [--tls-max 1.2|1.3] [--ciphers OPENSSL-LIST] [--dh]
+               [--connections N]
 
 Listens on ADDR:PORT (never a wildcard address), writes DIR/ready once
 listening, serves N connections (default 1) one after the other, then exits.
 Every command received is appended to DIR/commands (one line each, after
 "TLS" once the handshake completed) and the DATA content, as received and
 before un-stuffing, to DIR/data. Without --cert, STARTTLS uses a fresh
-self-signed ECDSA P-256 certificate made with the openssl CLI.
+self-signed certificate (--key-type: ECDSA P-256, default, or RSA 2048) made
+with the openssl CLI. --anonymous serves no certificate at all (anonymous DH
+suites only, OpenSSL security level 0); --dh loads the RFC 7919 ffdhe2048
+group for TLS 1.2 DHE suites; --ciphers restricts the TLS 1.2 suites (e.g.
+"AES256-GCM-SHA384" for static RSA key exchange only).
 
 Scenarios (python3 standard library only):
   ok                  ESMTP with STARTTLS, PIPELINING, SIZE, 8BITMIME,
@@ -221,11 +227,12 @@ class Session:
                 return
 
 
-def make_cert(directory):
+def make_cert(directory, key_type):
     cert = os.path.join(directory, "peer-cert.pem")
     key = os.path.join(directory, "peer-key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+    newkey = (["-newkey", "rsa:2048"] if key_type == "rsa" else
+              ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
+    subprocess.run(["openssl", "req", "-x509"] + newkey + ["-nodes", "-days", "2",
                     "-subj", "/CN=mx.peer.test", "-addext",
                     "subjectAltName=DNS:mx.peer.test", "-keyout", key,
                     "-out", cert], check=True, capture_output=True)
@@ -241,13 +248,32 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--connections", type=int, default=1)
+    ap.add_argument("--key-type", choices=["ec", "rsa"], default="ec")
+    ap.add_argument("--anonymous", action="store_true")
+    ap.add_argument("--tls-max", choices=["1.2", "1.3"], default="1.3")
+    ap.add_argument("--ciphers")
+    ap.add_argument("--dh", action="store_true")
     args = ap.parse_args()
     if not args.addr.startswith("127.") and args.addr != "::1":
         sys.exit("peer.py: loopback addresses only")
-    cert, key = (args.cert, args.key) if args.cert else make_cert(args.dir)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(cert, key)
+    if args.tls_max == "1.2" or args.anonymous:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    if args.anonymous:
+        ctx.set_ciphers("aNULL:@SECLEVEL=0")
+    else:
+        cert, key = ((args.cert, args.key) if args.cert
+                     else make_cert(args.dir, args.key_type))
+        ctx.load_cert_chain(cert, key)
+    if args.ciphers:
+        ctx.set_ciphers(args.ciphers)
+    if args.dh or args.anonymous:
+        dh = os.path.join(args.dir, "peer-dh.pem")
+        subprocess.run(["openssl", "genpkey", "-genparam", "-algorithm", "DH",
+                        "-pkeyopt", "dh_param:ffdhe2048", "-out", dh],
+                       check=True, capture_output=True)
+        ctx.load_dh_params(dh)
     family = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
     lsock = socket.socket(family, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -28,7 +28,8 @@ static struct tls_ctx *ctx;
 
 /* peer_start - run peer.py with a scenario on 127.0.26.(1 + slot % 20) and
  * port 2525 + slot; waits until it listens */
-static void peer_start(unsigned slot, const char *scenario)
+static void peer_start_args(unsigned slot, const char *scenario,
+                            const char *const *extra)
 {
     char addr[32], port[16], script[512], ready[128];
 
@@ -40,8 +41,12 @@ static void peer_start(unsigned slot, const char *scenario)
     peer_pid = fork();
     cr_assert(peer_pid >= 0);
     if (peer_pid == 0) {
-        execlp("python3", "python3", script, "--addr", addr, "--port", port,
-               "--scenario", scenario, "--dir", peer_dir, (char *)NULL);
+        const char *argv[24] = { "python3", script, "--addr", addr, "--port", port,
+                                 "--scenario", scenario, "--dir", peer_dir };
+        size_t n = 10;
+        for (size_t k = 0; extra != NULL && extra[k] != NULL && n < 23; k++)
+            argv[n++] = extra[k];
+        execvp("python3", (char *const *)argv);
         _exit(127);
     }
     snprintf(ready, sizeof(ready), "%s/ready", peer_dir);
@@ -55,6 +60,11 @@ static void peer_start(unsigned slot, const char *scenario)
     peer_sa.sin_family = AF_INET;
     peer_sa.sin_port = htons((uint16_t)(2525 + slot));
     inet_pton(AF_INET, addr, &peer_sa.sin_addr);
+}
+
+static void peer_start(unsigned slot, const char *scenario)
+{
+    peer_start_args(slot, scenario, NULL);
 }
 
 static void remove_file(const char *name)
@@ -85,7 +95,8 @@ static void teardown(void)
         peer_pid = -1;
     }
     if (peer_dir[0] != '\0') {
-        const char *names[] = { "ready", "commands", "data", "peer-cert.pem", "peer-key.pem" };
+        const char *names[] = { "ready", "commands", "data", "peer-cert.pem", "peer-key.pem",
+                                "peer-dh.pem" };
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
             remove_file(names[i]);
         rmdir(peer_dir);
@@ -415,4 +426,102 @@ Test(smtp_session, connect_refused_defers, .init = setup, .fini = teardown)
                      "connect to mx.peer.test[127.0.26.20]:2524: Connection refused");
     cr_assert_eq(o.recipients[0].result, SMTP_DEFER);
     smtp_outcome_free(&o);
+}
+
+/* TLS variants: what is negotiated, what is refused, and the facts logged. */
+struct tls_case {
+    const char *name;
+    const char *args[8];        /* peer.py options */
+    int anonymous;              /* client context offers anonymous suites */
+    int legacy_cbc;
+    enum smtp_tls_mode mode;
+    int want_ok;
+    const char *want_protocol;
+    const char *want_cipher;
+    const char *want_kex;
+    const char *want_sig;
+    const char *want_digest;
+};
+
+static const struct tls_case tls_cases[] = {
+    { "tls13_rsa_pss_signature", { "--key-type", "rsa" }, 0, 0, SMTP_TLS_REQUIRED, 1,
+      "TLSv1.3", "TLS_AES_256_GCM_SHA384", "X25519", "RSA-PSS (2048 bits)", "SHA256" },
+    { "tls12_ecdhe_ecdsa", { "--tls-max", "1.2" }, 0, 0, SMTP_TLS_REQUIRED, 1, "TLSv1.2",
+      "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "X25519", "ECDSA (P-256)", "SHA256" },
+    { "tls12_ecdhe_rsa", { "--key-type", "rsa", "--tls-max", "1.2" }, 0, 0,
+      SMTP_TLS_REQUIRED, 1, "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "X25519",
+      "RSA", "SHA256" },
+    { "tls12_dhe_rsa", { "--key-type", "rsa", "--tls-max", "1.2", "--dh", "--ciphers",
+      "DHE-RSA-AES256-GCM-SHA384" }, 0, 0, SMTP_TLS_REQUIRED, 1, "TLSv1.2",
+      "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "DHE (2048 bits)", "RSA", "SHA256" },
+    { "static_rsa_never_completes", { "--key-type", "rsa", "--tls-max", "1.2", "--ciphers",
+      "AES256-GCM-SHA384:AES128-GCM-SHA256:AES256-SHA:AES128-SHA" }, 0, 0,
+      SMTP_TLS_REQUIRED, 0, NULL, NULL, NULL, NULL, NULL },
+    { "static_rsa_never_completes_even_at_may", { "--key-type", "rsa", "--tls-max", "1.2",
+      "--ciphers", "AES256-GCM-SHA384:AES128-SHA" }, 1, 1, SMTP_TLS_OPPORTUNISTIC, 0,
+      NULL, NULL, NULL, NULL, NULL },
+    { "fs_cbc_refused_without_legacy", { "--tls-max", "1.2", "--ciphers",
+      "ECDHE-ECDSA-AES128-SHA" }, 0, 0, SMTP_TLS_REQUIRED, 0, NULL, NULL, NULL, NULL, NULL },
+    { "fs_cbc_with_legacy_switch", { "--tls-max", "1.2", "--ciphers",
+      "ECDHE-ECDSA-AES128-SHA" }, 0, 1, SMTP_TLS_REQUIRED, 1, "TLSv1.2",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "X25519", "ECDSA (P-256)", "" },
+    { "anonymous_at_may", { "--anonymous" }, 1, 0, SMTP_TLS_OPPORTUNISTIC, 1, "TLSv1.2",
+      "TLS_DH_anon_WITH_AES_256_GCM_SHA384", "DHE (2048 bits)", "", "" },
+    { "anonymous_not_offered_above_may", { "--anonymous" }, 0, 0, SMTP_TLS_REQUIRED, 0,
+      NULL, NULL, NULL, NULL, NULL },
+};
+
+ParameterizedTestParameters(smtp_session, tls)
+{
+    static size_t idx[sizeof(tls_cases) / sizeof(tls_cases[0])];
+    for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, sizeof(idx) / sizeof(idx[0]));
+}
+
+ParameterizedTest(size_t *i, smtp_session, tls, .init = setup, .fini = teardown,
+                  .timeout = 60)
+{
+    static const char *const rcpts[] = { "a@dest.test" };
+    static const uint16_t groups[] = { 29, 23, 256 };
+    const struct tls_case *c = &tls_cases[*i];
+    const struct tls_params tp = { .protocols = TLS_PROTO_TLS12 | TLS_PROTO_TLS13,
+                                   .groups = groups, .ngroups = 3,
+                                   .anonymous = c->anonymous, .legacy_cbc = c->legacy_cbc };
+    struct verify_arg va = { 0 };
+    struct smtp_params p;
+    struct smtp_message m;
+    struct smtp_outcome o;
+    const char *why = NULL;
+    struct tls_ctx *own = tls_ctx_new(&tp, &why);
+
+    cr_assert_not_null(own, "%s: %s", c->name, why);
+    peer_start_args(50 + (unsigned)*i, "ok", c->args);
+    params_init(&p, c->mode, &va);
+    p.tls_ctx = own;
+    message_init(&m, rcpts, 1);
+    smtp_session(&p, &m, &o);
+    if (!c->want_ok) {
+        cr_assert_eq(o.result, SMTP_DEFER, "%s: %s", c->name, o.reason);
+        cr_assert_eq(o.stage, SMTP_STAGE_HANDSHAKE, "%s: stage %d: %s", c->name, o.stage,
+                     o.reason);
+        cr_assert_str_eq(o.enhanced, "4.7.5", "%s", c->name);
+        cr_assert_eq(o.cleartext_retry_ok, c->mode == SMTP_TLS_OPPORTUNISTIC, "%s", c->name);
+        cr_assert_eq(mail_sent(), 0, "%s: MAIL FROM sent", c->name);
+    } else {
+        cr_assert_eq(o.result, SMTP_SENT, "%s: %s", c->name, o.reason);
+        cr_assert_str_eq(o.facts.protocol, c->want_protocol, "%s", c->name);
+        cr_assert_str_eq(o.facts.cipher, c->want_cipher, "%s", c->name);
+        cr_assert_str_eq(o.facts.key_exchange, c->want_kex, "%s", c->name);
+        cr_assert_eq(strncmp(o.facts.server_signature, c->want_sig, strlen(c->want_sig)), 0,
+                     "%s: got signature '%s', want '%s'", c->name, o.facts.server_signature,
+                     c->want_sig);
+        if (c->want_digest[0])
+            cr_assert_str_eq(o.facts.server_digest, c->want_digest, "%s", c->name);
+        cr_assert_eq(o.facts.anonymous, c->anonymous && c->want_sig[0] == '\0', "%s",
+                     c->name);
+        cr_assert_eq(o.peer, o.facts.anonymous ? SMTP_PEER_ANONYMOUS : SMTP_PEER_VERIFIED);
+    }
+    smtp_outcome_free(&o);
+    tls_ctx_free(own);
 }
