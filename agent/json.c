@@ -150,9 +150,8 @@ void json_object_end(struct json *j) { close_frame(j, JSON_OBJECT, '}'); }
 void json_array_begin(struct json *j) { open_frame(j, JSON_ARRAY, '['); }
 void json_array_end(struct json *j) { close_frame(j, JSON_ARRAY, ']'); }
 
-/* utf8_seq - length of the valid UTF-8 sequence at p[0..n) (RFC 3629 §4),
- * or 0 when the bytes there are not one */
-static size_t utf8_seq(const unsigned char *p, size_t n)
+/* json_utf8_len - length of a valid UTF-8 sequence, or 0 */
+size_t json_utf8_len(const unsigned char *p, size_t n)
 {
     unsigned char c = p[0], lo = 0x80, hi = 0xbf;
     size_t len, i;
@@ -219,7 +218,7 @@ static void put_string(struct json *j, const char *s, size_t n)
         if (p[i] < 0x80) {
             put_escaped(j, p[i]);
             i++;
-        } else if ((run = utf8_seq(p + i, n - i)) > 0) {
+        } else if ((run = json_utf8_len(p + i, n - i)) > 0) {
             put(j, s + i, run);
             i += run;
         } else {
