@@ -1,12 +1,180 @@
-/* cmd_probe.c - placeholder until this subcommand is implemented */
+/* cmd_probe.c - dane-agent probe -c POLICY [--level LEVEL] [--dns-only]
+ *               [--json] DESTINATION
+ *
+ * DESCRIPTION
+ *   The analog of Postfix's posttls-finger. With --dns-only: resolve the
+ *   destination as a delivery would (MX, A/AAAA, TLSA with their DNSSEC
+ *   status, CNAME chains, TLSA base domain, SNI), decide per RFC 7672 §2 and
+ *   print the facts and the decision trail with the lookup time in ms.
+ *   Without --dns-only the SMTP part is not implemented yet (exit 70).
+ *
+ * DIAGNOSTICS
+ *   Exit 0 when a host can be tried, 69 when the destination bounces (null
+ *   MX, no such domain), 75 when it defers (lookup failure, no usable host,
+ *   the resolver's capability check failed), 64 usage, 66 unreadable policy,
+ *   78 invalid policy, 70 internal error. One line goes to stderr for every
+ *   exit but 0.
+ */
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "agent.h"
+#include "dnsplan.h"
+#include "json.h"
+
+#define PROBE_JSON_MAX (1024u * 1024u)
+
+struct probe_args {
+    const char *policy;
+    const char *level;
+    const char *destination;
+    int dns_only;
+    int json;
+};
+
+static int usage(const char *why)
+{
+    fprintf(stderr, "dane-agent: probe: %s\n"
+            "usage: dane-agent probe -c POLICY [--level LEVEL] [--dns-only] "
+            "[--json] DESTINATION\n", why);
+    return EX_USAGE;
+}
+
+/* parse_args - 0, or -1 with *why */
+static int parse_args(int argc, char **argv, struct probe_args *a,
+                      const char **why)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+
+        if ((strcmp(arg, "-c") == 0 || strcmp(arg, "--level") == 0)
+            && i + 1 >= argc) {
+            *why = "option needs a value";
+            return -1;
+        }
+        if (strcmp(arg, "-c") == 0)
+            a->policy = argv[++i];
+        else if (strcmp(arg, "--level") == 0)
+            a->level = argv[++i];
+        else if (strcmp(arg, "--dns-only") == 0)
+            a->dns_only = 1;
+        else if (strcmp(arg, "--json") == 0)
+            a->json = 1;
+        else if (arg[0] == '-' && arg[1] != '\0') {
+            *why = "unknown option";
+            return -1;
+        } else if (a->destination != NULL) {
+            *why = "one DESTINATION only";
+            return -1;
+        } else {
+            a->destination = arg;
+        }
+    }
+    if (a->policy == NULL || a->destination == NULL) {
+        *why = "-c POLICY and DESTINATION are required";
+        return -1;
+    }
+    return 0;
+}
+
+/* print_json - the plan as one JSON object on stdout */
+static int print_json(const struct dnsplan *plan, int code, const char *reason)
+{
+    struct json *j = json_new(PROBE_JSON_MAX);
+    const char *text, *why = "out of memory";
+    size_t len = 0;
+
+    if (j == NULL)
+        return -1;
+    json_object_begin(j);
+    json_key(j, "dns_only");
+    json_bool(j, 1);
+    dnsplan_json(j, plan);
+    json_key(j, "result");
+    json_string(j, code == 0 ? "ok" : code == EX_UNAVAILABLE ? "bounce" : "defer");
+    json_key(j, "reason");
+    json_string(j, reason);
+    json_object_end(j);
+    text = json_text(j, &len, &why);
+    if (text != NULL)
+        printf("%s\n", text);
+    else
+        fprintf(stderr, "dane-agent: probe: JSON output failed: %s\n", why);
+    json_free(j);
+    return text != NULL ? 0 : -1;
+}
+
+/* probe_dns - resolve, decide, print; the exit status */
+static int probe_dns(const struct probe_args *a, const struct policy *policy,
+                     const struct nexthop *nh, enum policy_level level)
+{
+    const struct policy_entry *entry = policy_lookup(policy, a->destination);
+    char err[512];
+    struct dns_resolver *r = dnsplan_resolver(policy_dns(policy), err, sizeof err);
+    struct dnsplan *plan;
+    const char *reason = NULL;
+    int code;
+
+    if (r == NULL) {
+        fprintf(stderr, "dane-agent: probe: %s\n", err);
+        return EX_TEMPFAIL;
+    }
+    plan = dnsplan_resolve(r, nh, level, entry->insecure_mx_policy,
+                           entry->max_mx_hosts);
+    dns_resolver_free(r);
+    if (plan == NULL) {
+        fprintf(stderr, "dane-agent: probe: out of memory\n");
+        return EX_SOFTWARE;
+    }
+    code = dnsplan_exit(plan, &reason);
+    if (a->json) {
+        if (print_json(plan, code, reason) != 0)
+            code = EX_SOFTWARE;
+    } else {
+        dnsplan_print_text(stdout, plan);
+    }
+    if (code != 0)
+        fprintf(stderr, "dane-agent: probe: %s: %s\n",
+                code == EX_UNAVAILABLE ? "bounce" : "defer", reason);
+    dnsplan_free(plan);
+    return code;
+}
 
 int cmd_probe(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "dane-agent: %s: not implemented yet\n", argv[0]);
-    return EX_SOFTWARE;
+    struct probe_args a;
+    struct nexthop nh;
+    const char *why = NULL;
+    enum policy_status status;
+    enum policy_level level;
+    struct policy *policy;
+    char err[512];
+    int code;
+
+    if (parse_args(argc, argv, &a, &why) != 0)
+        return usage(why);
+    if (nexthop_parse(a.destination, &nh, &why) != 0)
+        return usage(why);
+    policy = policy_load_status(a.policy, &status, err, sizeof err);
+    if (policy == NULL) {
+        fprintf(stderr, "dane-agent: probe: %s\n", err);
+        return status == POLICY_UNREADABLE ? EX_NOINPUT : EX_CONFIG;
+    }
+    level = policy_lookup(policy, a.destination)->level;
+    if (a.level != NULL
+        && policy_level_from_name(a.level, strlen(a.level), &level) != 0) {
+        policy_free(policy);
+        return usage("unknown --level");
+    }
+    if (!a.dns_only) {
+        fprintf(stderr, "dane-agent: probe: SMTP probe not implemented yet "
+                "(use --dns-only)\n");
+        code = EX_SOFTWARE;
+    } else {
+        code = probe_dns(&a, policy, &nh, level);
+    }
+    policy_free(policy);
+    return code;
 }

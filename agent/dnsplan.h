@@ -1,0 +1,62 @@
+/* dnsplan.h - the DNS side of one delivery or probe: resolver from the
+ *             policy, MX set, per-host facts and RFC 7672 §2 decisions
+ *             (mxplan.h), printed as text or JSON
+ *
+ * dnsplan_resolver() maps the policy's `dns` section onto dns.h's config and
+ * runs the capability check. dnsplan_resolve() does every lookup of a
+ * destination (MX unless bracketed, then each host in order) and decides;
+ * the result owns its facts until dnsplan_free(). Printing borrows it.
+ */
+#ifndef DANE_AGENT_DNSPLAN_H
+#define DANE_AGENT_DNSPLAN_H
+
+#include <stdio.h>
+
+#include "dns.h"
+#include "mxplan.h"
+#include "nexthop.h"
+#include "policy.h"
+
+struct json;
+
+struct dnsplan {
+    struct nexthop nexthop;
+    enum policy_level level;
+    enum policy_insecure_mx insecure_mx_policy;
+    struct dns_answer mx;           /* asked == 0 for [host] */
+    struct mxplan_domain domain;
+    size_t nhosts;                  /* == domain.nhosts when resolved */
+    struct dns_host *facts;         /* owned, nhosts entries */
+    struct mxplan_host *hosts;      /* owned, nhosts entries */
+    unsigned lookup_ms;             /* wall time of all lookups */
+};
+
+/* dnsplan_resolver - a resolver for the policy's dns section, checked by
+ * dns_resolver_check(); NULL with one line in err (for stderr; deliver and
+ * probe exit 75 on it) */
+struct dns_resolver *dnsplan_resolver(const struct policy_dns *dns, char *err,
+                                      size_t errsize);
+
+/* dnsplan_resolve - all lookups and decisions for nexthop; NULL only when out
+ * of memory */
+struct dnsplan *dnsplan_resolve(struct dns_resolver *resolver,
+                                const struct nexthop *nexthop,
+                                enum policy_level level,
+                                enum policy_insecure_mx insecure_mx_policy,
+                                unsigned max_hosts);
+/* dnsplan_free - release; NULL is a no-op */
+void dnsplan_free(struct dnsplan *plan);
+
+/* dnsplan_exit - 0 when a host can be tried, 69 (bounce) for null MX or no
+ * such domain, 75 (defer) otherwise; *reason is the deciding reason */
+int dnsplan_exit(const struct dnsplan *plan, const char **reason);
+
+/* dnsplan_print_text - human-readable facts and trail */
+void dnsplan_print_text(FILE *out, const struct dnsplan *plan);
+/* dnsplan_json - the plan's members into an open JSON object */
+void dnsplan_json(struct json *j, const struct dnsplan *plan);
+
+/* dnsplan_insecure_mx_name - "may", "encrypt", "dane" */
+const char *dnsplan_insecure_mx_name(enum policy_insecure_mx policy);
+
+#endif
