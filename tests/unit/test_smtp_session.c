@@ -525,3 +525,35 @@ ParameterizedTest(size_t *i, smtp_session, tls, .init = setup, .fini = teardown,
     smtp_outcome_free(&o);
     tls_ctx_free(own);
 }
+
+/* The body from a file descriptor: pread from offset 0, whatever the file
+ * offset, so that the caller can try the next address with the same fd. */
+Test(smtp_session, body_from_fd_with_8bitmime, .init = setup, .fini = teardown, .timeout = 60)
+{
+    static const char *const rcpts[] = { "a@dest.test" };
+    static const char text[] = "Subject: caf\xc3\xa9\n\nline\n.\n";
+    static const char want[] = "Subject: caf\xc3\xa9\r\n\r\nline\r\n..\r\n";
+    char path[] = "/tmp/dane-body-XXXXXX";
+    struct verify_arg va = { 0 };
+    struct smtp_params p;
+    struct smtp_message m;
+    struct smtp_outcome o;
+    int fd = mkstemp(path);
+
+    cr_assert(fd >= 0);
+    unlink(path);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    peer_start(42, "ok");
+    params_init(&p, SMTP_TLS_REQUIRED, &va);
+    message_init(&m, rcpts, 1);
+    m.fd = fd;
+    m.buf = NULL;
+    m.size = strlen(text);
+    m.body_8bit = 1;
+    smtp_session(&p, &m, &o);
+    close(fd);
+    cr_assert_eq(o.result, SMTP_SENT, "%s", o.reason);
+    cr_assert_str_eq(peer_file("data"), want);
+    cr_assert_not_null(strstr(peer_file("commands"), " BODY=8BITMIME"));
+    smtp_outcome_free(&o);
+}
