@@ -3,9 +3,18 @@
  *          pinning, and PKIX with reference names (Postfix verify/secure)
  *
  * A dane_chain owns DER copies of the certificates the server presented, leaf
- * first. Every check is a pure function of (chain, records or pins, names,
- * time): each builds its own trust store and shares nothing with earlier
- * checks, so a CA loaded for one chain never trusts another.
+ * first (digests computed once when added). Every check is a pure function of
+ * (chain, records or pins, names, time): its trust anchors live only for that
+ * call and nothing is shared with earlier checks, so a CA seen for one chain
+ * never trusts another. Validity dates are checked at the caller's `now`
+ * (wolfSSL's certificate manager would use the wall clock and keep CAs, so
+ * path checks are done here over wolfSSL's parsed certificates).
+ *
+ * Cost (2-core VM, ECDSA P-256): adding a PEM chain of 2 ~0.03 ms per
+ * certificate; DANE-EE ~0 (byte comparison); DANE-TA ~0.1 ms per signature
+ * on the path (~0.2 ms for leaf < intermediate < root, ~0.26 ms with a TA
+ * absent from the chain); dane_pkix_verify re-reads its CA file each call
+ * (~0.2 ms for one CA, ~7 ms for Debian's 140-CA bundle).
  *
  * DANE-EE(3): the leaf certificate or its SPKI; no name and no date checks
  * (RFC 7672 §3.1.1). DANE-TA(2): the trust anchor is a certificate of the
@@ -110,7 +119,8 @@ int dane_pin_match(const struct dane_chain *chain, const struct dane_pin *pins,
                    size_t npins, const char **why);
 
 /* dane_pkix_verify - PKIX path validation of the chain to a CA of `ca_file`
- * (PEM bundle) at `now`, then the leaf names against names; 0 when trusted,
+ * (PEM bundle, at most 8 MiB / 4096 certificates) at `now`, then the leaf
+ * names against names (nnames == 0 skips the name check); 0 when trusted,
  * -1 with *why */
 int dane_pkix_verify(const struct dane_chain *chain, const char *ca_file,
                      const char *const *names, size_t nnames, time_t now,
