@@ -512,6 +512,17 @@ static const char *const cipher_keys[] = {
     "tls_ciphers",
 };
 
+/* contains - does t (len bytes) contain the string sub? */
+static int contains(const char *t, size_t len, const char *sub)
+{
+    size_t n = strlen(sub);
+
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(t + i, sub, n) == 0)
+            return 1;
+    return 0;
+}
+
 /* cipher_token_fs - does one OpenSSL-style cipher token keep FS? */
 static int cipher_token_fs(const char *t, size_t len)
 {
@@ -520,11 +531,9 @@ static int cipher_token_fs(const char *t, size_t len)
 
     if (len == 0 || t[0] == '!' || t[0] == '-')
         return 1;               /* an exclusion admits nothing */
-    for (size_t i = 0; i < len; i++)
-        if (len - i >= 3 && (memcmp(t + i, "PSK", 3) == 0 ||
-                             memcmp(t + i, "ADH", 3) == 0 ||
-                             memcmp(t + i, "NULL", len - i >= 4 ? 4 : 3) == 0))
-            return 0;
+    if (contains(t, len, "PSK") || contains(t, len, "ADH") ||
+        contains(t, len, "NULL"))
+        return 0;               /* no key exchange of its own, or no cipher */
     for (size_t k = 0; k < NELEM(fs); k++) {
         size_t flen = strlen(fs[k]);
         if (len >= flen && memcmp(t, fs[k], flen) == 0)
@@ -533,8 +542,11 @@ static int cipher_token_fs(const char *t, size_t len)
     return 0;
 }
 
-/* cipher_value_admits_non_fs - the first item naming a non-FS suite */
-static const struct pnode *cipher_value_admits_non_fs(const struct pnode *v)
+/* cipher_value_admits_non_fs - the first item naming a non-FS suite, and
+ * that suite's token in *tok, *toklen */
+static const struct pnode *cipher_value_admits_non_fs(const struct pnode *v,
+                                                      const char **tok,
+                                                      size_t *toklen)
 {
     const struct pnode *it = v->type == PNODE_SEQUENCE ? v->child : v;
 
@@ -547,8 +559,11 @@ static const struct pnode *cipher_value_admits_non_fs(const struct pnode *v)
             if (i < it->len && it->text[i] != ':' && it->text[i] != ',' &&
                 it->text[i] != ' ')
                 continue;
-            if (!cipher_token_fs(it->text + start, i - start))
+            if (!cipher_token_fs(it->text + start, i - start)) {
+                *tok = it->text + start;
+                *toklen = i - start;
                 return it;
+            }
             start = i + 1;
         }
     }
@@ -559,13 +574,17 @@ static const struct pnode *cipher_value_admits_non_fs(const struct pnode *v)
 static int refuse_cipher_key(struct ctx *c, const struct pnode *k,
                              const struct pnode *v)
 {
-    const struct pnode *bad = cipher_value_admits_non_fs(v);
+    const char *tok = NULL;
+    size_t toklen = 0;
+    const struct pnode *bad = cipher_value_admits_non_fs(v, &tok, &toklen);
 
-    if (bad != NULL)
+    if (bad != NULL) {
+        struct pnode t = {.type = PNODE_SCALAR, .text = tok, .len = toklen};
         return fail(c, bad, "%s: \"%s\" would admit cipher suites without "
                     "forward secrecy (e.g. static RSA key exchange); "
                     "dane-agent offers forward-secret suites only",
-                    SHOW(k), SHOW(bad));
+                    SHOW(k), SHOW(&t));
+    }
     return fail(c, k, "%s: cipher suites are not configurable: dane-agent "
                 "offers forward-secret suites only (TLS 1.3, ECDHE/DHE with "
                 "AEAD; legacy_cbc_suites adds ECDHE/DHE CBC)", SHOW(k));

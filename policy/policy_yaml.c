@@ -357,6 +357,19 @@ static void offset_position(const uint8_t *text, size_t len, size_t off,
     }
 }
 
+/* bracket_key_line - does the line holding offset start with "[" (after
+ * spaces)? An unquoted "[host]:port" key is a flow sequence to YAML. */
+static int bracket_key_line(const uint8_t *text, size_t len, size_t offset)
+{
+    size_t start = offset < len ? offset : len;
+
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    while (start < len && text[start] == ' ')
+        start++;
+    return start < len && text[start] == '[';
+}
+
 /* parser_error - libyaml's problem as our error */
 static void parser_error(const yaml_parser_t *parser, const uint8_t *text,
                          size_t len, struct perror *err)
@@ -370,10 +383,13 @@ static void parser_error(const yaml_parser_t *parser, const uint8_t *text,
         line = mark_line(parser->problem_mark);
         col = mark_col(parser->problem_mark);
     }
-    if (parser->context != NULL)
-        seterr(err, line, col, "YAML syntax: %s %s", problem, parser->context);
-    else
-        seterr(err, line, col, "YAML syntax: %s", problem);
+    seterr(err, line, col, "YAML syntax: %s%s%s%s", problem,
+           parser->context ? " " : "",
+           parser->context ? parser->context : "",
+           parser->error != YAML_READER_ERROR &&
+           bracket_key_line(text, len, parser->problem_mark.index)
+           ? " (quote keys that start with \"[\", e.g. \"[mx.example]:587\")"
+           : "");
 }
 
 /* ptree_parse - see policy_int.h */

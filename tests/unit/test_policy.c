@@ -144,7 +144,7 @@ static const struct err_case err_cases[] = {
     {"tag", "defaults: !!map {level: dane}\n", 1, 11, "YAML tags"},
     {"yaml_syntax", "defaults: {level: dane\n", 2, 1, "YAML syntax"},
     {"yaml_unquoted_bracket_key", "destinations:\n  [mx.example]:587: {}\n", 2, 15,
-     "YAML syntax: did not find expected key"},
+     "(quote keys that start with \"[\", e.g. \"[mx.example]:587\")"},
     {"nesting_too_deep", "a: [[[[[[[[[x]]]]]]]]]\n", 1, 11,
      "nesting deeper than 8"},
     {"protocol_tls11", "defaults:\n  protocols: [TLSv1.2, TLSv1.1]\n", 2, 24,
@@ -158,7 +158,8 @@ static const struct err_case err_cases[] = {
     {"protocol_twice", "defaults:\n  protocols: [TLSv1.3, tlsv1.3]\n", 2, 24,
      "listed twice"},
     {"ciphers_non_fs", "defaults:\n  ciphers: \"ECDHE-RSA-AES128-GCM-SHA256:AES256-SHA\"\n",
-     2, 12, "without forward secrecy"},
+     2, 12, "ciphers: \"AES256-SHA\" would admit cipher suites without "
+     "forward secrecy"},
     {"ciphers_keyword", "defaults:\n  ciphers: HIGH\n", 2, 12,
      "without forward secrecy"},
     {"cipherlist_list_rsa", "defaults:\n  cipherlist: [ECDHE-ECDSA-AES256-GCM-SHA384, kRSA]\n",
