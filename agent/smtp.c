@@ -285,6 +285,12 @@ static int command(struct session *s, unsigned ms, const char *fmt, ...)
     return read_reply(s, ms);
 }
 
+/* is_421 - RFC 5321 §3.8: the server is closing the session */
+static int is_421(const struct session *s)
+{
+    return s->reply.code == 421;
+}
+
 /* ---- states ---- */
 
 static enum smtp_stage enter_connect(struct session *s)
@@ -313,9 +319,10 @@ static enum smtp_stage enter_greeting(struct session *s)
     if (s->reply.code / 100 != 2) {
         reply_dsn(&s->reply, dsn);
         s->out->code = s->reply.code;
-        fail(s, reply_result(&s->reply), dsn, "host %s refused to talk to me: %d %s",
-             s->peer, s->reply.code, s->reply.text);
-        return SMTP_STAGE_QUIT;
+        fail(s, reply_result(&s->reply), dsn, "host %s refused to talk to me: %d %s%s%s",
+             s->peer, s->reply.code, s->reply.enhanced, s->reply.enhanced[0] ? " " : "",
+             s->reply.text);
+        return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
     }
     return SMTP_STAGE_EHLO;
 }
@@ -388,6 +395,10 @@ static enum smtp_stage enter_starttls(struct session *s)
     }
     if (command(s, s->to.starttls_ms, "STARTTLS") != 0)
         return SMTP_STAGE_DONE;
+    if (is_421(s)) {
+        fail_reply(s);
+        return SMTP_STAGE_DONE;
+    }
     if (s->reply.code != 220) {
         if (s->p->tls == SMTP_TLS_OPPORTUNISTIC)
             return SMTP_STAGE_MAIL;     /* the session goes on in cleartext */
@@ -525,11 +536,6 @@ static void rcpt_set(struct session *s, size_t i)
              s->reply.enhanced[0] ? " " : "", s->reply.text);
 }
 
-/* is_421 - RFC 5321 §3.8: the server is closing the session */
-static int is_421(const struct session *s)
-{
-    return s->reply.code == 421;
-}
 
 /* send_envelope - MAIL and RCPT commands in one write (PIPELINING) or MAIL alone */
 static int send_envelope(struct session *s, int pipelined)

@@ -28,6 +28,8 @@ Scenarios (python3 standard library only):
                       greeting, ehlo, starttls, handshake, ehlo-tls, mail,
                       rcpt, data, dot
   garbage-greeting    a greeting that is not an SMTP reply
+  421-greeting        421 4.3.2 greeting, then closes
+  554-greeting        554 5.7.1 greeting, then waits for QUIT
   long-reply          an EHLO reply line of 5000 bytes
   many-lines          an EHLO reply of 1000 lines
   inject              "220 Ready to start TLS" followed, in the same
@@ -106,6 +108,12 @@ class Session:
     def greeting(self):
         if self.drops("greeting"):
             return False
+        if self.scenario == "421-greeting":
+            self.reply(421, ["4.3.2 mx.peer.test Service shutting down"])
+            return False
+        if self.scenario == "554-greeting":
+            self.reply(554, ["5.7.1 mx.peer.test No SMTP service here"])
+            return True
         if self.scenario == "garbage-greeting":
             self.send(b"hello, this is not SMTP\r\n")
             return True
