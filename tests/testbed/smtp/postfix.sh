@@ -140,6 +140,14 @@ sys.exit(1 if addrs else 0)
 PY
 }
 
+# check_free - no other process listens on a profile address already (another
+# engineer's testbed, a leftover instance): say so instead of failing later
+check_free() {
+    local busy
+    busy=$(ss -Hltn | awk '{print $4}' | grep -E '^127\.0\.25\.1[0-9]:25$' || true)
+    [ -z "$busy" ] || pf_die "already in use: $(echo $busy) (another testbed running? stop it first)"
+}
+
 # listeners RUNDIR - "ADDR:PORT" of every listening TCP socket of the instance
 listeners() {
     local pid
@@ -155,6 +163,7 @@ case $cmd in
         mkdir -p "$run"; run=$(cd "$run" && pwd)
         certs=${3:-$run/certs}
         mkdir -p "$certs"; certs=$(cd "$certs" && pwd)
+        check_free
         ensure_certs "$certs"
         chmod -R a+rX "$certs"
         pf_layout "$run"
