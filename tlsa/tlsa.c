@@ -108,23 +108,29 @@ static uint8_t strongest_digest(const struct tlsa_set *set, uint8_t usage,
     return TLSA_MTYPE_FULL;
 }
 
-/* kept_by_agility - RFC 7671 §9: per (usage, selector) Full(0) records stay;
- * of the digests only the strongest present in the order; a digest missing
- * from the order is not supported */
-static int kept_by_agility(const struct tlsa_set *set, const struct tlsa_rr *rr)
-{
-    if (rr->mtype == TLSA_MTYPE_FULL)
-        return 1;
-    return rr->mtype == strongest_digest(set, rr->usage, rr->selector);
-}
-
-/* recompute_usable - rebuild the usable index after a change */
+/* recompute_usable - rebuild the usable index after a change. RFC 7671 §9:
+ * per (usage, selector), Full(0) records stay; of the digests only those of
+ * the strongest one present in the order (a digest missing from the order is
+ * not supported). Agility looks only at records usable on their own, so a
+ * malformed SHA2-512 record cannot hide valid SHA2-256 ones. */
 static void recompute_usable(struct tlsa_set *set)
 {
+    uint8_t best[2][2];     /* [usage DANE-TA/DANE-EE][selector] */
+
+    for (uint8_t u = 0; u < 2; u++)
+        for (uint8_t sel = 0; sel < 2; sel++)
+            best[u][sel] = strongest_digest(set, (uint8_t)(TLSA_USAGE_DANE_TA + u), sel);
     set->usable_count = 0;
-    for (size_t i = 0; i < set->count; i++)
-        if (tlsa_rr_usable(&set->rrs[i], NULL) && kept_by_agility(set, &set->rrs[i]))
-            set->usable[set->usable_count++] = i;
+    for (size_t i = 0; i < set->count; i++) {
+        const struct tlsa_rr *rr = &set->rrs[i];
+
+        if (!tlsa_rr_usable(rr, NULL))
+            continue;
+        if (rr->mtype != TLSA_MTYPE_FULL &&
+            rr->mtype != best[rr->usage - TLSA_USAGE_DANE_TA][rr->selector])
+            continue;
+        set->usable[set->usable_count++] = i;
+    }
 }
 
 /* same_rr - field and data equality */

@@ -16,7 +16,9 @@
  * The usable subset is recomputed whenever the set changes: per (usage,
  * selector) it keeps the Full(0) records plus only the records of the
  * strongest digest present in the agility order (RFC 7671 §9; default
- * SHA2-512 then SHA2-256).
+ * SHA2-512 then SHA2-256). Agility weighs only records usable on their own
+ * (a SHA2-512 record of the wrong length does not hide SHA2-256 records); a
+ * digest left out of the order is not supported, so its records are unusable.
  *
  * Borrowed pointers (struct tlsa_rr and its data) live as long as the set and
  * are invalidated by any later add or tlsa_set_free().
