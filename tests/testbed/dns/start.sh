@@ -28,7 +28,7 @@ run=${1:-${DANE_TESTBED_DIR:-$repo/.testbed}/dns}
 
 die() { echo "dns testbed: $*" >&2; exit 1; }
 
-for tool in nsd unbound ldns-keygen ldns-signzone ldns-key2ds openssl dig; do
+for tool in nsd unbound ldns-keygen ldns-signzone ldns-key2ds openssl dig ss; do
     command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
         die "$tool not found (Debian packages nsd unbound ldnsutils openssl bind9-dnsutils)"
 done
@@ -38,6 +38,11 @@ NSD_ADDR=127.0.53.1
 UNBOUND_ADDR=127.0.53.2
 
 "$here/stop.sh" "$run"
+for addr in $NSD_ADDR $UNBOUND_ADDR; do
+    if ss -Hlun 'sport = :53' 2>/dev/null | grep -q "$addr:53"; then
+        die "$addr:53 already answers: another testbed is running (stop it with its stop.sh RUNDIR)"
+    fi
+done
 mkdir -p "$run"
 run=$(cd "$run" && pwd)
 rm -rf "$run/zones" "$run/keys"
@@ -209,10 +214,12 @@ keygen() {
 }
 # sign ZONE MODE - sign zones/ZONE into zones/ZONE.signed, print the DS
 sign() {
-    local zone=$1 mode=$2 base file=$run/zones/$1 args=()
+    local zone=$1 mode=$2 base file=$run/zones/$1 args
     base=$(keygen "$zone")
+    # inception a day back: a validator must never see a signature from the future
+    args=(-i "$(date -u -d '1 day ago' +%Y%m%d)")
     case $mode in
-        nsec3) args=(-n) ;;
+        nsec3) args+=(-n) ;;
         expired) args=(-i 20200101 -e 20200201) ;;
     esac
     ldns-signzone "${args[@]}" -f "$file.signed" "$file" "$run/keys/$base" >/dev/null
