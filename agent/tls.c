@@ -363,6 +363,29 @@ static enum tls_io io_result(struct tls_session *s, int ret, const char **why,
     }
 }
 
+/* alert_reason - the fatal alert the server sent during the handshake
+ * (RFC 8446 §6.2) */
+static const char *alert_reason(struct tls_session *s)
+{
+    WOLFSSL_ALERT_HISTORY h;
+
+    if (wolfSSL_get_alert_history(s->ssl, &h) != WOLFSSL_SUCCESS)
+        return "TLS handshake failed: fatal alert from the server";
+    switch (h.last_rx.code) {
+    case 40:
+        return "TLS handshake failed: server alert handshake_failure "
+               "(no common forward-secret cipher suite?)";
+    case 70:
+        return "TLS handshake failed: server alert protocol_version";
+    case 71:
+        return "TLS handshake failed: server alert insufficient_security";
+    case 112:
+        return "TLS handshake failed: server alert unrecognized_name (SNI)";
+    default:
+        return "TLS handshake failed: fatal alert from the server";
+    }
+}
+
 enum tls_io tls_handshake_step(struct tls_session *s, const char **why)
 {
     int ret = wolfSSL_connect(s->ssl);
@@ -384,6 +407,9 @@ enum tls_io tls_handshake_step(struct tls_session *s, const char **why)
     case SOCKET_PEER_CLOSED_E:
     case SOCKET_ERROR_E:
         *why = "TLS handshake failed: connection closed by the server";
+        return TLS_IO_ERROR;
+    case FATAL_ERROR:
+        *why = alert_reason(s);
         return TLS_IO_ERROR;
     default:
         *why = "TLS handshake failed";
