@@ -380,7 +380,9 @@ static int check_verdict(const struct dns_resolver *r,
                          const struct dns_answer *a, size_t nrrsig,
                          char *msg, size_t size)
 {
-    const char *zone = r->anchor[0] ? r->anchor : ".";
+    char zone[DNS_NAME_MAX + 2];
+
+    snprintf(zone, sizeof zone, "%s.", r->anchor);  /* "." for the root */
 
     if (a->status == DNS_SECURE)
         return 0;
@@ -395,8 +397,8 @@ static int check_verdict(const struct dns_resolver *r,
                  "trust anchor %s (%s)", r->upstream, zone,
                  dns_status_name(a->status));
     else
-        snprintf(msg, size, "trust anchor for %s cannot be validated: %s DNSKEY "
-                 "via upstream %s is %s", zone, zone, r->upstream,
+        snprintf(msg, size, "trust anchor for %s cannot be validated: the %s "
+                 "DNSKEY RRset from upstream %s is %s", zone, zone, r->upstream,
                  dns_status_name(a->status));
     return -1;
 }
