@@ -380,6 +380,7 @@ static void tls_failed(struct session *s, const char *enhanced, const char *why)
 {
     if (s->p->tls == SMTP_TLS_OPPORTUNISTIC)
         s->out->cleartext_retry_ok = 1;
+    s->out->rfc8460 = "validation-failure";     /* RFC 8460 §4.3.2.1 */
     fail(s, SMTP_DEFER, enhanced, "Cannot start TLS with %s: %s", s->peer, why);
 }
 

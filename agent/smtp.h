@@ -163,8 +163,11 @@ struct smtp_outcome {
     char reason[SMTP_REASON_MAX];       /* e.g. "lost connection with
                                  * mx.example[192.0.2.1] while sending end of
                                  * data -- message may be sent more than once" */
-    const char *rfc8460;        /* "starttls-not-supported", "validation-
-                                 * failure", ... when TLS failed; else NULL */
+    const char *rfc8460;        /* "starttls-not-supported" (no STARTTLS,
+                                 * refused), "validation-failure" (handshake,
+                                 * injection); NULL otherwise, including a
+                                 * verification failure: the caller's
+                                 * verification knows the precise type */
     int connected;              /* TCP connection was established */
     int cleartext_retry_ok;     /* opportunistic TLS failed before any mail
                                  * command: the caller may retry this
