@@ -457,6 +457,12 @@ static enum smtp_stage enter_verify(struct session *s)
         st = s->p->verify(s->p->verify_arg, s->out->chain, &s->out->facts, &why);
     else
         st = s->out->facts.anonymous ? SMTP_PEER_ANONYMOUS : SMTP_PEER_UNTRUSTED;
+    /* an anonymous suite completes without any certificate: nothing can
+     * have been authenticated, whatever the callback says */
+    if (s->out->facts.anonymous && st != SMTP_PEER_ANONYMOUS && st != SMTP_PEER_FAIL) {
+        st = SMTP_PEER_FAIL;
+        why = "the server presented no certificate";
+    }
     s->out->peer = st;
     if (st == SMTP_PEER_FAIL) {
         /* never mail over an unauthenticated session where authentication

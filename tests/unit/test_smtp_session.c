@@ -133,6 +133,7 @@ static int mail_sent(void)
 
 struct verify_arg {
     int fail;
+    int claim_verified;     /* a careless callback: Verified, always */
     int calls;
 };
 
@@ -147,6 +148,8 @@ static enum smtp_peer_status test_verify(void *arg, const struct dane_chain *cha
         *why = "no TLSA record matched the certificate chain";
         return SMTP_PEER_FAIL;
     }
+    if (v->claim_verified)
+        return SMTP_PEER_VERIFIED;
     return dane_chain_length(chain) > 0 ? SMTP_PEER_VERIFIED : SMTP_PEER_ANONYMOUS;
 }
 
@@ -563,4 +566,34 @@ Test(smtp_session, body_from_fd_with_8bitmime, .init = setup, .fini = teardown, 
     cr_assert_str_eq(peer_file("data"), want);
     cr_assert_not_null(strstr(peer_file("commands"), " BODY=8BITMIME"));
     smtp_outcome_free(&o);
+}
+
+/* An anonymous session is never authenticated, whatever the callback says. */
+Test(smtp_session, anonymous_session_never_verified, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    static const char *const rcpts[] = { "a@dest.test" };
+    static const char *const args[] = { "--anonymous", NULL };
+    const struct tls_params tp = { .protocols = TLS_PROTO_TLS12 | TLS_PROTO_TLS13,
+                                   .anonymous = 1 };
+    struct verify_arg va = { .claim_verified = 1 };
+    struct smtp_params p;
+    struct smtp_message m;
+    struct smtp_outcome o;
+    const char *why = NULL;
+    struct tls_ctx *own = tls_ctx_new(&tp, &why);
+
+    cr_assert_not_null(own, "%s", why);
+    peer_start_args(43, "ok", args);
+    params_init(&p, SMTP_TLS_REQUIRED, &va);
+    p.tls_ctx = own;
+    message_init(&m, rcpts, 1);
+    smtp_session(&p, &m, &o);
+    cr_assert_eq(o.result, SMTP_DEFER, "%s", o.reason);
+    cr_assert_eq(o.stage, SMTP_STAGE_VERIFY);
+    cr_assert_str_eq(o.enhanced, "4.7.5");
+    cr_assert_not_null(strstr(o.reason, "presented no certificate"), "%s", o.reason);
+    cr_assert_eq(mail_sent(), 0);
+    smtp_outcome_free(&o);
+    tls_ctx_free(own);
 }
