@@ -18,7 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* clean_utf8 - every byte printable ASCII or part of valid UTF-8 */
+/* check_clean - every byte printable ASCII or part of valid UTF-8 */
 static void check_clean(const unsigned char *p, size_t n)
 {
     size_t i = 0, k;
