@@ -94,7 +94,9 @@ enum dane_status dane_verify(const struct dane_chain *chain,
 /* dane_name_match - RFC 7672 §3.2.2 / RFC 6125: does the presented DNS-ID
  * pattern match the reference name? A wildcard only as the entire leftmost
  * label and never matching more than one label; ASCII case-insensitive; a
- * trailing dot on either side ignored. Lengths are explicit (no NUL needed). */
+ * trailing dot on either side ignored. A reference with a leading dot
+ * (".example.com", Postfix's dot-nexthop) accepts any name strictly below
+ * that domain. Lengths are explicit (no NUL needed). */
 int dane_name_match(const char *pattern, size_t plen, const char *ref,
                     size_t rlen);
 

@@ -67,6 +67,25 @@ static int well_formed(const char *s, size_t len, int star_ok)
     return label > 0;
 }
 
+/* suffix_match - a reference ".example.com" (Postfix's dot-nexthop and
+ * ".domain" match names) accepts any name strictly below example.com; a
+ * wildcard "*.sub.example.com" or "*.example.com" stands for such names */
+static int suffix_match(const char *pattern, size_t plen, const char *ref,
+                        size_t rlen)
+{
+    if (!well_formed(ref + 1, rlen - 1, 0) || !well_formed(pattern, plen, 1))
+        return 0;
+    if (plen >= 2 && pattern[0] == '*' && pattern[1] == '.') {
+        if (memchr(pattern + 1, '*', plen - 1) != NULL)
+            return 0;
+        return plen - 1 >= rlen
+            && same_name(pattern + plen - rlen, ref, rlen);
+    }
+    if (memchr(pattern, '*', plen) != NULL)
+        return 0;
+    return plen > rlen && same_name(pattern + plen - rlen, ref, rlen);
+}
+
 /* dane_name_match - one presented DNS-ID pattern against one reference name */
 int dane_name_match(const char *pattern, size_t plen, const char *ref,
                     size_t rlen)
@@ -80,6 +99,8 @@ int dane_name_match(const char *pattern, size_t plen, const char *ref,
         plen--;
     if (rlen > 0 && ref[rlen - 1] == '.')
         rlen--;
+    if (rlen > 1 && ref[0] == '.')
+        return suffix_match(pattern, plen, ref, rlen);
     if (!well_formed(ref, rlen, 0) || !well_formed(pattern, plen, 1))
         return 0;
     if (memchr(pattern, '*', plen) == NULL)

@@ -368,7 +368,6 @@ static const struct name_case name_cases[] = {
     { "rfc6125_s6_4_3_wildcard_trailing_dot", "*.example.com.", 0, "MX.example.com", 0, 1 },
     { "rfc6125_s6_4_3_wildcard_idna_label", "*.example.com", 0, "xn--bcher-kva.example.com", 0, 1 },
     { "rfc6125_s6_4_3_wildcard_one_label_only", "*.example.com", 0, "a.mx.example.com", 0, 0 },
-    { "rfc6125_s6_4_3_wildcard_not_empty_label", "*.example.com", 0, ".example.com", 0, 0 },
     { "rfc6125_s6_4_3_wildcard_not_parent", "*.example.com", 0, "example.com", 0, 0 },
     { "rfc6125_s7_2_wildcard_needs_two_labels", "*.example", 0, "mx.example", 0, 0 },
     { "wolfssl_pitfall_partial_wildcard", "f*.example", 0, "foo.example", 0, 0 },
@@ -392,6 +391,13 @@ static const struct name_case name_cases[] = {
     { "label_of_63_ok", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", 0,
       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", 0, 1 },
     { "space_in_name", "mx example.com", 0, "mx example.com", 0, 0 },
+    { "postfix_dot_domain_reference_subdomain", "mx.example.com", 0, ".example.com", 0, 1 },
+    { "postfix_dot_domain_reference_deeper", "a.mx.example.com", 0, ".example.com", 0, 1 },
+    { "postfix_dot_domain_reference_not_itself", "example.com", 0, ".example.com", 0, 0 },
+    { "postfix_dot_domain_reference_label_boundary", "mxexample.com", 0, ".example.com", 0, 0 },
+    { "postfix_dot_domain_reference_wildcard_below", "*.example.com", 0, ".example.com", 0, 1 },
+    { "postfix_dot_domain_reference_wildcard_above", "*.com", 0, ".example.com", 0, 0 },
+    { "postfix_dot_domain_reference_partial_wildcard", "m*.example.com", 0, ".example.com", 0, 0 },
 };
 
 ParameterizedTestParameters(dane, name_match)
