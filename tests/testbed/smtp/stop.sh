@@ -1,3 +1,7 @@
 #!/usr/bin/env bash
-# stop.sh RUNDIR - stop the receiving SMTP testbed by its master PID (see postfix.sh)
-exec bash "$(dirname "$0")/postfix.sh" stop "$@"
+# tests/testbed/smtp/stop.sh [RUNDIR] - stop the receiving SMTP testbed by its
+# master's PID (postfix.sh stop); idempotent. RUNDIR defaults as in start.sh.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+exec bash "$here/postfix.sh" stop "${1:-${DANE_TESTBED_DIR:-$repo/.testbed}/smtp}"
