@@ -375,9 +375,8 @@ static const char *protocol_refusal(const struct pnode *n)
 /* curve_refusal - why a curve name is not allowed, or NULL */
 static const char *curve_refusal(const struct pnode *n)
 {
-    if (n->len >= 5 && (ieq(n, "ffdhe2048") || ieq(n, "ffdhe3072") ||
-                        ieq(n, "ffdhe4096") || ieq(n, "ffdhe6144") ||
-                        ieq(n, "ffdhe8192")))
+    if (ieq(n, "ffdhe2048") || ieq(n, "ffdhe3072") || ieq(n, "ffdhe4096") ||
+        ieq(n, "ffdhe6144") || ieq(n, "ffdhe8192"))
         return "is a finite-field group: list it under ffdhe_groups";
     if (ieq(n, "secp256r1") || ieq(n, "prime256v1"))
         return "is spelled P-256 here";
@@ -420,7 +419,7 @@ static const struct list_kind digests_kind = {
 
 /* get_id_list - a non-empty list of known names without repetition */
 static int get_id_list(struct ctx *c, const char *key, const struct pnode *v,
-                       const struct list_kind *kind, uint16_t **out,
+                       const struct list_kind *kind, const uint16_t **out,
                        size_t *nout)
 {
     uint16_t *ids;
@@ -794,7 +793,7 @@ static int apply_key(struct ctx *c, enum ekey k, const struct pnode *v,
                      struct policy_entry *e)
 {
     const char *key = ekey_names[k];
-    uint16_t *ids;
+    const uint16_t *ids;
     size_t n;
 
     for (size_t i = 0; i < NELEM(num_keys); i++) {
@@ -828,11 +827,11 @@ static int apply_key(struct ctx *c, enum ekey k, const struct pnode *v,
             e->protocols |= ids[i];
         return 0;
     case EK_CURVES:
-        return get_id_list(c, key, v, &curves_kind, (uint16_t **)&e->curves,
+        return get_id_list(c, key, v, &curves_kind, &e->curves,
                            &e->ncurves);
     case EK_FFDHE_GROUPS:
         return get_id_list(c, key, v, &ffdhe_kind,
-                           (uint16_t **)&e->ffdhe_groups, &e->nffdhe_groups);
+                           &e->ffdhe_groups, &e->nffdhe_groups);
     case EK_DANE_DIGESTS: {
         uint8_t *mt;
         if (get_id_list(c, key, v, &digests_kind, &ids, &n) < 0)
@@ -847,7 +846,8 @@ static int apply_key(struct ctx *c, enum ekey k, const struct pnode *v,
         return 0;
     }
     default:
-        return fail(c, v, "%s: internal error: unhandled key", key);
+        fprintf(stderr, "apply_key: unhandled key %s\n", key);
+        abort();
     }
 }
 
@@ -861,7 +861,6 @@ static int parse_entry(struct ctx *c, const char *where, const struct pnode *v,
         collect(c, where, v, ekey_names, EK_COUNT, keys, vals, 1) < 0)
         return -1;
     *e = *base;
-    e->line = v->line;
     if (vals[EK_LEVEL] != NULL && parse_level(c, vals[EK_LEVEL], &e->level) < 0)
         return -1;
     for (int k = 0; k < EK_COUNT; k++)
@@ -1178,7 +1177,12 @@ static uint8_t *read_file(const char *path, size_t *len, int *too_big,
         *why = strerror(errno);
         return NULL;
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        *why = strerror(errno);
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
         *why = S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file";
         close(fd);
         return NULL;
