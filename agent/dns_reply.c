@@ -20,11 +20,13 @@
 #include <arpa/inet.h>
 #include <getdns/getdns.h>
 #include <getdns/getdns_extra.h>
+#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "dns_reply.h"
 #include "tlsa.h"
+
+#define DNS_WIRE_MAX 65535u  /* RFC 1035 §4.2.2: a message fits 16 bits */
 
 /* dns_wire_name_text - wire name to lower-case text, \DDD escapes */
 int dns_wire_name_text(const uint8_t *p, size_t len, char *out, size_t size)
@@ -335,16 +337,38 @@ void dns_reply_convert(const struct getdns_dict *response, const char *qname,
     convert_reply(reply, out);
 }
 
+/* wire_dict - getdns_wire2msg_dict() over a zero-padded copy: getdns 1.6
+ * reads past the end of a message whose last rdata length overruns it (found
+ * by fuzz_dns_reply; getdns's own receive buffers are larger than the
+ * message, so the library is only fed messages with room behind them) */
+static getdns_dict *wire_dict(const uint8_t *msg, size_t len)
+{
+    uint8_t *copy;
+    getdns_dict *dict = NULL;
+
+    if (len > DNS_WIRE_MAX)
+        return NULL;
+    copy = calloc(1, len + DNS_WIRE_MAX + 1);
+    if (copy == NULL)
+        return NULL;
+    memcpy(copy, msg, len);
+    if (getdns_wire2msg_dict(copy, len, &dict) != GETDNS_RETURN_GOOD)
+        dict = NULL;
+    free(copy);
+    return dict;
+}
+
 int dns_reply_from_wire(const uint8_t *msg, size_t len, uint32_t dnssec_status,
                         const char *qname, uint16_t qtype,
                         struct dns_answer *out)
 {
-    getdns_dict *reply = NULL, *response = NULL;
+    getdns_dict *reply, *response = NULL;
     getdns_list *replies = NULL;
     int rc = -1;
 
     dns_answer_clear(out);
-    if (getdns_wire2msg_dict(msg, len, &reply) != GETDNS_RETURN_GOOD) {
+    reply = wire_dict(msg, len);
+    if (reply == NULL) {
         out->asked = 1;
         out->status = DNS_SERVFAIL;
         out->why = "malformed DNS message";
