@@ -346,7 +346,7 @@ static getdns_dict *wire_dict(const uint8_t *msg, size_t len)
     uint8_t *copy;
     getdns_dict *dict = NULL;
 
-    if (len > DNS_WIRE_MAX)
+    if (len < 12 || len > DNS_WIRE_MAX)  /* RFC 1035 §4.1.1: 12-octet header */
         return NULL;
     copy = calloc(1, len + DNS_WIRE_MAX + 1);
     if (copy == NULL)
