@@ -1,12 +1,163 @@
-/* cmd_deliver.c - placeholder until this subcommand is implemented */
+/* cmd_deliver.c - `dane-agent deliver`: one message from a queue manager
+ *
+ * deliver -c POLICY -f SENDER -n NEXTHOP [--report FILE] [--json]
+ *         [--log-stderr] -- RCPT...
+ *
+ * Order of work: arguments and envelope (64, nothing sent), policy (78),
+ * message from stdin (69 when too big), DNS resolver and its capability
+ * check (75), the RFC 7672 §2 plan (69 null MX / no such domain, 75 lookup
+ * failure), then the delivery loop (0 sent, 75 deferred, 69 bounced).
+ * Exactly one line with the reason goes to stderr when not everything was
+ * sent: pipe(8) puts it into the defer or bounce notice.
+ *
+ * A total deadline (policy delivery_timeout) bounds every step; an alarm a
+ * few seconds later is the last resort that defers instead of hanging,
+ * because pipe(8) bounces a command that exceeds its own time limit.
+ */
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "agent.h"
+#include "conn.h"
+#include "delivery.h"
+#include "dnsplan.h"
+#include "policy.h"
+#include "report.h"
+#include "request.h"
 
+/* Hard cap on a message held in memory when the policy sets no limit. */
+#define MESSAGE_HARD_MAX (512u * 1024u * 1024u)
+#define ALARM_GRACE_S 5u
+
+/* on_alarm - the total deadline passed and something did not return */
+static void on_alarm(int sig)
+{
+    static const char msg[] =
+        "4.4.7 dane-agent: delivery time limit exceeded, deferred\n";
+
+    (void)sig;
+    (void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    _exit(EX_TEMPFAIL);
+}
+
+/* fail - the one stderr line, and the exit status */
+static int fail(int status, const char *enhanced, const char *what,
+                const char *detail)
+{
+    fprintf(stderr, "%s%s%s%s%s\n", enhanced ? enhanced : "",
+            enhanced ? " " : "", what, detail ? ": " : "", detail ? detail : "");
+    return status;
+}
+
+/* arm_deadline - the last-resort alarm; returns the absolute deadline */
+static uint64_t arm_deadline(uint64_t start, unsigned timeout_ms)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
+    alarm(timeout_ms / 1000u + ALARM_GRACE_S);
+    return start + timeout_ms;
+}
+
+/* run - everything after the policy is loaded */
+static int run(const struct deliver_request *req, const struct policy *policy,
+               uint64_t start)
+{
+    const struct policy_entry *entry = policy_lookup(policy, req->nexthop_text);
+    size_t max = entry->max_message_size ? entry->max_message_size : MESSAGE_HARD_MAX;
+    struct delivery_input in;
+    struct delivery_result res;
+    struct smtp_message smsg;
+    struct message msg;
+    struct dns_resolver *resolver;
+    struct dnsplan *plan;
+    const char *why, *reason;
+    char err[512];
+    int too_big, status, report_fd = -1;
+
+    if (message_read(STDIN_FILENO, max, &msg, &too_big, &why) != 0)
+        return too_big ? fail(EX_UNAVAILABLE, "5.3.4", "message too big", why)
+                       : fail(EX_TEMPFAIL, "4.3.0", why, NULL);
+    if (req->report_path != NULL
+        && (report_fd = report_open(req->report_path, &why)) < 0) {
+        message_free(&msg);
+        return fail(EX_CONFIG, "4.3.5", "cannot open report file", why);
+    }
+    memset(&in, 0, sizeof(in));
+    in.deadline_ms = arm_deadline(start, entry->delivery_timeout_ms);
+    resolver = dnsplan_resolver(policy_dns(policy), err, sizeof(err));
+    if (resolver == NULL) {
+        status = fail(EX_TEMPFAIL, "4.4.3", err, NULL);
+        goto out;
+    }
+    plan = dnsplan_resolve(resolver, &req->nexthop, entry->level,
+                           entry->insecure_mx_policy, entry->max_mx_hosts);
+    if (plan == NULL) {
+        status = fail(EX_TEMPFAIL, "4.3.0", "out of memory", NULL);
+        goto out_resolver;
+    }
+    status = dnsplan_exit(plan, &reason);
+    if (status != 0) {
+        fail(status, NULL, reason, NULL);
+        goto out_plan;
+    }
+    memset(&smsg, 0, sizeof(smsg));
+    smsg.sender = req->sender;
+    smsg.recipients = req->rcpts;
+    smsg.nrecipients = req->nrcpts;
+    smsg.fd = -1;
+    smsg.buf = msg.data;
+    smsg.len = msg.len;
+    smsg.size = msg.len;
+    smsg.body_8bit = msg.eightbit;
+    smsg.smtputf8 = req->smtputf8;
+    in.entry = entry;
+    in.plan = plan;
+    in.nexthop_text = req->nexthop_text;
+    in.message = &smsg;
+    in.start_ms = start;
+    in.report_fd = report_fd;
+    in.json_stdout = req->json;
+    in.log_err = req->log_stderr ? stderr : NULL;
+    delivery_run(&in, &res);
+    status = res.status == DELIVERY_SENT ? 0
+        : res.status == DELIVERY_BOUNCED ? EX_UNAVAILABLE : EX_TEMPFAIL;
+    if (status != 0)
+        fail(status, NULL, res.reason, NULL);
+out_plan:
+    dnsplan_free(plan);
+out_resolver:
+    dns_resolver_free(resolver);
+out:
+    if (report_fd >= 0)
+        close(report_fd);
+    message_free(&msg);
+    return status;
+}
+
+/* cmd_deliver - deliver one message from stdin (queue-manager transport) */
 int cmd_deliver(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "dane-agent: %s: not implemented yet\n", argv[0]);
-    return EX_SOFTWARE;
+    struct deliver_request req;
+    enum policy_status pst;
+    struct policy *policy;
+    const char *why = NULL;
+    char err[1024];
+    uint64_t start = conn_now_ms();
+    int status;
+
+    if (request_parse(argc, argv, &req, &why) != 0)
+        return fail(EX_USAGE, "5.5.4", "dane-agent deliver", why);
+    policy = policy_load_status(req.policy_path, &pst, err, sizeof(err));
+    if (policy == NULL)     /* 78 also when unreadable: pipe(8) defers it */
+        return fail(EX_CONFIG, "4.3.5", "invalid policy", err);
+    report_log_open();
+    status = run(&req, policy, start);
+    policy_free(policy);
+    return status;
 }

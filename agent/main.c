@@ -1,4 +1,5 @@
 /* main.c - dane-agent: dispatch to a subcommand (agent.h) */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
 {
     if (argc < 2)
         return usage(stderr, EX_USAGE);
+    /* Writes to a closed peer must fail with EPIPE, not kill the delivery. */
+    signal(SIGPIPE, SIG_IGN);
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
         return usage(stdout, 0);
     if (strcmp(argv[1], "--version") == 0) {

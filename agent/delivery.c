@@ -1,0 +1,595 @@
+/* delivery.c - the host and address loop of one delivery (delivery.h)
+ *
+ * SYNOPSIS
+ *   delivery_run(in, out)
+ *
+ * DESCRIPTION
+ *   For each host of the plan, in order, with the level the RFC 7672 §2
+ *   decision gave it: each address (A, then AAAA) gets an SMTP session whose
+ *   TLS demands follow the level; the verification callback applies
+ *   verify_peer() to the peer chain; every session is reported (log lines,
+ *   JSON record). Recipients stay pending until a server accepts the data
+ *   for them (sent) or refuses them permanently (bounced); pending ones are
+ *   offered to the next server.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "dane.h"
+#include "delivery.h"
+#include "dnsplan.h"
+#include "policy.h"
+#include "report.h"
+#include "request.h"
+#include "tlsa.h"
+#include "verify.h"
+
+#define MAX_NAMES 8
+#define MAX_PINS 16
+#define MAX_GROUPS 16
+
+/* How far a failure got: the deepest one explains the deferral best. */
+enum rank {
+    RANK_NONE = 0,
+    RANK_DNS,
+    RANK_SESSION,       /* + enum smtp_stage */
+};
+
+struct delivery {
+    const struct delivery_input *in;
+    struct tls_ctx *ctx_auth;           /* no anonymous suites */
+    struct tls_ctx *ctx_may;            /* anonymous suites too (level may) */
+    size_t nrcpts;
+    enum smtp_result *state;            /* per recipient; DEFER = pending */
+    struct dane_pin pins[MAX_PINS];
+    size_t npins;
+    int best_rank;
+    char reason[SMTP_REASON_MAX];
+    struct delivery_result *out;
+};
+
+/* What the verification callback needs and what it found. */
+struct peer_check {
+    struct verify_input in;
+    struct verify_result result;
+    int called;
+    const char *names[MAX_NAMES];
+    char dot_nexthop[DNS_NAME_MAX + 2];
+};
+
+/* note_reason - keep the most specific deferral reason */
+static void note_reason(struct delivery *d, int rank, const char *enhanced,
+                        const char *text)
+{
+    if (rank <= d->best_rank)
+        return;
+    d->best_rank = rank;
+    if (enhanced != NULL && *enhanced != '\0'
+        && strncmp(text, enhanced, strlen(enhanced)) != 0)
+        snprintf(d->reason, sizeof(d->reason), "%s %s", enhanced, text);
+    else
+        snprintf(d->reason, sizeof(d->reason), "%s", text);
+}
+
+/* tls_mode - what a level demands of STARTTLS */
+static enum smtp_tls_mode tls_mode(enum policy_level level)
+{
+    if (level == POLICY_LEVEL_NONE)
+        return SMTP_TLS_NONE;
+    if (level == POLICY_LEVEL_MAY)
+        return SMTP_TLS_OPPORTUNISTIC;
+    return SMTP_TLS_REQUIRED;
+}
+
+/* tls_context - the shared context for a level, made on first use;
+ * anonymous suites only at may (never at dane or above) */
+static struct tls_ctx *tls_context(struct delivery *d, enum policy_level level,
+                                   const char **why)
+{
+    const struct policy_entry *e = d->in->entry;
+    int anonymous = level == POLICY_LEVEL_MAY;
+    struct tls_ctx **slot = anonymous ? &d->ctx_may : &d->ctx_auth;
+    uint16_t groups[MAX_GROUPS];
+    size_t n = 0;
+    struct tls_params p;
+
+    if (*slot != NULL)
+        return *slot;
+    for (size_t i = 0; i < e->ncurves && n < MAX_GROUPS; i++)
+        groups[n++] = e->curves[i];
+    for (size_t i = 0; i < e->nffdhe_groups && n < MAX_GROUPS; i++)
+        groups[n++] = e->ffdhe_groups[i];
+    memset(&p, 0, sizeof(p));
+    p.protocols = e->protocols;
+    p.groups = groups;
+    p.ngroups = n;
+    p.legacy_cbc = e->legacy_cbc_suites;
+    p.anonymous = anonymous;
+    *slot = tls_ctx_new(&p, why);
+    return *slot;
+}
+
+/* load_pins - the fingerprint level's digests from the policy */
+static void load_pins(struct delivery *d)
+{
+    const struct policy_entry *e = d->in->entry;
+
+    for (size_t i = 0; i < e->nmatch && d->npins < MAX_PINS; i++) {
+        const struct policy_match *m = &e->match[i];
+        struct dane_pin *pin = &d->pins[d->npins];
+
+        if (m->kind != POLICY_MATCH_DIGEST || m->digest_len > sizeof(pin->digest))
+            continue;
+        pin->mtype = m->digest_mtype;
+        memcpy(pin->digest, m->digest, m->digest_len);
+        pin->len = m->digest_len;
+        d->npins++;
+    }
+}
+
+/* add_name - append a reference identifier */
+static void add_name(struct peer_check *pc, const char *name)
+{
+    if (name != NULL && *name != '\0' && pc->in.nnames < MAX_NAMES)
+        pc->names[pc->in.nnames++] = name;
+}
+
+/* reference_names - RFC 7672 §3.2.2 for DANE-TA (TLSA base domain and the
+ * MX host name); the policy's match list for verify and secure */
+static void reference_names(const struct delivery *d, size_t hi,
+                            struct peer_check *pc)
+{
+    const struct dnsplan *plan = d->in->plan;
+    const struct mxplan_host *host = &plan->hosts[hi];
+    const struct policy_entry *e = d->in->entry;
+
+    pc->in.names = pc->names;
+    if (host->level == POLICY_LEVEL_DANE || host->level == POLICY_LEVEL_DANE_ONLY) {
+        add_name(pc, host->tlsa_base);
+        if (strcmp(host->tlsa_base, plan->facts[hi].name) != 0)
+            add_name(pc, plan->facts[hi].name);
+        return;
+    }
+    for (size_t i = 0; i < e->nmatch; i++) {
+        switch (e->match[i].kind) {
+        case POLICY_MATCH_NAME:
+            add_name(pc, e->match[i].text);
+            break;
+        case POLICY_MATCH_HOSTNAME:
+            add_name(pc, plan->facts[hi].name);
+            break;
+        case POLICY_MATCH_NEXTHOP:
+            add_name(pc, plan->nexthop.name);
+            break;
+        case POLICY_MATCH_DOT_NEXTHOP:
+            snprintf(pc->dot_nexthop, sizeof(pc->dot_nexthop), ".%s",
+                     plan->nexthop.name);
+            add_name(pc, pc->dot_nexthop);
+            break;
+        case POLICY_MATCH_DIGEST:
+            break;
+        }
+    }
+}
+
+/* peer_status - verify.h's status in smtp.h's terms */
+static enum smtp_peer_status peer_status(const struct verify_result *r)
+{
+    if (!r->ok)
+        return SMTP_PEER_FAIL;
+    switch (r->status) {
+    case VERIFY_ANONYMOUS: return SMTP_PEER_ANONYMOUS;
+    case VERIFY_UNTRUSTED: return SMTP_PEER_UNTRUSTED;
+    case VERIFY_TRUSTED: return SMTP_PEER_TRUSTED;
+    case VERIFY_VERIFIED: return SMTP_PEER_VERIFIED;
+    }
+    return SMTP_PEER_FAIL;
+}
+
+/* verify_cb - smtp_verify_fn: judge the peer chain after the handshake */
+static enum smtp_peer_status verify_cb(void *arg, const struct dane_chain *chain,
+                                       const struct tls_facts *facts,
+                                       const char **why)
+{
+    struct peer_check *pc = arg;
+
+    (void)facts;
+    pc->in.chain = chain;
+    pc->in.now = time(NULL);
+    verify_peer(&pc->in, &pc->result);
+    pc->called = 1;
+    if (!pc->result.ok)
+        *why = pc->result.reason;
+    return peer_status(&pc->result);
+}
+
+/* peer_check_init - the verification input for host hi */
+static void peer_check_init(const struct delivery *d, size_t hi,
+                            struct peer_check *pc)
+{
+    const struct mxplan_host *host = &d->in->plan->hosts[hi];
+
+    memset(pc, 0, sizeof(*pc));
+    pc->in.level = host->level;
+    pc->in.tlsa = host->tlsa != NULL ? host->tlsa->tlsa : NULL;
+    pc->in.insecure_mx = host->trusted_only;
+    pc->in.pins = d->pins;
+    pc->in.npins = d->npins;
+    pc->in.ca_file = d->in->entry->ca_file;
+    reference_names(d, hi, pc);
+}
+
+/* sni_for - RFC 7672 §8.1: the TLSA base domain under DANE; else the
+ * policy's servername or the host name; never an address literal */
+static const char *sni_for(const struct delivery *d, size_t hi)
+{
+    const struct dnsplan *plan = d->in->plan;
+
+    if (plan->hosts[hi].sni[0] != '\0')
+        return plan->hosts[hi].sni;
+    if (d->in->entry->servername != NULL)
+        return d->in->entry->servername;
+    if (plan->nexthop.literal)
+        return NULL;
+    return plan->facts[hi].name;
+}
+
+/* sockaddr_for - numeric address and port */
+static int sockaddr_for(const char *address, uint16_t port,
+                        struct sockaddr_storage *ss, socklen_t *len)
+{
+    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+    memset(ss, 0, sizeof(*ss));
+    if (inet_pton(AF_INET, address, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(port);
+        *len = sizeof(*sin);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, address, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(port);
+        *len = sizeof(*sin6);
+        return 0;
+    }
+    return -1;
+}
+
+/* remaining_ms - time left before the total deadline */
+static unsigned remaining_ms(const struct delivery *d)
+{
+    uint64_t now = conn_now_ms();
+
+    return now >= d->in->deadline_ms ? 0 : (unsigned)(d->in->deadline_ms - now);
+}
+
+/* session_params - smtp.h parameters for one address of host hi */
+static void session_params(const struct delivery *d, size_t hi,
+                           struct smtp_params *p)
+{
+    const struct policy_entry *e = d->in->entry;
+
+    memset(p, 0, sizeof(*p));
+    p->host = d->in->plan->facts[hi].name;
+    p->helo_name = e->helo_name;
+    p->sni = sni_for(d, hi);
+    p->verify = verify_cb;
+    p->limits.max_line = e->max_reply_line_length - 2;   /* without CRLF */
+    p->limits.max_lines = e->max_reply_lines;
+    p->timeouts.connect_ms = e->connect_timeout_ms;
+    p->timeouts.greeting_ms = e->helo_timeout_ms;
+    p->timeouts.helo_ms = e->helo_timeout_ms;
+    p->timeouts.starttls_ms = e->starttls_timeout_ms;
+    p->timeouts.data_ms = e->data_timeout_ms;
+    p->timeouts.data_xfer_ms = e->data_timeout_ms;
+    p->timeouts.data_done_ms = e->data_timeout_ms;
+    p->deadline_ms = d->in->deadline_ms;
+    p->probe = d->in->probe;
+}
+
+/* dnssec_of - the DNSSEC statuses reported for host hi */
+static void dnssec_of(const struct delivery *d, size_t hi,
+                      struct report_dnssec *out)
+{
+    const struct dnsplan *plan = d->in->plan;
+    const struct dns_host *f = &plan->facts[hi];
+
+    out->mx = plan->mx.asked ? dns_status_name(plan->mx.status) : NULL;
+    out->address = dns_status_name(plan->hosts[hi].address_status);
+    out->tlsa = (f->tlsa_expanded.asked || f->tlsa_original.asked)
+        ? dns_status_name(plan->hosts[hi].tlsa_status) : NULL;
+}
+
+/* rcpt_result - smtp.h's per-recipient verdict in report terms */
+static enum report_result rcpt_result(enum smtp_result r)
+{
+    if (r == SMTP_SENT)
+        return REPORT_SENT;
+    if (r == SMTP_BOUNCE)
+        return REPORT_BOUNCED;
+    return REPORT_DEFERRED;
+}
+
+/* report_session - log lines and JSON record of one session */
+static void report_session(struct delivery *d, size_t hi, const char *address,
+                           const struct smtp_message *msg,
+                           const struct smtp_outcome *o,
+                           const struct peer_check *pc, uint64_t session_start)
+{
+    const struct dnsplan *plan = d->in->plan;
+    const struct mxplan_host *host = &plan->hosts[hi];
+    struct report_rcpt rcpts[REQUEST_MAX_RCPTS];
+    struct report_attempt a;
+    const char *why;
+    size_t n = o->nrecipients < REQUEST_MAX_RCPTS ? o->nrecipients : REQUEST_MAX_RCPTS;
+
+    memset(&a, 0, sizeof(a));
+    a.when = time(NULL);
+    a.destination = d->in->nexthop_text;
+    a.mx = plan->facts[hi].name;
+    a.address = address;
+    a.port = plan->nexthop.port;
+    a.connected = o->connected;
+    a.level = policy_level_name(d->in->entry->level);
+    a.effective_level = mxplan_effective_name(host);
+    dnssec_of(d, hi, &a.dnssec);
+    a.tlsa_base_domain = host->tlsa_base[0] ? host->tlsa_base : NULL;
+    a.sni = o->tls ? sni_for(d, hi) : NULL;
+    if (o->tls) {
+        a.tls.version = o->facts.protocol;
+        a.tls.cipher = o->facts.cipher;
+        a.tls.bits = o->facts.bits;
+        a.tls.key_exchange = o->facts.key_exchange;
+        a.tls.server_signature = o->facts.server_signature;
+        a.tls.server_digest = o->facts.server_digest;
+        a.tls.resumed = o->facts.resumed;
+        a.verification = pc->called ? verify_status_name(pc->result.status) : NULL;
+    }
+    if (pc->called && pc->result.matched) {
+        a.tlsa_match.matched = 1;
+        a.tlsa_match.usage = pc->result.match.usage;
+        a.tlsa_match.selector = pc->result.match.selector;
+        a.tlsa_match.mtype = pc->result.match.mtype;
+        a.tlsa_match.depth = (unsigned)pc->result.match.depth;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct smtp_rcpt_result *r = &o->recipients[i];
+
+        rcpts[i].address = msg->recipients[i];
+        rcpts[i].result = rcpt_result(r->result);
+        rcpts[i].code = r->code;
+        rcpts[i].enhanced = r->enhanced;
+        rcpts[i].text = r->text;
+        rcpts[i].status = r->reason[0] ? r->reason : NULL;
+    }
+    a.rcpts = rcpts;
+    a.nrcpts = n;
+    a.result = o->result == SMTP_SENT ? REPORT_SENT
+        : o->result == SMTP_BOUNCE ? REPORT_BOUNCED : REPORT_DEFERRED;
+    a.reason = o->result == SMTP_SENT ? NULL : o->reason;
+    a.rfc8460 = pc->called && !pc->result.ok ? pc->result.rfc8460 : o->rfc8460;
+    a.timings.total_ms = (unsigned)(conn_now_ms() - d->in->start_ms);
+    a.timings.dns_ms = plan->lookup_ms;
+    a.timings.connect_ms = o->connect_ms;
+    a.timings.tls_ms = o->tls_ms;
+    a.timings.setup_ms = o->connect_ms + o->tls_ms;
+    a.timings.transfer_ms = (unsigned)(conn_now_ms() - session_start)
+        - a.timings.setup_ms;
+    if (a.timings.transfer_ms > a.timings.total_ms)
+        a.timings.transfer_ms = 0;
+    report_log_attempt(&a, d->in->log_err);
+    if (d->in->report_fd >= 0 && report_write_json(d->in->report_fd, &a, &why) != 0)
+        report_log_line(LOG_WARNING, why, d->in->log_err);
+    if (d->in->json_stdout && report_write_json(STDOUT_FILENO, &a, &why) != 0)
+        report_log_line(LOG_WARNING, why, d->in->log_err);
+}
+
+/* pending_message - the message addressed to the still pending recipients */
+static size_t pending_message(const struct delivery *d, const char **rcpts,
+                              size_t *index, struct smtp_message *msg)
+{
+    const struct smtp_message *all = d->in->message;
+    size_t n = 0;
+
+    *msg = *all;
+    for (size_t i = 0; i < d->nrcpts; i++)
+        if (d->state[i] == SMTP_DEFER) {
+            rcpts[n] = all->recipients[i];
+            index[n++] = i;
+        }
+    msg->recipients = rcpts;
+    msg->nrecipients = n;
+    return n;
+}
+
+/* settle - per-recipient results of a completed transaction */
+static void settle(struct delivery *d, const struct smtp_outcome *o,
+                   const size_t *index)
+{
+    for (size_t i = 0; i < o->nrecipients; i++) {
+        const struct smtp_rcpt_result *r = &o->recipients[i];
+
+        if (r->result == SMTP_SENT || r->result == SMTP_BOUNCE)
+            d->state[index[i]] = r->result;
+        if (r->result != SMTP_SENT)
+            note_reason(d, RANK_SESSION + SMTP_STAGE_DONE, r->enhanced,
+                        r->reason[0] ? r->reason : r->text);
+    }
+}
+
+/* bounce_pending - a permanent refusal of the whole transaction */
+static void bounce_pending(struct delivery *d, const struct smtp_outcome *o)
+{
+    for (size_t i = 0; i < d->nrcpts; i++)
+        if (d->state[i] == SMTP_DEFER)
+            d->state[i] = SMTP_BOUNCE;
+    snprintf(d->reason, sizeof(d->reason), "%s", o->reason);
+    d->best_rank = RANK_SESSION + SMTP_STAGE_DONE + 1;
+}
+
+/* one_session - connect to one address; 1 when the host loop should stop
+ * (nothing pending, or a permanent refusal of the transaction) */
+static int one_session(struct delivery *d, size_t hi, const char *address,
+                       enum smtp_tls_mode mode, int *retry_cleartext)
+{
+    const struct mxplan_host *host = &d->in->plan->hosts[hi];
+    const char *rcpts[REQUEST_MAX_RCPTS];
+    size_t index[REQUEST_MAX_RCPTS];
+    struct smtp_message msg, none;
+    struct sockaddr_storage ss;
+    struct smtp_params p;
+    struct smtp_outcome o;
+    struct peer_check pc;
+    const char *why = NULL;
+    uint64_t started = conn_now_ms();
+
+    *retry_cleartext = 0;
+    session_params(d, hi, &p);
+    p.tls = mode;
+    if (sockaddr_for(address, d->in->plan->nexthop.port, &ss, &p.addrlen) != 0)
+        return 0;
+    p.addr = (const struct sockaddr *)&ss;
+    if (mode != SMTP_TLS_NONE && (p.tls_ctx = tls_context(d, host->level, &why)) == NULL) {
+        note_reason(d, RANK_SESSION, "4.7.5", why);
+        return 1;
+    }
+    peer_check_init(d, hi, &pc);
+    p.verify_arg = &pc;
+    if (d->in->message != NULL) {
+        pending_message(d, rcpts, index, &msg);
+    } else {
+        memset(&none, 0, sizeof(none));
+        msg = none;
+        msg.fd = -1;
+    }
+    smtp_session(&p, &msg, &o);
+    d->out->attempts++;
+    report_session(d, hi, address, &msg, &o, &pc, started);
+    if (d->in->probe && d->in->probe_out != NULL && o.transcript != NULL)
+        fwrite(o.transcript, 1, o.transcript_len, d->in->probe_out);
+    if (o.result == SMTP_SENT && d->in->message != NULL)
+        settle(d, &o, index);
+    else if (o.result == SMTP_SENT)
+        d->state[0] = SMTP_SENT;
+    else if (o.result == SMTP_BOUNCE && o.stage > SMTP_STAGE_HELO)
+        bounce_pending(d, &o);
+    else
+        note_reason(d, RANK_SESSION + (int)o.stage, o.enhanced, o.reason);
+    /* Postfix may: a failed TLS attempt is retried in cleartext, but only
+     * before any mail command and only where no secure TLSA RRset exists */
+    *retry_cleartext = o.cleartext_retry_ok && host->level == POLICY_LEVEL_MAY
+        && host->tlsa == NULL;
+    smtp_outcome_free(&o);
+    for (size_t i = 0; i < d->nrcpts; i++)
+        if (d->state[i] == SMTP_DEFER)
+            return 0;
+    return 1;
+}
+
+/* try_host - every address of host hi; 1 when done with the delivery */
+static int try_host(struct delivery *d, size_t hi)
+{
+    const struct dns_host *f = &d->in->plan->facts[hi];
+    const struct dns_answer *families[2] = {&f->a, &f->aaaa};
+    enum smtp_tls_mode mode = tls_mode(d->in->plan->hosts[hi].level);
+    unsigned tried = 0, max = d->in->entry->max_addresses;
+    int retry;
+
+    for (size_t fam = 0; fam < 2; fam++) {
+        const struct dns_answer *ans = families[fam];
+
+        if (!ans->asked || (ans->status != DNS_SECURE && ans->status != DNS_INSECURE))
+            continue;
+        for (size_t i = 0; i < ans->nrr && tried < max; i++, tried++) {
+            if (remaining_ms(d) == 0) {
+                note_reason(d, RANK_SESSION + SMTP_STAGE_DONE + 1, "4.4.7",
+                            "delivery time limit exceeded");
+                return 1;
+            }
+            if (one_session(d, hi, ans->rr[i].text, mode, &retry))
+                return 1;
+            if (retry && one_session(d, hi, ans->rr[i].text, SMTP_TLS_NONE, &retry))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* host_unusable - the decision ruled host hi out: note why */
+static int host_unusable(struct delivery *d, size_t hi)
+{
+    const struct mxplan_host *host = &d->in->plan->hosts[hi];
+
+    if (host->effective != MXPLAN_UNREACHABLE && host->effective != MXPLAN_DEFER)
+        return 0;
+    note_reason(d, RANK_DNS, host->enhanced, host->reason);
+    return 1;
+}
+
+/* conclude - the request's status from the recipients' states: any pending
+ * recipient defers the request; bounced without pending bounces */
+static void conclude(struct delivery *d)
+{
+    struct delivery_result *out = d->out;
+
+    for (size_t i = 0; i < d->nrcpts; i++) {
+        if (d->state[i] == SMTP_SENT)
+            out->nsent++;
+        else if (d->state[i] == SMTP_BOUNCE)
+            out->nbounced++;
+        else
+            out->ndeferred++;
+    }
+    if (out->ndeferred > 0)
+        out->status = DELIVERY_DEFERRED;
+    else if (out->nbounced > 0)
+        out->status = DELIVERY_BOUNCED;
+    else
+        out->status = DELIVERY_SENT;
+    if (out->status != DELIVERY_SENT)
+        snprintf(out->reason, sizeof(out->reason), "%s",
+                 d->reason[0] ? d->reason : "4.4.1 no server could be reached");
+}
+
+/* delivery_run - deliver (or probe) through every host of the plan */
+void delivery_run(const struct delivery_input *in, struct delivery_result *out)
+{
+    struct delivery d;
+    enum smtp_result state[REQUEST_MAX_RCPTS];
+
+    memset(out, 0, sizeof(*out));
+    memset(&d, 0, sizeof(d));
+    d.in = in;
+    d.out = out;
+    d.state = state;
+    d.nrcpts = in->message != NULL ? in->message->nrecipients : 1;
+    if (d.nrcpts > REQUEST_MAX_RCPTS)
+        d.nrcpts = REQUEST_MAX_RCPTS;
+    for (size_t i = 0; i < d.nrcpts; i++)
+        state[i] = SMTP_DEFER;
+    load_pins(&d);
+    for (size_t hi = 0; hi < in->plan->nhosts; hi++) {
+        if (host_unusable(&d, hi))
+            continue;
+        if (in->plan->hosts[hi].tlsa != NULL && in->entry->ndane_digests > 0) {
+            const char *why;
+
+            (void)tlsa_set_digest_order(in->plan->hosts[hi].tlsa->tlsa,
+                                        in->entry->dane_digests,
+                                        in->entry->ndane_digests, &why);
+        }
+        if (try_host(&d, hi))
+            break;
+    }
+    conclude(&d);
+    tls_ctx_free(d.ctx_auth);
+    tls_ctx_free(d.ctx_may);
+}

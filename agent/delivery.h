@@ -1,0 +1,61 @@
+/* delivery.h - one message to one next-hop: the host and address loop over a
+ *              resolved plan (dnsplan.h), one SMTP session per address
+ *              (smtp.h) under the level the RFC 7672 §2 decision gives each
+ *              host, verification per connection (verify.h), per-recipient
+ *              results, a report per attempt (report.h)
+ *
+ * Failover (Postfix smtp(8)): every address of every host in order; a
+ * temporary failure (connect, 4xx or 5xx greeting, TLS failure, failed
+ * authentication) moves on to the next address; recipients deferred by one
+ * server are offered to the next; a permanent reply to MAIL, RCPT or the
+ * data is final. At level may, a TLS failure before any mail command is
+ * retried in cleartext on the same address, as Postfix does; at every other
+ * level there is never a cleartext retry.
+ *
+ * Ownership: everything in struct delivery_input is borrowed for the call;
+ * struct delivery_result is the caller's and holds only static or inline
+ * text.
+ */
+#ifndef DANE_AGENT_DELIVERY_H
+#define DANE_AGENT_DELIVERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "smtp.h"
+
+struct dnsplan;
+struct policy_entry;
+
+enum delivery_status {
+    DELIVERY_SENT = 0,
+    DELIVERY_DEFERRED,
+    DELIVERY_BOUNCED,
+};
+
+struct delivery_input {
+    const struct policy_entry *entry;
+    struct dnsplan *plan;               /* resolved, with hosts to try */
+    const char *nexthop_text;           /* as given, for reports */
+    const struct smtp_message *message; /* probe: NULL */
+    uint64_t start_ms;                  /* conn_now_ms() at request start */
+    uint64_t deadline_ms;               /* absolute; the total deadline */
+    int report_fd;                      /* --report, or -1 */
+    int json_stdout;                    /* --json */
+    FILE *log_err;                      /* --log-stderr: stderr, else NULL */
+    int probe;                          /* stop after EHLO over TLS */
+    FILE *probe_out;                    /* probe: transcript and facts */
+};
+
+struct delivery_result {
+    enum delivery_status status;        /* of the whole request */
+    char reason[SMTP_REASON_MAX];       /* "4.7.5 ..." when not all sent */
+    size_t nsent, ndeferred, nbounced;
+    size_t attempts;                    /* SMTP sessions run */
+};
+
+/* delivery_run - deliver (or probe) through every host of the plan */
+void delivery_run(const struct delivery_input *in, struct delivery_result *out);
+
+#endif
