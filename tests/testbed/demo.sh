@@ -10,7 +10,7 @@
 # JSON record and the maildir file where the message landed, then stops every
 # server it started, by PID; the scratch directory is removed unless
 # DANE_DEMO_KEEP=1. Needs root (Postfix) and the packages .ci/run
-# installs. Exits non-zero unless the delivery was Verified and the message
+# installs (it installs them itself when they are missing). Exits non-zero unless the delivery was Verified and the message
 # arrived.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,6 +28,16 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
+
+# A fresh machine: install the packages first (as .ci/run does).
+for tool in cmake pkg-config nsd unbound ldns-signzone postconf openssl python3; do
+    if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
+        echo "== $tool is missing: installing the Debian packages (.ci/packages.sh)"
+        bash "$root/.ci/packages.sh"
+        break
+    fi
+done
+[ -f /usr/include/criterion/criterion.h ] || bash "$root/.ci/packages.sh"
 
 echo "== building dane-agent in $build"
 cmake -S "$root" -B "$build" >/dev/null
