@@ -44,6 +44,7 @@ ta.dane.test              | 0  | nodata-secure   | ta.dane.test=dane@ta.dane.tes
 unusable.dane.test        | 0  | nodata-secure   | unusable.dane.test=encrypt@unusable.dane.test
 mismatch.dane.test        | 0  | nodata-secure   | mismatch.dane.test=dane@mismatch.dane.test
 notlsa.dane.test          | 0  | nodata-secure   | notlsa.dane.test=may
+big.dane.test             | 0  | nodata-secure   | big.dane.test=dane@big.dane.test
 [sub.dane.test]:587       | 0  | -               | sub.dane.test=dane@sub.dane.test
 [sub.dane.test]           | 0  | -               | sub.dane.test=may
 [mx.dane.test]            | 0  | -               | mx.dane.test=dane@mx.dane.test
@@ -127,6 +128,16 @@ assert h["tlsa_expanded"]["qname"] == "_25._tcp.mx.nsec.test", h["tlsa_expanded"
 assert h["tlsa_expanded"]["status"] == "nodata-secure", h["tlsa_expanded"]
 assert h["tlsa_base_domain"] == "mx-two.cname.test"
 print("ok   two.cname.test CNAME chain facts")
+PY
+
+got=$(probe big.dane.test)
+python3 - "$got" <<'PY' || fail=1
+import json, sys
+h = json.loads(sys.argv[1])["probe"]["hosts"][0]
+# 5 full certificates: ~3.2 KB, truncated over UDP (max-udp-size 1232), whole over TCP
+t = h["tlsa_original"]
+assert t["status"] == "secure" and t["records_seen"] == 5 and t["usable"] == 5, t
+print("ok   big.dane.test: 5 TLSA records over TCP after truncation")
 PY
 
 # levels: dane-only defers where dane is opportunistic; other levels skip TLSA

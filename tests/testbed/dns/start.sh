@@ -77,6 +77,8 @@ issuer_pem() {
     echo "$out"
 }
 leaf_tlsa() { spki_sha256 "$certs/server/$1/cert.pem"; }
+# cert_full PEM - TLSA x 0 0 data: the whole DER certificate in hex
+cert_full() { openssl x509 -in "$1" -outform DER | od -An -v -tx1 | tr -d ' \n'; }
 
 for p in ecdsa rsa wrongname expired selfsigned; do
     [ -s "$certs/server/$p/cert.pem" ] || die "$certs/server/$p/cert.pem missing"
@@ -124,7 +126,12 @@ _25._tcp.mismatch TLSA 3 1 1 $RSA311
 notlsa A 127.0.25.10
 sub A 127.0.25.10
 _587._tcp.sub TLSA 3 1 1 $EC311
+big A 127.0.25.10
 Z
+    # an RRset larger than a UDP answer (EDNS 1232): truncated, then TCP
+    for p in ecdsa rsa wrongname expired selfsigned; do
+        echo "_25._tcp.big TLSA 3 0 0 $(cert_full "$certs/server/$p/cert.pem")"
+    done
     profile_hosts
 }
 zone_unsigned() {
@@ -311,6 +318,8 @@ server:
     module-config: "validator iterator"
     trust-anchor-file: "$run/trust-anchors.key"
     val-log-level: 2
+    # answers above this are truncated over UDP: the client must retry over TCP
+    max-udp-size: 1232
     # test. is an RFC 6761 special-use name that unbound answers locally by default
     local-zone: "test." nodefault
     verbosity: 1
