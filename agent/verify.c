@@ -99,6 +99,19 @@ static void verify_fingerprint(const struct verify_input *in,
     fail(out, why, "validation-failure");
 }
 
+/* pkix_failure_type - RFC 8460 §4.3.2.1: an expired certificate on the
+ * path is certificate-expired, any other PKIX failure certificate-not-trusted
+ * (dane_pkix_verify() words expiry as "... certificate has expired") */
+static const char *pkix_failure_type(const char *why)
+{
+    static const char expired[] = "has expired";
+    size_t n = why != NULL ? strlen(why) : 0, k = sizeof(expired) - 1;
+
+    if (n >= k && memcmp(why + n - k, expired, k) == 0)
+        return "certificate-expired";
+    return "certificate-not-trusted";
+}
+
 /* verify_pkix - PKIX trust to the configured CAs, then a name match */
 static void verify_pkix(const struct verify_input *in, struct verify_result *out)
 {
@@ -110,7 +123,7 @@ static void verify_pkix(const struct verify_input *in, struct verify_result *out
         return;
     }
     if (dane_pkix_verify(in->chain, in->ca_file, NULL, 0, in->now, &why) != 0) {
-        fail(out, why, "certificate-not-trusted");
+        fail(out, why, pkix_failure_type(why));
         return;
     }
     out->status = VERIFY_TRUSTED;
