@@ -163,4 +163,22 @@ check_level dane.test verify 0 verify
 check_level unsigned.test encrypt 0 encrypt
 check_level badsig.test dane-only 0 unreachable,dane
 
+# insecure_mx_policy (RFC 7672 §2.2.1): secure TLSA reached via an insecure MX
+for imx in may encrypt dane; do
+    { sed -n '/^dns:/,/^defaults:/p' "$policy"; echo "  level: dane"; echo "  insecure_mx_policy: $imx"; } \
+        > "$run/imx-$imx.yaml"
+    got=$(timeout 60 "$DANE_AGENT" probe -c "$run/imx-$imx.yaml" --dns-only --json \
+          insecuremx.unsigned.test 2>/dev/null || true)
+    python3 - "$imx" "$got" <<'PY' || fail=1
+import json, sys
+imx, got = sys.argv[1], json.loads(sys.argv[2])
+h = got["hosts"][0]
+want = {"may": ("may", False), "encrypt": ("encrypt", False), "dane": ("dane", True)}[imx]
+ok = got["insecure_mx_policy"] == imx and (h["effective_level"], h["trusted_only"]) == want
+print("%s insecure_mx_policy %s: %s trusted_only=%s" % ("ok  " if ok else "FAIL", imx,
+      h["effective_level"], h["trusted_only"]))
+sys.exit(0 if ok else 1)
+PY
+done
+
 exit $fail
