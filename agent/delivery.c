@@ -25,6 +25,7 @@
 #include "delivery.h"
 #include "dnsplan.h"
 #include "policy.h"
+#include "probe.h"
 #include "report.h"
 #include "request.h"
 #include "tlsa.h"
@@ -473,8 +474,8 @@ static int one_session(struct delivery *d, size_t hi, const char *address,
     smtp_session(&p, &msg, &o);
     d->out->attempts++;
     report_session(d, hi, address, &msg, &o, &pc, started);
-    if (d->in->probe && d->in->probe_out != NULL && o.transcript != NULL)
-        fwrite(o.transcript, 1, o.transcript_len, d->in->probe_out);
+    if (d->in->probe && d->in->probe_out != NULL)
+        probe_print_session(d->in->probe_out, &o, pc.called ? &pc.result : NULL);
     if (o.result == SMTP_SENT && d->in->message != NULL)
         settle(d, &o, index);
     else if (o.result == SMTP_SENT)
