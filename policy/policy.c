@@ -334,6 +334,30 @@ static int get_name(struct ctx *c, const char *key, const struct pnode *v,
     return copy_name(c, key, v, 0, out);
 }
 
+#define USER_NAME_MAX 32u           /* useradd's limit */
+
+/* get_user - a login name to drop root privileges to: portable characters
+ * (POSIX.1 §3.437), no leading hyphen, never root */
+static int get_user(struct ctx *c, const char *key, const struct pnode *v,
+                    const char **out)
+{
+    if (want_scalar(c, key, v, "a user name") < 0)
+        return -1;
+    if (v->len == 0 || v->len > USER_NAME_MAX || v->text[0] == '-')
+        return fail(c, v, "%s: \"%s\" is not a user name (1 to %u characters, "
+                    "no leading hyphen)", key, SHOW(v), USER_NAME_MAX);
+    for (size_t i = 0; i < v->len; i++) {
+        char ch = v->text[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+            return fail(c, v, "%s: \"%s\" is not a user name (letters, "
+                        "digits, \".\", \"_\" and \"-\" only)", key, SHOW(v));
+    }
+    if (eq(v, "root"))
+        return fail(c, v, "%s: root is not an unprivileged user", key);
+    return get_string(c, key, v, out);
+}
+
 /* Named values of list keys: name (case-insensitive) to id. */
 struct name_id {
     const char *name;
@@ -463,7 +487,7 @@ enum ekey {
     EK_CONNECT_TIMEOUT, EK_HELO_TIMEOUT, EK_STARTTLS_TIMEOUT, EK_DATA_TIMEOUT,
     EK_DELIVERY_TIMEOUT, EK_MAX_MESSAGE_SIZE, EK_SESSION_CACHE, EK_HELO_NAME,
     EK_LEGACY_CBC_SUITES, EK_MAX_MX_HOSTS, EK_MAX_ADDRESSES,
-    EK_MAX_REPLY_LINES, EK_MAX_REPLY_LINE_LENGTH, EK_COUNT
+    EK_MAX_REPLY_LINES, EK_MAX_REPLY_LINE_LENGTH, EK_USER, EK_COUNT
 };
 
 static const char *const ekey_names[EK_COUNT] = {
@@ -472,7 +496,7 @@ static const char *const ekey_names[EK_COUNT] = {
     "helo_timeout", "starttls_timeout", "data_timeout", "delivery_timeout",
     "max_message_size", "session_cache", "helo_name", "legacy_cbc_suites",
     "max_mx_hosts", "max_addresses", "max_reply_lines",
-    "max_reply_line_length",
+    "max_reply_line_length", "user",
 };
 
 /* Numeric keys: where they go and their bounds. */
@@ -813,6 +837,8 @@ static int apply_key(struct ctx *c, enum ekey k, const struct pnode *v,
         return get_path(c, key, v, &e->ca_file);
     case EK_SESSION_CACHE:
         return get_path(c, key, v, &e->session_cache);
+    case EK_USER:
+        return get_user(c, key, v, &e->user);
     case EK_INSECURE_MX_POLICY:
         return parse_insecure_mx(c, v, &e->insecure_mx_policy);
     case EK_LEGACY_CBC_SUITES:
@@ -860,6 +886,9 @@ static int parse_entry(struct ctx *c, const char *where, const struct pnode *v,
     if (want_mapping(c, where, v) < 0 ||
         collect(c, where, v, ekey_names, EK_COUNT, keys, vals, 1) < 0)
         return -1;
+    if (keys[EK_USER] != NULL && strcmp(where, "defaults") != 0)
+        return fail(c, keys[EK_USER], "user: only in defaults (the process "
+                    "runs as one user)");
     *e = *base;
     if (vals[EK_LEVEL] != NULL && parse_level(c, vals[EK_LEVEL], &e->level) < 0)
         return -1;
@@ -899,6 +928,7 @@ static void builtin_defaults(struct ctx *c, struct policy_entry *e)
     e->data_timeout_ms = 180 * MS_PER_S;
     e->delivery_timeout_ms = 300 * MS_PER_S;
     e->helo_name = c->hostname;
+    e->user = "nobody";
     e->max_mx_hosts = 10;
     e->max_addresses = 10;
     e->max_reply_lines = 100;

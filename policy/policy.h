@@ -101,6 +101,9 @@ struct policy_entry {
     uint64_t max_message_size;      /* bytes; 0: no limit of our own */
     const char *session_cache;      /* path, or NULL: no cache */
     const char *helo_name;          /* EHLO name; default gethostname() */
+    const char *user;               /* started as root, deliver and probe
+                                     * run as this user (privdrop.h);
+                                     * defaults only; default "nobody" */
     int legacy_cbc_suites;          /* 1: also offer forward-secret
                                      * ECDHE/DHE CBC suites (TLS 1.2);
                                      * never a non-FS suite */

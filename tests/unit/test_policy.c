@@ -230,6 +230,14 @@ static const struct err_case err_cases[] = {
      "  \"[ipv6:2001:DB8:0::1]:25\": {}\n", 3, 3, "duplicate destination"},
     {"key_duplicate_exact", "destinations:\n  a.example: {}\n  a.example: {}\n",
      3, 3, "duplicate destination"},
+    {"user_root", "defaults:\n  user: root\n", 2, 9,
+     "root is not an unprivileged user"},
+    {"user_bad_characters", "defaults:\n  user: \"mail user\"\n", 2, 9,
+     "is not a user name"},
+    {"user_leading_hyphen", "defaults:\n  user: -nobody\n", 2, 9,
+     "no leading hyphen"},
+    {"user_in_destination", "destinations:\n  a.example: {user: mail}\n", 2, 15,
+     "user: only in defaults"},
     {"entry_unknown_key", "destinations:\n  a.example: {level: dane, tls: yes}\n",
      2, 28, "unknown key \"tls\" in a destination"},
 };
@@ -389,6 +397,7 @@ Test(policy, builtin_defaults)
     cr_expect_eq(e->max_addresses, 10);
     cr_expect_eq(e->max_reply_lines, 100);
     cr_expect_eq(e->max_reply_line_length, 2048);
+    cr_expect_str_eq(e->user, "nobody");
     cr_expect_str_eq(e->key, "defaults");
     cr_assert_eq(gethostname(host, sizeof(host)), 0);
     cr_assert_not_null(e->helo_name);
@@ -429,7 +438,8 @@ Test(policy, every_key_parsed)
         "  max_mx_hosts: 3\n"
         "  max_addresses: 4\n"
         "  max_reply_lines: 1000\n"
-        "  max_reply_line_length: 512\n");
+        "  max_reply_line_length: 512\n"
+        "  user: dane-agent\n");
     const struct policy_entry *e = policy_defaults(p);
     const struct policy_dns *d = policy_dns(p);
 
@@ -471,6 +481,7 @@ Test(policy, every_key_parsed)
     cr_expect_eq(e->max_addresses, 4);
     cr_expect_eq(e->max_reply_lines, 1000);
     cr_expect_eq(e->max_reply_line_length, 512);
+    cr_expect_str_eq(e->user, "dane-agent");
     policy_free(p);
 }
 
