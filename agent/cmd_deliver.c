@@ -25,6 +25,7 @@
 #include "delivery.h"
 #include "dnsplan.h"
 #include "policy.h"
+#include "privdrop.h"
 #include "report.h"
 #include "request.h"
 
@@ -87,6 +88,10 @@ static int run(const struct deliver_request *req, const struct policy *policy,
         && (report_fd = report_open(req->report_path, &why)) < 0) {
         message_free(&msg);
         return fail(EX_CONFIG, "4.3.5", "cannot open report file", why);
+    }
+    if (privdrop(entry->user, &why) != 0) {     /* before any network input */
+        status = fail(EX_CONFIG, "4.3.5", "refusing to run as root", why);
+        goto out;
     }
     memset(&in, 0, sizeof(in));
     in.deadline_ms = arm_deadline(start, entry->delivery_timeout_ms);
