@@ -6,7 +6,10 @@
  *   destination as a delivery would (MX, A/AAAA, TLSA with their DNSSEC
  *   status, CNAME chains, TLSA base domain, SNI), decide per RFC 7672 §2 and
  *   print the facts and the decision trail with the lookup time in ms.
- *   Without --dns-only the SMTP part is not implemented yet (exit 70).
+ *   Without --dns-only it then connects to the planned hosts as deliver
+ *   would (delivery.h in probe mode): STARTTLS, verification, QUIT, with the
+ *   transcript, chain fingerprints and the TLS line; --json prints one
+ *   record per attempt.
  *
  * DIAGNOSTICS
  *   Exit 0 when a host can be tried, 69 when the destination bounces (null
@@ -20,6 +23,8 @@
 #include <sysexits.h>
 
 #include "agent.h"
+#include "conn.h"
+#include "delivery.h"
 #include "dnsplan.h"
 #include "json.h"
 
@@ -79,8 +84,10 @@ static int parse_args(int argc, char **argv, struct probe_args *a,
     return 0;
 }
 
-/* print_json - the plan as one JSON object on stdout */
-static int print_json(const struct dnsplan *plan, int code, const char *reason)
+/* print_json - the plan as one JSON object on stdout (without --dns-only,
+ * one JSON record per connection attempt follows, as deliver writes them) */
+static int print_json(const struct dnsplan *plan, int dns_only, int code,
+                      const char *reason)
 {
     struct json *j = json_new(PROBE_JSON_MAX);
     const char *text, *why = "out of memory";
@@ -90,7 +97,7 @@ static int print_json(const struct dnsplan *plan, int code, const char *reason)
         return -1;
     json_object_begin(j);
     json_key(j, "dns_only");
-    json_bool(j, 1);
+    json_bool(j, dns_only);
     dnsplan_json(j, plan);
     json_key(j, "result");
     json_string(j, code == 0 ? "ok" : code == EX_UNAVAILABLE ? "bounce" : "defer");
@@ -106,17 +113,73 @@ static int print_json(const struct dnsplan *plan, int code, const char *reason)
     return text != NULL ? 0 : -1;
 }
 
-/* probe_dns - resolve, decide, print; the exit status */
+/* with_level - the entry with --level applied; verify and secure get
+ * Postfix's default match strategies when the entry has none */
+static void with_level(const struct policy_entry *entry, enum policy_level level,
+                       struct policy_entry *out)
+{
+    static const struct policy_match verify_match[] = {
+        {.kind = POLICY_MATCH_HOSTNAME},
+    };
+    static const struct policy_match secure_match[] = {
+        {.kind = POLICY_MATCH_NEXTHOP}, {.kind = POLICY_MATCH_DOT_NEXTHOP},
+    };
+
+    *out = *entry;
+    out->level = level;
+    if (level == entry->level || out->nmatch > 0)
+        return;
+    if (level == POLICY_LEVEL_VERIFY) {
+        out->match = verify_match;
+        out->nmatch = 1;
+    } else if (level == POLICY_LEVEL_SECURE) {
+        out->match = secure_match;
+        out->nmatch = 2;
+    }
+}
+
+/* probe_smtp - connect to the planned hosts, STARTTLS, verify, QUIT; 0 when
+ * one session completed, else 75 */
+static int probe_smtp(const struct probe_args *a, const struct policy_entry *entry,
+                      struct dnsplan *plan)
+{
+    uint64_t start = conn_now_ms();
+    struct delivery_input in;
+    struct delivery_result res;
+
+    memset(&in, 0, sizeof(in));
+    in.entry = entry;
+    in.plan = plan;
+    in.nexthop_text = a->destination;
+    in.start_ms = start;
+    in.deadline_ms = start + entry->delivery_timeout_ms;
+    in.report_fd = -1;
+    in.json_stdout = a->json;
+    in.log_err = a->json ? NULL : stdout;
+    in.probe = 1;
+    in.probe_out = a->json ? NULL : stdout;
+    delivery_run(&in, &res);
+    if (res.status == DELIVERY_SENT)
+        return 0;
+    fprintf(stderr, "dane-agent: probe: %s\n", res.reason);
+    return EX_TEMPFAIL;
+}
+
+/* probe_dns - resolve, decide, print, then (unless --dns-only) probe the
+ * SMTP servers; the exit status */
 static int probe_dns(const struct probe_args *a, const struct policy *policy,
                      const struct nexthop *nh, enum policy_level level)
 {
-    const struct policy_entry *entry = policy_lookup(policy, a->destination);
+    struct policy_entry leveled;
+    const struct policy_entry *entry = &leveled;
     char err[512];
-    struct dns_resolver *r = dnsplan_resolver(policy_dns(policy), err, sizeof err);
+    struct dns_resolver *r;
     struct dnsplan *plan;
     const char *reason = NULL;
     int code;
 
+    with_level(policy_lookup(policy, a->destination), level, &leveled);
+    r = dnsplan_resolver(policy_dns(policy), err, sizeof err);
     if (r == NULL) {
         fprintf(stderr, "dane-agent: probe: %s\n", err);
         return EX_TEMPFAIL;
@@ -130,10 +193,22 @@ static int probe_dns(const struct probe_args *a, const struct policy *policy,
     }
     code = dnsplan_exit(plan, &reason);
     if (a->json) {
-        if (print_json(plan, code, reason) != 0)
+        if (print_json(plan, a->dns_only, code, reason) != 0)
             code = EX_SOFTWARE;
+        else if (!a->dns_only && code == 0) {
+            fflush(stdout);
+            code = probe_smtp(a, entry, plan);
+            dnsplan_free(plan);
+            return code;
+        }
     } else {
         dnsplan_print_text(stdout, plan);
+        if (!a->dns_only && code == 0) {
+            fflush(stdout);
+            code = probe_smtp(a, entry, plan);
+            dnsplan_free(plan);
+            return code;
+        }
     }
     if (code != 0)
         fprintf(stderr, "dane-agent: probe: %s: %s\n",
@@ -168,13 +243,7 @@ int cmd_probe(int argc, char **argv)
         policy_free(policy);
         return usage("unknown --level");
     }
-    if (!a.dns_only) {
-        fprintf(stderr, "dane-agent: probe: SMTP probe not implemented yet "
-                "(use --dns-only)\n");
-        code = EX_SOFTWARE;
-    } else {
-        code = probe_dns(&a, policy, &nh, level);
-    }
+    code = probe_dns(&a, policy, &nh, level);
     policy_free(policy);
     return code;
 }
