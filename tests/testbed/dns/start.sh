@@ -38,10 +38,15 @@ NSD_ADDR=127.0.53.1
 UNBOUND_ADDR=127.0.53.2
 
 "$here/stop.sh" "$run"
+# The addresses are fixed: wait (TESTBED_WAIT seconds, default 600) while
+# another run's testbed holds them, then give up naming the address.
+waited=0
 for addr in $NSD_ADDR $UNBOUND_ADDR; do
-    if ss -Hlun 'sport = :53' 2>/dev/null | grep -q "$addr:53"; then
-        die "$addr:53 already answers: another testbed is running (stop it with its stop.sh RUNDIR)"
-    fi
+    while ss -Hlun 'sport = :53' 2>/dev/null | grep -q "$addr:53"; do
+        [ "$waited" -lt "${TESTBED_WAIT:-600}" ] ||
+            die "$addr:53 already answers: another testbed is running (stop it with its stop.sh RUNDIR)"
+        sleep 1; waited=$((waited + 1))
+    done
 done
 mkdir -p "$run"
 run=$(cd "$run" && pwd)

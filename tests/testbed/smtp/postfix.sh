@@ -143,8 +143,12 @@ PY
 # check_free - no other process listens on a profile address already (another
 # engineer's testbed, a leftover instance): say so instead of failing later
 check_free() {
-    local busy
-    busy=$(ss -Hltn | awk '{print $4}' | grep -E '^127\.0\.25\.1[0-9]:25$' || true)
+    local busy waited=0
+    # fixed addresses: wait (TESTBED_WAIT seconds, default 600) for another run
+    while busy=$(ss -Hltn | awk '{print $4}' | grep -E '^127\.0\.25\.1[0-9]:25$' || true)
+          [ -n "$busy" ] && [ "$waited" -lt "${TESTBED_WAIT:-600}" ]; do
+        sleep 1; waited=$((waited + 1))
+    done
     [ -z "$busy" ] || pf_die "already in use: $(echo $busy) (another testbed running? stop it first)"
 }
 
