@@ -27,6 +27,7 @@
 #include "delivery.h"
 #include "dnsplan.h"
 #include "json.h"
+#include "privdrop.h"
 
 #define PROBE_JSON_MAX (1024u * 1024u)
 
@@ -242,6 +243,11 @@ int cmd_probe(int argc, char **argv)
         && policy_level_from_name(a.level, strlen(a.level), &level) != 0) {
         policy_free(policy);
         return usage("unknown --level");
+    }
+    if (privdrop(policy_defaults(policy)->user, &why) != 0) {  /* before DNS */
+        fprintf(stderr, "dane-agent: probe: refusing to run as root: %s\n", why);
+        policy_free(policy);
+        return EX_CONFIG;
     }
     code = probe_dns(&a, policy, &nh, level);
     policy_free(policy);
