@@ -4,7 +4,8 @@
 Usage: peer.py --addr 127.0.26.N --port PORT --scenario NAME --dir DIR
                [--cert CERT --key KEY | --key-type ec|rsa | --anonymous]
                [--tls-max 1.2|1.3] [--ciphers OPENSSL-LIST] [--dh]
-               [--connections N]
+               [--connections N] [--record-all]
+               [--reply-lines N] [--reply-line-length N]
 
 Listens on ADDR:PORT (never a wildcard address), writes DIR/ready once
 listening, serves N connections (default 1) one after the other, then exits.
@@ -16,6 +17,20 @@ with the openssl CLI. --anonymous serves no certificate at all (anonymous DH
 suites only, OpenSSL security level 0); --dh loads the RFC 7919 ffdhe2048
 group for TLS 1.2 DHE suites; --ciphers restricts the TLS 1.2 suites (e.g.
 "AES256-GCM-SHA384" for static RSA key exchange only).
+
+--record-all also writes (for tests/security/):
+  DIR/peer-cred   how the client connected, read from /proc at accept time:
+                  "socket-uid U" (owner of the client's TCP socket, from
+                  /proc/net/tcp{,6}), and for the process holding it
+                  "pid P", "uid R E S F", "gid R E S F", "groups G..."
+                  (the Uid/Gid/Groups lines of /proc/P/status)
+  DIR/data-raw    the DATA bytes exactly as received, up to and including
+                  the line the peer took as the end of data
+  DIR/sni         the server name the client sent (empty: none)
+  DIR/pre-tls     bytes the client sent after STARTTLS and before its TLS
+                  ClientHello (a client must wait for the 220; absent: none)
+--reply-lines N sets the line count of many-lines (default 1000),
+--reply-line-length N the long line of long-reply (default 5000).
 
 Scenarios (python3 standard library only):
   ok                  ESMTP with STARTTLS, PIPELINING, SIZE, 8BITMIME,
@@ -30,8 +45,8 @@ Scenarios (python3 standard library only):
   garbage-greeting    a greeting that is not an SMTP reply
   421-greeting        421 4.3.2 greeting, then closes
   554-greeting        554 5.7.1 greeting, then waits for QUIT
-  long-reply          an EHLO reply line of 5000 bytes
-  many-lines          an EHLO reply of 1000 lines
+  long-reply          an EHLO reply line of 5000 bytes (--reply-line-length)
+  many-lines          an EHLO reply of 1000 lines (--reply-lines)
   inject              "220 Ready to start TLS" followed, in the same
                       segment, by a plaintext "250 injected" reply
   421-rcpt            421 to the second RCPT TO, then closes
@@ -64,6 +79,7 @@ class Session:
         self.buf = b""
         self.tls = False
         self.rcpts = 0
+        self.raw = None         # bytearray while DATA is recorded raw
 
     def log(self, line):
         with open(os.path.join(self.args.dir, "commands"), "a") as f:
@@ -86,6 +102,8 @@ class Session:
                 return None
             self.buf += chunk
         line, self.buf = self.buf.split(b"\n", 1)
+        if self.raw is not None:
+            self.raw += line + b"\n"
         return line.rstrip(b"\r")
 
     def drops(self, stage):
@@ -100,9 +118,9 @@ class Session:
         if self.scenario == "smtputf8":
             lines.append("SMTPUTF8")
         if self.scenario == "long-reply":
-            lines.insert(1, "X" * 5000)
+            lines.insert(1, "X" * self.args.reply_line_length)
         if self.scenario == "many-lines":
-            lines[1:1] = ["X-%d" % i for i in range(1000)]
+            lines[1:1] = ["X-%d" % i for i in range(self.args.reply_lines)]
         return lines
 
     def greeting(self):
@@ -137,6 +155,8 @@ class Session:
             self.reply(220, ["2.0.0 Ready to start TLS"])
         if self.drops("handshake"):
             return False
+        if self.args.record_all:
+            self.record_pre_tls()
         # RFC 3207 §4.2: the server discards what it buffered before TLS too
         self.buf = b""
         try:
@@ -148,11 +168,27 @@ class Session:
         self.log("TLS %s %s" % (self.sock.version(), self.sock.cipher()[0]))
         return True
 
+    def record_pre_tls(self):
+        """Bytes sent after STARTTLS that are not a TLS handshake record."""
+        early = self.buf
+        self.sock.settimeout(5)
+        try:
+            peek = self.sock.recv(4096, socket.MSG_PEEK)
+        except OSError:
+            peek = b""
+        self.sock.settimeout(None)
+        if peek[:1] != b"\x16":        # TLS record type 22: handshake
+            early += peek
+        if early:
+            with open(os.path.join(self.args.dir, "pre-tls"), "wb") as f:
+                f.write(early)
+
     def data(self):
         if self.drops("data"):
             return False
         self.reply(354, ["End data with <CR><LF>.<CR><LF>"])
         content = b""
+        self.raw = bytearray()
         while True:
             line = self.readline()
             if line is None:
@@ -162,6 +198,10 @@ class Session:
             content += line + b"\r\n"
         with open(os.path.join(self.args.dir, "data"), "wb") as f:
             f.write(content)
+        if self.args.record_all:
+            with open(os.path.join(self.args.dir, "data-raw"), "wb") as f:
+                f.write(self.raw)
+        self.raw = None
         if self.drops("dot"):
             return False
         if self.scenario == "no-dot-reply":
@@ -235,6 +275,60 @@ class Session:
                 return
 
 
+def socket_owner(client, server):
+    """uid owning the TCP socket client -> server, from /proc/net/tcp{,6}."""
+    def hexaddr(addr):
+        family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
+        raw = socket.inet_pton(family, addr[0])
+        if family == socket.AF_INET6:      # four host-order 32-bit words
+            raw = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+        else:
+            raw = raw[::-1]
+        return "%s:%04X" % (raw.hex().upper(), addr[1])
+    want = (hexaddr(client), hexaddr(server))
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for row in f.readlines()[1:]:
+                cols = row.split()
+                if (cols[1], cols[2]) == want:
+                    return cols[7], cols[9]
+    return None, None
+
+
+def process_of(inode):
+    """pid whose descriptor table holds the socket inode, or None."""
+    target = "socket:[%s]" % inode
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fds = os.listdir("/proc/%s/fd" % pid)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == target:
+                    return pid
+            except OSError:
+                pass
+    return None
+
+
+def record_peer_cred(conn, directory):
+    """DIR/peer-cred: who holds the client end of conn (loopback only)."""
+    uid, inode = socket_owner(conn.getpeername()[:2], conn.getsockname()[:2])
+    lines = ["socket-uid %s" % uid]
+    pid = process_of(inode) if inode is not None else None
+    if pid is not None:
+        lines.append("pid %s" % pid)
+        with open("/proc/%s/status" % pid) as f:
+            for row in f:
+                key, _, value = row.partition(":")
+                if key in ("Uid", "Gid", "Groups"):
+                    lines.append("%s %s" % (key.lower() if key != "Groups"
+                                            else "groups", " ".join(value.split())))
+    with open(os.path.join(directory, "peer-cred"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def make_cert(directory, key_type):
     cert = os.path.join(directory, "peer-cert.pem")
     key = os.path.join(directory, "peer-key.pem")
@@ -261,6 +355,9 @@ def main():
     ap.add_argument("--tls-max", choices=["1.2", "1.3"], default="1.3")
     ap.add_argument("--ciphers")
     ap.add_argument("--dh", action="store_true")
+    ap.add_argument("--record-all", action="store_true")
+    ap.add_argument("--reply-lines", type=int, default=1000)
+    ap.add_argument("--reply-line-length", type=int, default=5000)
     args = ap.parse_args()
     if not args.addr.startswith("127.") and args.addr != "::1":
         sys.exit("peer.py: loopback addresses only")
@@ -282,6 +379,11 @@ def main():
                         "-pkeyopt", "dh_param:ffdhe2048", "-out", dh],
                        check=True, capture_output=True)
         ctx.load_dh_params(dh)
+    if args.record_all:
+        def record_sni(sslobj, name, _ctx):
+            with open(os.path.join(args.dir, "sni"), "w") as f:
+                f.write(name or "")
+        ctx.sni_callback = record_sni
     family = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
     lsock = socket.socket(family, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -292,6 +394,8 @@ def main():
     for _ in range(args.connections):
         conn, _ = lsock.accept()
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if args.record_all:
+            record_peer_cred(conn, args.dir)
         try:
             Session(conn, args, ctx).run()
         except (OSError, ssl.SSLError) as e:
