@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# manpage.sh - man/dane-agent.8 renders without a single groff warning (at
+# several widths), documents every subcommand the binary knows, every key of
+# policy.yaml.example, every exit status of DESIGN.md; and its Postfix pipe(8)
+# line is the one of docs/queue-managers.md and of the line the private
+# sending Postfix (tests/testbed/smtp/sender.sh) runs, paths substituted.
+set -euo pipefail
+src=${DANE_TEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+agent=${DANE_AGENT:?DANE_AGENT must name the built binary}
+page=$src/man/dane-agent.8
+work=$(mktemp -d /tmp/manpage.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pass() { echo "ok: $*"; }
+
+command -v man >/dev/null && command -v groff >/dev/null ||
+    { echo "FAIL: man and groff are needed (Debian: man-db, groff-base)"; exit 1; }
+
+# 1. No warnings: groff's own check, then man(1) at several widths.
+if groff -man -ww -z "$page" 2>"$work/groff.err" && [ ! -s "$work/groff.err" ]; then
+    pass "groff -ww: no warnings"
+else
+    fail "groff -ww: $(head -3 "$work/groff.err")"
+fi
+for width in 60 80 120; do
+    if MANWIDTH=$width man --warnings -l "$page" >/dev/null 2>"$work/man.err" &&
+        [ ! -s "$work/man.err" ]; then
+        pass "man --warnings at width $width: none"
+    else
+        fail "man --warnings at width $width: $(head -3 "$work/man.err")"
+    fi
+done
+MANWIDTH=200 man -l "$page" 2>/dev/null | col -b > "$work/page.txt"
+[ -s "$work/page.txt" ] || fail "rendered page is empty"
+
+# section NAME - the rendered text of one section
+section() { awk -v s="$1" '/^[A-Z]/ { on = ($0 == s) } on' "$work/page.txt"; }
+
+# 2. Every subcommand: the fixed list of DESIGN.md and whatever --help lists.
+"$agent" --help > "$work/help.txt"
+subs=$( { printf '%s\n' deliver probe tlsa-match policy-check
+          sed -n 's/^ *dane-agent \([a-z-]*\).*/\1/p' "$work/help.txt"; } | sort -u)
+[ "$(echo "$subs" | wc -l)" -ge 4 ] || fail "--help lists no subcommands"
+for sub in $subs; do
+    section SYNOPSIS | grep -q "dane-agent $sub\b" \
+        && pass "SYNOPSIS has $sub" || fail "SYNOPSIS lacks $sub"
+    section DESCRIPTION | grep -Eq "^   $sub\$" \
+        && pass "DESCRIPTION has a $sub subsection" || fail "DESCRIPTION lacks $sub"
+done
+# Every long option --help shows is described under OPTIONS.
+for opt in $(grep -o -- '--[a-z][a-z-]*' "$work/help.txt" | sort -u); do
+    section OPTIONS | grep -Eq -- "^ +(-[a-z] [A-Z]+, )?$opt( |\$)" \
+        && pass "OPTIONS has $opt" || fail "OPTIONS lacks $opt"
+done
+
+# 3. Every key of policy.yaml.example (comments stripped; block and flow
+#    mapping keys) is a tag of the POLICY section.
+keys=$(sed 's/#.*//' "$src/policy.yaml.example" |
+       grep -oE '(^ *|[{,] *)[a-z_]+:' | grep -oE '[a-z_]+' | sort -u)
+[ "$(echo "$keys" | wc -l)" -ge 20 ] || fail "found only $(echo "$keys" | wc -l) keys in policy.yaml.example"
+for key in $keys; do
+    section POLICY | grep -Eq "^ {7}$key( |\$)" \
+        && pass "POLICY documents $key" || fail "POLICY lacks key $key"
+done
+
+# 4. Every exit status of DESIGN.md's contract.
+for code in 0 64 65 66 69 70 75 78; do
+    section "EXIT STATUS" | grep -Eq "^ {7}$code( |\$)" \
+        && pass "EXIT STATUS has $code" || fail "EXIT STATUS lacks $code"
+done
+for sec in NAME SYNOPSIS DESCRIPTION OPTIONS POLICY "EXIT STATUS" LOGGING POSTFIX EXIM FILES "SEE ALSO" STANDARDS; do
+    grep -qx "$sec" "$work/page.txt" && pass "section $sec" || fail "no section $sec"
+done
+for rfc in 7672 7671 6698 7435 7919 3207 5321 2920 3463 7505; do
+    section STANDARDS | grep -q "RFC $rfc" && pass "STANDARDS cites RFC $rfc" \
+        || fail "STANDARDS lacks RFC $rfc"
+done
+
+# 5. The Postfix lines. The man page's (roff source, \- unescaped) and the
+#    docs' code block must be identical; sender.sh's echo lines, evaluated
+#    with the installed paths, must be identical too except that sender.sh
+#    may still lack null_sender= (the docs explain why it is needed).
+sed -n '/^dane unix/,/^  flags=/p' "$page" | sed 's/\\-/-/g' > "$work/man.cf"
+sed -n '/^dane unix/,/^  flags=/p' "$src/docs/queue-managers.md" > "$work/docs.cf"
+[ "$(wc -l < "$work/man.cf")" -eq 2 ] || fail "man page: no two-line pipe entry"
+cmp -s "$work/man.cf" "$work/docs.cf" \
+    && pass "man page and docs/queue-managers.md have the same master.cf lines" \
+    || fail "master.cf lines differ: $(diff "$work/man.cf" "$work/docs.cf" | head -4)"
+grep -qx 'dane_destination_recipient_limit = 1' "$src/docs/queue-managers.md" &&
+    grep -q 'dane_destination_recipient_limit = 1' "$page" \
+    && pass "recipient limit documented" || fail "recipient limit missing"
+sender=$src/tests/testbed/smtp/sender.sh
+if [ -f "$sender" ]; then
+    grep -E '^ *echo "(dane unix|  flags=)' "$sender" > "$work/echo.sh" || true
+    [ "$(wc -l < "$work/echo.sh")" -eq 2 ] || fail "sender.sh: pipe entry not found"
+    agent=/usr/local/bin/dane-agent policy=/etc/dane-agent/policy.yaml opts= \
+        bash "$work/echo.sh" > "$work/sender.cf"
+    if cmp -s "$work/man.cf" "$work/sender.cf"; then
+        pass "sender.sh runs the documented master.cf lines"
+    elif sed 's/ null_sender=//' "$work/man.cf" | cmp -s - "$work/sender.cf"; then
+        pass "sender.sh runs the documented lines (without null_sender=)"
+    else
+        fail "sender.sh's lines differ: $(diff "$work/man.cf" "$work/sender.cf" | head -4)"
+    fi
+else
+    fail "$sender is missing"
+fi
+
+if [ $fails -ne 0 ]; then echo "$fails check(s) failed" >&2; exit 1; fi
+echo "all man page checks passed"
