@@ -1,7 +1,7 @@
 /* conn.c - a TCP connection with deadlines, upgraded to TLS (see conn.h)
  *
  * SYNOPSIS
- *   conn_connect, conn_read, conn_write, conn_starttls, conn_close
+ *   conn_connect, conn_read, conn_write, conn_starttls(_resume), conn_close
  *
  * DESCRIPTION
  *   One poll() per wait, always bounded by the remaining time to the
@@ -255,6 +255,18 @@ enum conn_status conn_starttls(struct conn *c, struct tls_ctx *ctx,
                                const char *sni, uint64_t deadline,
                                const char **why)
 {
+    return conn_starttls_resume(c, ctx, sni, NULL, 0, NULL, deadline, why);
+}
+
+enum conn_status conn_starttls_resume(struct conn *c, struct tls_ctx *ctx,
+                                      const char *sni, const uint8_t *session,
+                                      size_t session_len, int *offered,
+                                      uint64_t deadline, const char **why)
+{
+    const char *ignored = NULL;
+
+    if (offered != NULL)
+        *offered = 0;
     if (c->tls != NULL) {
         *why = "TLS already started on this connection";
         return CONN_ERROR;
@@ -267,6 +279,10 @@ enum conn_status conn_starttls(struct conn *c, struct tls_ctx *ctx,
     c->tls = tls_session_new(ctx, c->fd, sni, why);
     if (c->tls == NULL)
         return CONN_ERROR;
+    /* an unusable cached session only costs the resumption */
+    if (session != NULL && tls_session_offer(c->tls, session, session_len, &ignored) == 0 &&
+        offered != NULL)
+        *offered = 1;
     for (;;) {
         enum tls_io io = tls_handshake_step(c->tls, why);
         enum conn_status st;

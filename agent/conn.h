@@ -63,6 +63,14 @@ int conn_plain_pending(struct conn *c);
 enum conn_status conn_starttls(struct conn *c, struct tls_ctx *ctx,
                                const char *sni, uint64_t deadline,
                                const char **why);
+/* conn_starttls_resume - conn_starttls() that first offers a session
+ * serialized by tls_session_export() (NULL: none); *offered (may be NULL)
+ * says whether it could be offered: an unreadable or expired session means a
+ * full handshake, not an error */
+enum conn_status conn_starttls_resume(struct conn *c, struct tls_ctx *ctx,
+                                      const char *sni, const uint8_t *session,
+                                      size_t session_len, int *offered,
+                                      uint64_t deadline, const char **why);
 /* conn_tls - the TLS session once conn_starttls() succeeded, else NULL */
 struct tls_session *conn_tls(struct conn *c);
 

@@ -29,12 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "body.h"
 #include "conn.h"
 #include "dane.h"
 #include "envelope.h"
+#include "session_cache.h"
 
 #define TRANSCRIPT_MAX (64u * 1024)
 #define BODY_CHUNK 16384u
@@ -83,6 +85,9 @@ struct session {
     int utf8;                   /* SMTPUTF8 needed */
     size_t accepted;            /* recipients accepted by RCPT */
     int failed;                 /* the session has a final outcome */
+    struct session_cache *cache;    /* NULL: no resumption on this run */
+    int offered;                /* a cached session was offered */
+    int resume_failed;          /* a resumed session failed verification */
 };
 
 const char *smtp_stage_name(enum smtp_stage stage)
@@ -418,12 +423,56 @@ static enum smtp_stage enter_starttls(struct session *s)
     return SMTP_STAGE_HANDSHAKE;
 }
 
+/* starttls - the handshake, offering the cached session if there is one */
+static enum conn_status starttls(struct session *s, const char **why)
+{
+    uint64_t deadline = deadline_in(s, s->to.starttls_ms);
+    uint8_t *cached = NULL;
+    size_t len = 0;
+    const char *ignored = NULL;
+    enum conn_status st;
+
+    if (s->cache != NULL && (cached = malloc(SESSION_CACHE_MAX_SESSION)) != NULL &&
+        session_cache_get(s->cache, time(NULL), cached, SESSION_CACHE_MAX_SESSION, &len,
+                          &ignored) != 1)
+        len = 0;
+    st = conn_starttls_resume(s->conn, s->p->tls_ctx, s->p->sni, len > 0 ? cached : NULL,
+                              len, &s->offered, deadline, why);
+    free(cached);
+    /* an entry that cannot be offered or did not get us through is dropped:
+     * the next attempt makes a full handshake */
+    if (len > 0 && (!s->offered || st != CONN_OK))
+        session_cache_drop(s->cache);
+    return st;
+}
+
+/* store_session - keep the session for the next process: only after a
+ * verification that passed, once the EHLO reply over TLS was read (TLS 1.3
+ * tickets arrive after the handshake, RFC 8446 §4.6.1) */
+static void store_session(struct session *s)
+{
+    enum smtp_peer_status peer = s->out->peer;
+    uint8_t *buf;
+    size_t len = 0;
+    unsigned lifetime = 0;
+    const char *why = NULL;
+
+    if (s->cache == NULL || s->out->facts.anonymous ||
+        (peer != SMTP_PEER_VERIFIED && peer != SMTP_PEER_TRUSTED && peer != SMTP_PEER_UNTRUSTED))
+        return;
+    buf = malloc(SESSION_CACHE_MAX_SESSION);
+    if (buf != NULL &&
+        tls_session_export(conn_tls(s->conn), buf, SESSION_CACHE_MAX_SESSION, &len,
+                           &lifetime, &why) == 1)
+        (void)session_cache_put(s->cache, time(NULL), lifetime, buf, len, &why);
+    free(buf);
+}
+
 static enum smtp_stage enter_handshake(struct session *s)
 {
     const char *why = "TLS handshake failed";
     uint64_t t0 = conn_now_ms();
-    enum conn_status st = conn_starttls(s->conn, s->p->tls_ctx, s->p->sni,
-                                        deadline_in(s, s->to.starttls_ms), &why);
+    enum conn_status st = starttls(s, &why);
 
     s->out->tls_ms = (unsigned)(conn_now_ms() - t0);
     s->blen = s->bused = 0;     /* nothing from before the handshake survives */
@@ -463,7 +512,17 @@ static enum smtp_stage enter_verify(struct session *s)
         st = SMTP_PEER_FAIL;
         why = "the server presented no certificate";
     }
+    /* only sessions with a certificate are cached: a resumed session must
+     * bring back the chain its verification needs */
+    if (s->out->facts.resumed && s->out->facts.anonymous) {
+        st = SMTP_PEER_FAIL;
+        why = "resumed TLS session without the server certificate chain";
+    }
     s->out->peer = st;
+    if (st == SMTP_PEER_FAIL && s->out->facts.resumed) {
+        session_cache_drop(s->cache);
+        s->resume_failed = 1;
+    }
     if (st == SMTP_PEER_FAIL) {
         /* never mail over an unauthenticated session where authentication
          * is required; the caller's level decides (no cleartext retry) */
@@ -487,6 +546,7 @@ static enum smtp_stage enter_ehlo_tls(struct session *s)
         fail_reply(s);
         return SMTP_STAGE_QUIT;
     }
+    store_session(s);
     return SMTP_STAGE_MAIL;
 }
 
@@ -888,10 +948,13 @@ static int needs_utf8(const struct smtp_message *m)
     return 0;
 }
 
-void smtp_session(const struct smtp_params *p, const struct smtp_message *m,
-                  struct smtp_outcome *out)
+/* run - one session; resume: offer the cached session; 1 when a resumed
+ * session failed verification */
+static int run(const struct smtp_params *p, const struct smtp_message *m,
+               struct smtp_outcome *out, int resume)
 {
-    struct session s = { .p = p, .m = m, .out = out, .stage = SMTP_STAGE_CONNECT };
+    struct session s = { .p = p, .m = m, .out = out, .stage = SMTP_STAGE_CONNECT,
+                         .cache = resume ? p->session_cache : NULL };
     uint64_t t0 = conn_now_ms();
 
     memset(out, 0, sizeof(*out));
@@ -913,6 +976,18 @@ void smtp_session(const struct smtp_params *p, const struct smtp_message *m,
     conn_close(s.conn);
     free(s.buf);
     out->total_ms = (unsigned)(conn_now_ms() - t0);
+    return s.resume_failed;
+}
+
+void smtp_session(const struct smtp_params *p, const struct smtp_message *m,
+                  struct smtp_outcome *out)
+{
+    /* the restored chain may be stale (a renewed certificate): once more
+     * with a full handshake; verification failed before any mail command */
+    if (run(p, m, out, 1)) {
+        smtp_outcome_free(out);
+        (void)run(p, m, out, 0);
+    }
 }
 
 void smtp_outcome_free(struct smtp_outcome *out)

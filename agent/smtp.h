@@ -25,6 +25,15 @@
  * - Every stage has its own timeout, and a whole reply must arrive within it
  *   (a server dripping bytes is cut off); params->deadline_ms caps them all.
  * - Replies are bounded by params->limits; server text is made printable.
+ * - TLS resumption (params->session_cache, session_cache.h): the cached
+ *   session is offered in the handshake; a resumed session's restored peer
+ *   chain goes through params->verify like a new one (a resumed session
+ *   without a chain fails). Only a session whose verification passed
+ *   (Verified, Trusted or Untrusted, never Anonymous or failed) is stored,
+ *   after the EHLO reply over TLS (TLS 1.3 tickets arrive after the
+ *   handshake). A failed resumption drops the entry; when the verification
+ *   of a resumed session fails, the session is run once more with a full
+ *   handshake, and only that second session is in the outcome.
  *
  * Ownership: params and message are borrowed for the duration of the call.
  * The outcome is the caller's struct, filled by smtp_session(); the arrays
@@ -45,6 +54,7 @@
 #include "tls.h"
 
 struct dane_chain;
+struct session_cache;
 
 enum smtp_tls_mode {
     SMTP_TLS_NONE = 0,          /* level none: never STARTTLS */
@@ -102,6 +112,7 @@ struct smtp_params {
     uint64_t deadline_ms;           /* absolute (conn_now_ms()); 0: none */
     int probe;                      /* stop after the (second) EHLO, QUIT;
                                      * keep a transcript */
+    struct session_cache *session_cache;    /* borrowed; NULL: no resumption */
 };
 
 struct smtp_message {

@@ -5,6 +5,7 @@
  *   tls_session_new(ctx, fd, sni, why) ... tls_session_free(s)
  *   tls_handshake_step, tls_session_check, tls_session_facts,
  *   tls_session_chain, tls_read_step, tls_write_step, tls_pending
+ *   tls_session_offer, tls_session_export (resumption)
  *
  * DESCRIPTION
  *   The cipher list is built from a fixed table of forward-secret suites
@@ -429,6 +430,12 @@ int tls_session_check(struct tls_session *s, const char **why)
         *why = "negotiated cipher suite without forward secrecy";
         return -1;
     }
+    /* RFC 8446 §4.2.9: psk_ke resumes without a key share */
+    if (wolfSSL_session_reused(s->ssl) == 1 && wolfSSL_version(s->ssl) >= TLS1_3_VERSION &&
+        wolfSSL_get_curve_name(s->ssl) == NULL && wolfSSL_GetDhKey_Sz(s->ssl) <= 0) {
+        *why = "TLS session resumed without an (EC)DHE key exchange";
+        return -1;
+    }
     return 0;
 }
 
@@ -533,6 +540,71 @@ enum tls_io tls_write_step(struct tls_session *s, const uint8_t *buf,
         return TLS_IO_DONE;
     }
     return io_result(s, ret, why, "TLS write error");
+}
+
+int tls_session_offer(struct tls_session *s, const uint8_t *der, size_t len,
+                      const char **why)
+{
+    const unsigned char *p = der;
+    WOLFSSL_SESSION *sess;
+    int rc;
+
+    if (len == 0 || len > 65536) {
+        *why = "cached TLS session has a bad size";
+        return -1;
+    }
+    sess = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)len);
+    if (sess == NULL || p != der + len) {
+        wolfSSL_SESSION_free(sess);
+        *why = "cached TLS session is unreadable";
+        return -1;
+    }
+    rc = wolfSSL_set_session(s->ssl, sess);     /* copies the session */
+    wolfSSL_SESSION_free(sess);
+    if (rc != WOLFSSL_SUCCESS) {
+        *why = "cached TLS session refused (expired or unusable)";
+        return -1;
+    }
+    return 0;
+}
+
+/* session_lifetime - how long the server lets the session be resumed */
+static unsigned session_lifetime(WOLFSSL_SESSION *sess)
+{
+    unsigned long hint = wolfSSL_SESSION_get_ticket_lifetime_hint(sess);
+    long timeout = wolfSSL_SESSION_get_timeout(sess);
+
+    if (hint > 0)   /* RFC 8446 §4.6.1: ticket_lifetime, at most 7 days */
+        return hint > 604800ul ? 604800u : (unsigned)hint;
+    return timeout > 0 && timeout <= 604800 ? (unsigned)timeout : 0;
+}
+
+int tls_session_export(struct tls_session *s, uint8_t *buf, size_t cap,
+                       size_t *len, unsigned *lifetime, const char **why)
+{
+    WOLFSSL_SESSION *sess = wolfSSL_get1_session(s->ssl);
+    unsigned char *p = buf;
+    int n;
+
+    *len = 0;
+    *lifetime = 0;
+    if (sess == NULL)
+        return 0;
+    if (wolfSSL_SESSION_is_resumable(sess) != 1) {
+        wolfSSL_SESSION_free(sess);
+        return 0;
+    }
+    n = wolfSSL_i2d_SSL_SESSION(sess, NULL);
+    if (n <= 0 || (size_t)n > cap || wolfSSL_i2d_SSL_SESSION(sess, &p) != n) {
+        wolfSSL_SESSION_free(sess);
+        *why = n <= 0 ? "cannot serialize the TLS session"
+                      : "serialized TLS session too large";
+        return -1;
+    }
+    *len = (size_t)n;
+    *lifetime = session_lifetime(sess);
+    wolfSSL_SESSION_free(sess);
+    return 1;
 }
 
 size_t tls_pending(struct tls_session *s)

@@ -20,6 +20,12 @@
  * wolfSSL's internal verification and therefore verify with wolfCrypt for
  * real. A resumed session has no signature: the fields stay empty.
  *
+ * Resumption (session_cache.h): a resumed session restores the peer chain
+ * of the original handshake, so tls_session_chain() still feeds the
+ * caller's verification. tls_session_check() refuses a TLS 1.3 resumption
+ * without an (EC)DHE key share (psk_ke, RFC 8446 §4.2.9): forward secrecy
+ * holds for resumed sessions too.
+ *
  * Ownership: tls_ctx_new() returns an owned context (tls_ctx_free(NULL) is a
  * no-op) that must outlive its sessions; a session is owned by its creator
  * (in practice struct conn) and does not own the file descriptor.
@@ -104,6 +110,17 @@ enum tls_io tls_read_step(struct tls_session *s, uint8_t *buf, size_t cap,
 /* tls_write_step - write up to len bytes; DONE with *n > 0 */
 enum tls_io tls_write_step(struct tls_session *s, const uint8_t *buf,
                            size_t len, size_t *n, const char **why);
+/* tls_session_offer - before the handshake: offer to resume a session
+ * serialized by tls_session_export(); 0, or -1 with *why (unreadable or
+ * expired: the handshake is then a full one) */
+int tls_session_offer(struct tls_session *s, const uint8_t *der, size_t len,
+                      const char **why);
+/* tls_session_export - after application data was read (TLS 1.3 tickets
+ * arrive after the handshake, RFC 8446 §4.6.1): serialize the session into
+ * buf; 1 with *len and *lifetime (seconds the server lets it be resumed),
+ * 0 when there is nothing resumable, -1 with *why */
+int tls_session_export(struct tls_session *s, uint8_t *buf, size_t cap,
+                       size_t *len, unsigned *lifetime, const char **why);
 /* tls_pending - decrypted bytes buffered inside wolfSSL */
 size_t tls_pending(struct tls_session *s);
 /* tls_session_shutdown - send close_notify once, do not wait for the peer */
