@@ -28,6 +28,7 @@
 #include "probe.h"
 #include "report.h"
 #include "request.h"
+#include "session_cache.h"
 #include "tlsa.h"
 #include "verify.h"
 
@@ -436,6 +437,43 @@ static void bounce_pending(struct delivery *d, const struct smtp_outcome *o)
     d->best_rank = RANK_SESSION + SMTP_STAGE_DONE + 1;
 }
 
+/* session_cache_for - the TLS session cache entry of one address of host
+ * hi (session_cache.h), when the policy names a cache; probe never resumes
+ * (it shows a full handshake); a cache that cannot be used is logged and
+ * the delivery goes on without it */
+static struct session_cache *session_cache_for(const struct delivery *d, size_t hi,
+                                               const char *address)
+{
+    const struct mxplan_host *host = &d->in->plan->hosts[hi];
+    const char *dir = d->in->entry->session_cache, *why = "unusable";
+    struct session_cache_key k;
+    struct session_cache *c;
+    uint8_t tlsa[SESSION_CACHE_KEY_LEN];
+    char line[512];
+
+    if (dir == NULL || d->in->probe)
+        return NULL;
+    memset(&k, 0, sizeof(k));
+    k.nexthop = d->in->nexthop_text;
+    k.mx = d->in->plan->facts[hi].name;
+    k.address = address;
+    k.port = d->in->plan->nexthop.port;
+    k.sni = sni_for(d, hi);
+    if (host->tlsa != NULL) {
+        tlsa_set_fingerprint(host->tlsa->tlsa, tlsa);
+        k.tlsa = tlsa;
+    }
+    k.entry = d->in->entry;
+    k.level = host->level;
+    k.trusted_only = host->trusted_only;
+    c = session_cache_open(dir, &k, &why);
+    if (c == NULL) {
+        snprintf(line, sizeof(line), "warning: TLS session cache %s not used: %s", dir, why);
+        report_log_line(LOG_WARNING, line, d->in->log_err);
+    }
+    return c;
+}
+
 /* one_session - connect to one address; 1 when the host loop should stop
  * (nothing pending, or a permanent refusal of the transaction) */
 static int one_session(struct delivery *d, size_t hi, const char *address,
@@ -464,6 +502,7 @@ static int one_session(struct delivery *d, size_t hi, const char *address,
     }
     peer_check_init(d, hi, &pc);
     p.verify_arg = &pc;
+    p.session_cache = mode != SMTP_TLS_NONE ? session_cache_for(d, hi, address) : NULL;
     if (d->in->message != NULL) {
         pending_message(d, rcpts, index, &msg);
     } else {
@@ -472,6 +511,7 @@ static int one_session(struct delivery *d, size_t hi, const char *address,
         msg.fd = -1;
     }
     smtp_session(&p, &msg, &o);
+    session_cache_close(p.session_cache);
     d->out->attempts++;
     report_session(d, hi, address, &msg, &o, &pc, started);
     if (d->in->probe && d->in->probe_out != NULL)
