@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "body.h"
@@ -27,6 +28,9 @@ static int check_envelope(struct deliver_request *req, const char **why)
     const char *inner;
     size_t len;
 
+    /* pipe(8) without null_sender= passes the null sender as MAILER-DAEMON */
+    if (strcasecmp(req->sender, "MAILER-DAEMON") == 0)
+        req->sender = "";
     if (envelope_check(req->sender, strlen(req->sender), ENVELOPE_SENDER,
                        &inner, &len, why) != 0)
         return -1;

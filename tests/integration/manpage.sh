@@ -79,14 +79,15 @@ done
 
 # 5. The Postfix lines. The man page's (roff source, \- unescaped) and the
 #    docs' code block must be identical; sender.sh's echo lines, evaluated
-#    with the installed paths, must be identical too except that sender.sh
-#    may still lack null_sender= (the docs explain why it is needed).
+#    with the installed paths, must be identical too, and so must README's.
 sed -n '/^dane unix/,/^  flags=/p' "$page" | sed 's/\\-/-/g' > "$work/man.cf"
 sed -n '/^dane unix/,/^  flags=/p' "$src/docs/queue-managers.md" > "$work/docs.cf"
 [ "$(wc -l < "$work/man.cf")" -eq 2 ] || fail "man page: no two-line pipe entry"
 cmp -s "$work/man.cf" "$work/docs.cf" \
     && pass "man page and docs/queue-managers.md have the same master.cf lines" \
     || fail "master.cf lines differ: $(diff "$work/man.cf" "$work/docs.cf" | head -4)"
+sed -n '/^dane unix/,/^  flags=/p' "$src/README.md" | cmp -s - "$work/man.cf" \
+    && pass "README has the same master.cf lines" || fail "README's master.cf lines differ"
 grep -qx 'dane_destination_recipient_limit = 1' "$src/docs/queue-managers.md" &&
     grep -q 'dane_destination_recipient_limit = 1' "$page" \
     && pass "recipient limit documented" || fail "recipient limit missing"
@@ -98,8 +99,6 @@ if [ -f "$sender" ]; then
         bash "$work/echo.sh" > "$work/sender.cf"
     if cmp -s "$work/man.cf" "$work/sender.cf"; then
         pass "sender.sh runs the documented master.cf lines"
-    elif sed 's/ null_sender=//' "$work/man.cf" | cmp -s - "$work/sender.cf"; then
-        pass "sender.sh runs the documented lines (without null_sender=)"
     else
         fail "sender.sh's lines differ: $(diff "$work/man.cf" "$work/sender.cf" | head -4)"
     fi

@@ -46,7 +46,7 @@ CF
         echo "virtual   unix  -       n       n       -       -       virtual"
         # The README's line, verbatim but for the two paths (and options).
         echo "dane unix - n n - - pipe"
-        echo "  flags=Rq user=nobody argv=$agent deliver -c $policy ${opts:+$opts }-f \${sender} -n \${nexthop} -- \${recipient}"
+        echo "  flags=Rq user=nobody null_sender= argv=$agent deliver -c $policy ${opts:+$opts }-f \${sender} -n \${nexthop} -- \${recipient}"
     } > "$run/etc/master.cf"
 }
 
