@@ -144,8 +144,10 @@ size_t report_tls_line(const struct report_attempt *a, char *out, size_t size)
         return 0;
     line_text(&l, is_set(a->verification) && strcmp(a->verification, "none")
                   ? a->verification : "Untrusted", 0);
-    line_add(&l, t->resumed ? " TLS connection reused to "
-                            : " TLS connection established to ");
+    /* Postfix's "reused" means a cached connection (tlsproxy), not a
+     * resumed session: a resumed handshake is logged "established" too;
+     * only the JSON record says resumed */
+    line_add(&l, " TLS connection established to ");
     add_namaddr(&l, a);
     line_add(&l, ": ");
     line_text(&l, t->version, 0);

@@ -55,7 +55,9 @@ struct report_tls {
     const char *server_signature;   /* "ECDSA (P-256)", "RSA-PSS (2048 bits)";
                                      * NULL/"": none (anonymous, resumed) */
     const char *server_digest;      /* "SHA256"; NULL/"": none (Ed25519) */
-    int resumed;                    /* "reused" instead of "established" */
+    int resumed;                    /* session resumed: JSON only; the log
+                                     * line says "established" either way,
+                                     * as Postfix does */
 };
 
 struct report_tlsa_match {

@@ -268,15 +268,16 @@ Test(report, tls_line_ed25519_has_no_digest)
         "(256/256 bits) key-exchange X25519 server-signature ED25519");
 }
 
-/* A resumed session has no signature facts: "reused", and a digest without
- * a signature is not printed (Postfix prints it only after the signature). */
+/* A resumed session has no signature facts, and a digest without a
+ * signature is not printed (Postfix prints it only after the signature); it
+ * is "established" as in Postfix, whose "reused" means a cached connection. */
 Test(report, tls_line_resumed_without_signature_facts)
 {
     struct report_attempt a = base_attempt();
 
     a.tls.resumed = 1;
     a.tls.server_signature = NULL;
-    assert_tls_line(&a, "Verified TLS connection reused to "
+    assert_tls_line(&a, "Verified TLS connection established to "
         "mx1.example[192.0.2.1]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 "
         "(256/256 bits) key-exchange X25519");
 }
@@ -528,6 +529,25 @@ Test(report, json_record_exact)
     cr_assert_not_null(got, "%s", why);
     cr_assert_str_eq(got, want, "got  %s\nwant %s", got, want);
     cr_assert_eq(len, strlen(want));
+    free(got);
+}
+
+/* issue 9: a resumed session says so in the JSON record only */
+Test(report, json_record_resumed_true)
+{
+    struct report_rcpt r[2];
+    struct report_attempt a = full_attempt(r);
+    const char *why = NULL;
+    size_t len = 0;
+    char *got;
+
+    a.tls.resumed = 1;
+    a.tls.server_signature = NULL;
+    a.tls.server_digest = NULL;
+    got = report_json(&a, &len, &why);
+    cr_assert_not_null(got, "%s", why);
+    cr_expect_not_null(strstr(got, "\"server_signature\":null,\"server_digest\":null,"
+                              "\"resumed\":true}"), "got %s", got);
     free(got);
 }
 
