@@ -52,7 +52,8 @@ struct delivery {
     struct dane_pin pins[MAX_PINS];
     size_t npins;
     int best_rank;
-    char reason[SMTP_REASON_MAX];
+    char reason[SMTP_REASON_MAX];       /* best deferral reason */
+    char bounce_reason[SMTP_REASON_MAX];    /* first permanent refusal */
     struct delivery_result *out;
 };
 
@@ -412,29 +413,38 @@ static size_t pending_message(const struct delivery *d, const char **rcpts,
     return n;
 }
 
-/* settle - per-recipient results of a completed transaction */
+/* note_bounce - keep the first permanent refusal, with its DSN code */
+static void note_bounce(struct delivery *d, const char *enhanced, const char *text)
+{
+    if (d->bounce_reason[0] != '\0')
+        return;
+    if (enhanced != NULL && *enhanced != '\0'
+        && strncmp(text, enhanced, strlen(enhanced)) != 0)
+        snprintf(d->bounce_reason, sizeof(d->bounce_reason), "%s %s", enhanced, text);
+    else
+        snprintf(d->bounce_reason, sizeof(d->bounce_reason), "%s", text);
+}
+
+/* settle - per-recipient results of a session that reached the transaction:
+ * each recipient keeps its own verdict (RFC 5321 §3.3: RCPT replies are per
+ * recipient), so a 550 recipient is never offered to the next server and a
+ * 450 one never bounced with the others */
 static void settle(struct delivery *d, const struct smtp_outcome *o,
                    const size_t *index)
 {
     for (size_t i = 0; i < o->nrecipients; i++) {
         const struct smtp_rcpt_result *r = &o->recipients[i];
+        const char *text = r->reason[0] ? r->reason : r->text;
 
         if (r->result == SMTP_SENT || r->result == SMTP_BOUNCE)
             d->state[index[i]] = r->result;
-        if (r->result != SMTP_SENT)
-            note_reason(d, RANK_SESSION + SMTP_STAGE_DONE, r->enhanced,
-                        r->reason[0] ? r->reason : r->text);
+        if (r->result == SMTP_BOUNCE)
+            note_bounce(d, r->enhanced, text);
+        else if (r->result != SMTP_SENT)
+            note_reason(d, RANK_SESSION + SMTP_STAGE_DONE, r->enhanced, text);
     }
-}
-
-/* bounce_pending - a permanent refusal of the whole transaction */
-static void bounce_pending(struct delivery *d, const struct smtp_outcome *o)
-{
-    for (size_t i = 0; i < d->nrcpts; i++)
-        if (d->state[i] == SMTP_DEFER)
-            d->state[i] = SMTP_BOUNCE;
-    snprintf(d->reason, sizeof(d->reason), "%s", o->reason);
-    d->best_rank = RANK_SESSION + SMTP_STAGE_DONE + 1;
+    if (o->result != SMTP_SENT)
+        note_reason(d, RANK_SESSION + (int)o->stage, o->enhanced, o->reason);
 }
 
 /* session_cache_for - the TLS session cache entry of one address of host
@@ -516,13 +526,15 @@ static int one_session(struct delivery *d, size_t hi, const char *address,
     report_session(d, hi, address, &msg, &o, &pc, started);
     if (d->in->probe && d->in->probe_out != NULL)
         probe_print_session(d->in->probe_out, &o, pc.called ? &pc.result : NULL);
-    if (o.result == SMTP_SENT && d->in->message != NULL)
+    /* a refused greeting or HELO is temporary: the next server may do */
+    if (d->in->message != NULL && (o.result == SMTP_SENT || o.stage > SMTP_STAGE_HELO))
         settle(d, &o, index);
     else if (o.result == SMTP_SENT)
         d->state[0] = SMTP_SENT;
-    else if (o.result == SMTP_BOUNCE && o.stage > SMTP_STAGE_HELO)
-        bounce_pending(d, &o);
-    else
+    else if (o.result == SMTP_BOUNCE && o.stage > SMTP_STAGE_HELO) {    /* probe */
+        d->state[0] = SMTP_BOUNCE;
+        note_bounce(d, o.enhanced, o.reason);
+    } else
         note_reason(d, RANK_SESSION + (int)o.stage, o.enhanced, o.reason);
     /* Postfix may: a failed TLS attempt is retried in cleartext, but only
      * before any mail command and only where no secure TLSA RRset exists */
@@ -595,7 +607,10 @@ static void conclude(struct delivery *d)
         out->status = DELIVERY_BOUNCED;
     else
         out->status = DELIVERY_SENT;
-    if (out->status != DELIVERY_SENT)
+    /* the reason matches the status: pipe(8) takes its DSN code */
+    if (out->status == DELIVERY_BOUNCED)
+        snprintf(out->reason, sizeof(out->reason), "%s", d->bounce_reason);
+    else if (out->status == DELIVERY_DEFERRED)
         snprintf(out->reason, sizeof(out->reason), "%s",
                  d->reason[0] ? d->reason : "4.4.1 no server could be reached");
 }
