@@ -85,7 +85,8 @@ struct session {
     int utf8;                   /* SMTPUTF8 needed */
     size_t accepted;            /* recipients accepted by RCPT */
     int failed;                 /* the session has a final outcome */
-    struct session_cache *cache;    /* NULL: no resumption on this run */
+    struct session_cache *cache;    /* NULL: no session cache */
+    int resume;                 /* offer the cached session on this run */
     int offered;                /* a cached session was offered */
     int resume_failed;          /* a resumed session failed verification */
 };
@@ -432,7 +433,7 @@ static enum conn_status starttls(struct session *s, const char **why)
     const char *ignored = NULL;
     enum conn_status st;
 
-    if (s->cache != NULL && (cached = malloc(SESSION_CACHE_MAX_SESSION)) != NULL &&
+    if (s->cache != NULL && s->resume && (cached = malloc(SESSION_CACHE_MAX_SESSION)) != NULL &&
         session_cache_get(s->cache, time(NULL), cached, SESSION_CACHE_MAX_SESSION, &len,
                           &ignored) != 1)
         len = 0;
@@ -954,7 +955,7 @@ static int run(const struct smtp_params *p, const struct smtp_message *m,
                struct smtp_outcome *out, int resume)
 {
     struct session s = { .p = p, .m = m, .out = out, .stage = SMTP_STAGE_CONNECT,
-                         .cache = resume ? p->session_cache : NULL };
+                         .cache = p->session_cache, .resume = resume };
     uint64_t t0 = conn_now_ms();
 
     memset(out, 0, sizeof(*out));

@@ -241,6 +241,11 @@ static int configure(struct tls_ctx *c, const struct tls_params *p, const char *
         *why = "cannot enable anonymous cipher suites";
         return -1;
     }
+    /* RFC 5077: TLS 1.2 sessions resume from tickets (session_cache.h) */
+    if (wolfSSL_CTX_UseSessionTicket(c->ctx) != WOLFSSL_SUCCESS) {
+        *why = "cannot enable TLS session tickets";
+        return -1;
+    }
     if (wolfSSL_CTX_SetMinDhKey_Sz(c->ctx, TLS_MIN_DH_BITS) != WOLFSSL_SUCCESS) {
         *why = "cannot set the minimum DH size";
         return -1;

@@ -4,14 +4,16 @@
 Usage: peer.py --addr 127.0.26.N --port PORT --scenario NAME --dir DIR
                [--cert CERT --key KEY | --key-type ec|rsa | --anonymous]
                [--tls-max 1.2|1.3] [--ciphers OPENSSL-LIST] [--dh]
-               [--connections N] [--record-all]
+               [--connections N] [--record-all] [--record-resumption]
                [--reply-lines N] [--reply-line-length N]
 
 Listens on ADDR:PORT (never a wildcard address), writes DIR/ready once
 listening, serves N connections (default 1) one after the other, then exits.
 Every command received is appended to DIR/commands (one line each, after
 "TLS" once the handshake completed) and the DATA content, as received and
-before un-stuffing, to DIR/data. Without --cert, STARTTLS uses a fresh
+before un-stuffing, to DIR/data. With --record-resumption, each TLS
+handshake appends "new" or "resumed" (RFC 8446 §2.2: the client's ticket
+or session id was accepted) to DIR/tls-sessions. Without --cert, STARTTLS uses a fresh
 self-signed certificate (--key-type: ECDSA P-256, default, or RSA 2048) made
 with the openssl CLI. --anonymous serves no certificate at all (anonymous DH
 suites only, OpenSSL security level 0); --dh loads the RFC 7919 ffdhe2048
@@ -166,6 +168,9 @@ class Session:
             return False
         self.tls = True
         self.log("TLS %s %s" % (self.sock.version(), self.sock.cipher()[0]))
+        if self.args.record_resumption:
+            with open(os.path.join(self.args.dir, "tls-sessions"), "a") as f:
+                f.write("resumed\n" if self.sock.session_reused else "new\n")
         return True
 
     def record_pre_tls(self):
@@ -356,6 +361,7 @@ def main():
     ap.add_argument("--ciphers")
     ap.add_argument("--dh", action="store_true")
     ap.add_argument("--record-all", action="store_true")
+    ap.add_argument("--record-resumption", action="store_true")
     ap.add_argument("--reply-lines", type=int, default=1000)
     ap.add_argument("--reply-line-length", type=int, default=5000)
     args = ap.parse_args()
