@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""bench/measure.py - the measuring half of bench/run.sh (figures only).
+
+  measure.py repeat --runs N --out FILE --cmd NAME EXPECT ARGV [--cmd ...]
+      Run every ARGV (split like a shell line, no shell) N times, the
+      commands interleaved run by run after one unmeasured warm-up each.
+      Per run: wall time (monotonic clock around fork..wait4), user+sys CPU
+      and max RSS from wait4's rusage (the measured process itself, no
+      wrapper). A run counts only if it exits 0 and its output (stdout and
+      stderr) matches the regular expression EXPECT; any other run stops
+      the benchmark with its output.
+  measure.py parallel --messages M --concurrency C --name NAME --out FILE
+                      --report FILE -- ARGV...
+      Deliver M messages, each by one ARGV process reading the message on
+      stdin, at most C at a time (what pipe(8) does with a destination
+      concurrency of C). Every exit must be 0; REPORT (the agent's --report
+      JSON Lines) must then hold M records with "verification":"Verified".
+  measure.py queue --messages M --name NAME --out FILE --queue DIR
+                   --maillog FILE --release ARGV
+      Postfix: M messages wait in the hold queue of a private instance;
+      run ARGV (release + flush), then poll until the queue is empty. The
+      maillog must show M "status=sent" and M "Verified TLS connection".
+  measure.py submit --messages M --name NAME -- ARGV...
+      Pipe M messages (as parallel makes them) to ARGV one at a time.
+  measure.py micro --out FILE < bench_micro output
+      Turn bench_micro's lines into result records.
+  measure.py table FILE...
+      Print the Markdown table of the result files.
+"""
+import argparse
+import json
+import os
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+
+def spawn_measured(argv, stdin_bytes=None):
+    """fork/exec argv with pipes, reap it with wait4 (rusage of that child).
+
+    Returns (wall_s, cpu_s, maxrss_kb, exit_status, output_bytes)."""
+    out_r, out_w = os.pipe()
+    in_r = in_w = None
+    if stdin_bytes is not None:
+        in_r, in_w = os.pipe()
+    t0 = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.dup2(in_r if in_r is not None else os.open(os.devnull, os.O_RDONLY), 0)
+            os.dup2(out_w, 1)
+            os.dup2(out_w, 2)
+            os.execvp(argv[0], argv)
+        finally:
+            os._exit(127)
+    os.close(out_w)
+    if in_w is not None:
+        os.close(in_r)
+        try:
+            os.write(in_w, stdin_bytes)
+        except BrokenPipeError:
+            pass
+        os.close(in_w)
+    chunks = []
+    while True:
+        chunk = os.read(out_r, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(out_r)
+    _, status, ru = os.wait4(pid, 0)
+    wall = time.monotonic() - t0
+    return (wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss,
+            os.waitstatus_to_exitcode(status), b"".join(chunks))
+
+
+def cmd_repeat(args):
+    cmds = [(name, re.compile(expect), shlex.split(line))
+            for name, expect, line in args.cmd]
+    samples = {name: [] for name, _, _ in cmds}
+    for i in range(args.runs + 1):
+        for name, expect, argv in cmds:
+            wall, cpu, rss, code, out = spawn_measured(argv)
+            text = out.decode("utf-8", "replace")
+            if code != 0 or not expect.search(text):
+                sys.exit("measure: %s: exit %d or no /%s/ in its output:\n%s"
+                         % (name, code, expect.pattern, text))
+            if i > 0:   # run 0 warms caches (page cache, resolver)
+                samples[name].append((wall, cpu, rss))
+    with open(args.out, "w") as f:
+        for name, _, argv in cmds:
+            s = samples[name]
+            json.dump({"kind": "repeat", "name": name, "argv": argv,
+                       "runs": len(s),
+                       "wall_ms": 1000 * statistics.median(x[0] for x in s),
+                       "cpu_ms": 1000 * statistics.median(x[1] for x in s),
+                       "rss_kb": statistics.median(x[2] for x in s),
+                       "rss_kb_max": max(x[2] for x in s)}, f)
+            f.write("\n")
+
+
+def message(i, tag):
+    return ("From: bench@sender.test\r\nTo: bob@dane.test\r\n"
+            "Subject: bench %s %d\r\nMessage-ID: <bench-%s-%d-%d@sender.test>\r\n"
+            "\r\n%s\r\n" % (tag, i, tag, os.getpid(), i,
+                            "The quick brown fox jumps over the lazy dog. " * 20)
+            ).encode()
+
+
+def cmd_parallel(args):
+    """M processes, at most C alive; spawn_measured blocks, so keep our own
+    small scheduler over fork/wait4 instead."""
+    argv = args.argv
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    pending = list(range(args.messages))
+    running = {}
+    failures = []
+    cpu = 0.0
+    t0 = time.monotonic()
+    while pending or running:
+        while pending and len(running) < args.concurrency:
+            i = pending.pop(0)
+            data = message(i, args.name.replace(" ", "-"))
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    fd = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(fd, 1)
+                    os.dup2(fd, 2)
+                    r, w = os.pipe()
+                    # The message is small (< 64 KiB): it fits the pipe.
+                    os.write(w, data)
+                    os.close(w)
+                    os.dup2(r, 0)
+                    os.execvp(argv[0], argv)
+                finally:
+                    os._exit(127)
+            running[pid] = i
+        pid, status, ru = os.wait4(-1, 0)
+        i = running.pop(pid)
+        cpu += ru.ru_utime + ru.ru_stime
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            failures.append((i, code))
+    wall = time.monotonic() - t0
+    if failures:
+        sys.exit("measure: %s: %d deliveries failed, e.g. message %d exit %d"
+                 % (args.name, len(failures), failures[0][0], failures[0][1]))
+    verified = 0
+    with open(args.report) as f:
+        for line in f:
+            if '"verification":"Verified"' in line:
+                verified += 1
+    if verified != args.messages:
+        sys.exit("measure: %s: %d of %d reports say Verified (see %s)"
+                 % (args.name, verified, args.messages, args.report))
+    write_rate(args, wall, cpu)
+
+
+def write_rate(args, wall, cpu):
+    with open(args.out, "w") as f:
+        json.dump({"kind": "rate", "name": args.name,
+                   "messages": args.messages,
+                   "concurrency": args.concurrency, "wall_s": wall,
+                   "per_s": args.messages / wall,
+                   "cpu_ms_per_msg": (1000 * cpu / args.messages
+                                      if cpu is not None else None)}, f)
+        f.write("\n")
+
+
+QUEUES = ("maildrop", "incoming", "active", "deferred", "hold")
+
+
+def queued(queue_dir):
+    n = 0
+    for q in QUEUES:
+        for _, _, files in os.walk(os.path.join(queue_dir, q)):
+            n += len(files)
+    return n
+
+
+def deferred_since(maillog, offset):
+    with open(maillog, errors="replace") as f:
+        f.seek(offset)
+        return "status=deferred" in f.read()
+
+
+def cmd_queue(args):
+    start = os.path.getsize(args.maillog)
+    if queued(args.queue) != args.messages:
+        sys.exit("measure: %s: %d messages queued, want %d"
+                 % (args.name, queued(args.queue), args.messages))
+    t0 = time.monotonic()
+    subprocess.run(shlex.split(args.release), check=True,
+                   stdout=subprocess.DEVNULL)
+    deadline = t0 + args.timeout
+    polls = 0
+    while queued(args.queue) > 0:
+        if time.monotonic() > deadline:
+            sys.exit("measure: %s: queue not empty after %d s"
+                     % (args.name, args.timeout))
+        polls += 1
+        if polls % 50 == 0 and deferred_since(args.maillog, start):
+            sys.exit("measure: %s: a delivery was deferred (see %s)"
+                     % (args.name, args.maillog))
+        time.sleep(0.005)
+    wall = time.monotonic() - t0
+    time.sleep(0.5)     # let the last log lines reach the file
+    with open(args.maillog, errors="replace") as f:
+        f.seek(start)
+        log = f.read()
+    sent = len(re.findall(r"postfix[^:]*/smtp\[\d+\]: .*status=sent", log))
+    verified = log.count("Verified TLS connection established")
+    if sent != args.messages or verified != args.messages:
+        sys.exit("measure: %s: %d sent, %d Verified connections, want %d "
+                 "(see %s)" % (args.name, sent, verified, args.messages,
+                               args.maillog))
+    write_rate(args, wall, None)
+
+
+def cmd_submit(args):
+    """Hand M messages to ARGV (a sendmail) one after the other."""
+    argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    for i in range(args.messages):
+        subprocess.run(argv, input=message(i, args.name.replace(" ", "-")),
+                       check=True)
+
+
+def load(files):
+    rows = []
+    for path in files:
+        with open(path) as f:
+            rows.extend(json.loads(line) for line in f if line.strip())
+    return rows
+
+
+def ratio(a, b):
+    return "%.2fx" % (a / b) if b else "-"
+
+
+def cmd_table(args):
+    rows = load(args.files)
+    rep = [r for r in rows if r["kind"] == "repeat"]
+    rate = [r for r in rows if r["kind"] == "rate"]
+    micro = [r for r in rows if r["kind"] == "micro"]
+    if rep:
+        base = rep[-1]
+        print("| probe of dane.test (DANE-EE) | runs | median wall ms | "
+              "median user+sys CPU ms | median max RSS KiB | wall ratio | "
+              "CPU ratio | RSS ratio |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for r in rep:
+            print("| %s | %d | %.1f | %.1f | %d | %s | %s | %s |"
+                  % (r["name"], r["runs"], r["wall_ms"], r["cpu_ms"],
+                     r["rss_kb"], ratio(r["wall_ms"], base["wall_ms"]),
+                     ratio(r["cpu_ms"], base["cpu_ms"]),
+                     ratio(r["rss_kb"], base["rss_kb"])))
+        print("\n(ratios: each row / the last row)\n")
+    if rate:
+        print("| delivery of one message to dane.test | messages | "
+              "concurrency | seconds | deliveries/s | CPU ms/msg (agent) | "
+              "ratio to Postfix smtp(8) |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        ref = {r["concurrency"]: r["per_s"] for r in rate
+               if r["name"].startswith("postfix")}
+        for r in rate:
+            cpu = r.get("cpu_ms_per_msg")
+            print("| %s | %d | %d | %.2f | %.1f | %s | %s |"
+                  % (r["name"], r["messages"], r["concurrency"], r["wall_s"],
+                     r["per_s"], "%.1f" % cpu if cpu is not None else "-",
+                     ratio(r["per_s"], ref.get(r["concurrency"], 0))))
+        print()
+    if micro:
+        print("| micro-benchmark (bench_micro) | calls | ns/call |")
+        print("|---|---:|---:|")
+        for r in micro:
+            print("| %s | %d | %d |" % (r["name"], r["calls"], r["ns"]))
+        print()
+
+
+def cmd_micro(args):
+    """Turn bench_micro's TAB lines (stdin) into result records."""
+    with open(args.out, "w") as f:
+        for line in sys.stdin:
+            name, calls, ns = line.rstrip("\n").split("\t")
+            json.dump({"kind": "micro", "name": name, "calls": int(calls),
+                       "ns": int(float(ns))}, f)
+            f.write("\n")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="mode", required=True)
+    r = sub.add_parser("repeat")
+    r.add_argument("--runs", type=int, default=25)
+    r.add_argument("--out", required=True)
+    r.add_argument("--cmd", nargs=3, action="append", required=True,
+                   metavar=("NAME", "EXPECT", "ARGV"))
+    r.set_defaults(func=cmd_repeat)
+    q = sub.add_parser("parallel")
+    q.add_argument("--messages", type=int, default=200)
+    q.add_argument("--concurrency", type=int, default=1)
+    q.add_argument("--name", required=True)
+    q.add_argument("--out", required=True)
+    q.add_argument("--report", required=True)
+    q.add_argument("argv", nargs=argparse.REMAINDER)
+    q.set_defaults(func=cmd_parallel)
+    w = sub.add_parser("queue")
+    w.add_argument("--messages", type=int, default=200)
+    w.add_argument("--concurrency", type=int, default=1)
+    w.add_argument("--name", required=True)
+    w.add_argument("--out", required=True)
+    w.add_argument("--queue", required=True)
+    w.add_argument("--maillog", required=True)
+    w.add_argument("--release", required=True)
+    w.add_argument("--timeout", type=int, default=120)
+    w.set_defaults(func=cmd_queue)
+    s = sub.add_parser("submit")
+    s.add_argument("--messages", type=int, default=200)
+    s.add_argument("--name", required=True)
+    s.add_argument("argv", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_submit)
+    m = sub.add_parser("micro")
+    m.add_argument("--out", required=True)
+    m.set_defaults(func=cmd_micro)
+    t = sub.add_parser("table")
+    t.add_argument("files", nargs="+")
+    t.set_defaults(func=cmd_table)
+    args = p.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

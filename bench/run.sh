@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# bench/run.sh - dane-agent side by side with Postfix on the local testbed;
+# prints figures only (bench/README.md explains every row).
+#
+#   bash bench/run.sh            (as root: Postfix instances and port 53)
+#
+# 1. builds dane-agent and bench_micro (RelWithDebInfo, hardened: the normal
+#    build) in $BENCH_BUILD (default <repo>/build-bench);
+# 2. waits (up to $BENCH_WAIT s, default 600) until no other testbed holds
+#    127.0.53.x / 127.0.25.x, then starts the DNS and SMTP testbeds in a
+#    scratch directory (one cert dir for both);
+# 3. probe: `dane-agent probe` (and --dns-only) vs `posttls-finger -c -l
+#    dane` on dane.test (MX mx.dane.test, TLSA 3 1 1 + 2 0 1), interleaved,
+#    $BENCH_RUNS (default 25) measured runs each after a warm-up;
+# 4. delivery: $BENCH_MESSAGES (default 200) messages to bob@dane.test at
+#    concurrency 1 and 4: `dane-agent deliver` processes run by measure.py
+#    (as pipe(8) would) vs a private sending Postfix whose smtp(8) does DANE
+#    (smtp_dns_support_level=dnssec, smtp_tls_security_level=dane,
+#    connection cache off, default_destination_concurrency_limit=C);
+# 5. bench_micro (dane_verify, policy_lookup);
+# 6. stops every server it started, by PID, and prints the table (also
+#    written to $BENCH_OUT when set).
+#
+# Postfix resolves through /etc/resolv.conf: posttls-finger and the sending
+# instance run inside `unshare -m` with a private resolv.conf (nameserver
+# 127.0.53.2, options trust-ad) bind-mounted over it; the real file is never
+# touched. dane-agent reads the testbed policy's dns.upstreams (127.0.53.2).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BENCH_BUILD:-$root/build-bench}
+runs=${BENCH_RUNS:-25}
+messages=${BENCH_MESSAGES:-200}
+measure=(python3 "$root/bench/measure.py")
+agent=$build/dane-agent
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root (private Postfix instances, port 53)"
+for tool in cmake nsd unbound postfix posttls-finger unshare python3 ss; do
+    command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
+        die "$tool not found (packages: .ci/packages.sh)"
+done
+PATH=$PATH:/usr/sbin
+
+echo "== building dane-agent and bench_micro in $build (RelWithDebInfo, hardened)"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDANE_SANITIZE=OFF \
+    -DDANE_BENCH=ON >/dev/null
+cmake --build "$build" -j2 --target dane-agent bench_micro >/dev/null
+
+run=$(mktemp -d /tmp/dane-agent-bench.XXXXXX)
+chmod 755 "$run"    # the agent drops to nobody: it reads the policy here
+sender=$run/sender
+cleanup() {
+    [ -d "$sender/etc" ] && bash -c ". '$root/tests/testbed/smtp/lib.sh'; pf_stop '$sender'" || true
+    bash "$root/tests/testbed/smtp/stop.sh" "$run/smtp" >/dev/null 2>&1 || true
+    bash "$root/tests/testbed/dns/stop.sh" "$run/dns" >/dev/null 2>&1 || true
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "== kept $run"; else rm -rf "$run"; fi
+}
+trap cleanup EXIT
+
+# wait_for_addresses - other engineers' testbeds use the same fixed addresses
+wait_for_addresses() {
+    local waited=0
+    while ss -Hltnu | grep -qE ' 127\.0\.(53|25)\.[0-9]+:'; do
+        [ "$waited" -lt "${BENCH_WAIT:-600}" ] ||
+            die "127.0.53.x/127.0.25.x still in use after ${BENCH_WAIT:-600} s"
+        [ "$waited" = 0 ] && echo "== another testbed holds 127.0.53.x/127.0.25.x: waiting"
+        sleep 2; waited=$((waited + 2))
+    done
+}
+
+# check_ours - the fixed addresses must still be served by the servers this
+# run started: other engineers' tests use the same addresses, and a figure
+# measured against their servers (other keys, other zones) would be void
+check_ours() {
+    local nsd unbound master
+    nsd=$(head -n1 "$run/dns/nsd.pid") unbound=$(head -n1 "$run/dns/unbound.pid")
+    master=$(bash "$root/tests/testbed/smtp/postfix.sh" pid "$run/smtp") ||
+        die "the SMTP testbed of this run is down"
+    ss -Hltnp 'sport = :53' | grep '127.0.53.1:53 ' | grep -q "pid=$nsd," &&
+        ss -Hltnp 'sport = :53' | grep '127.0.53.2:53 ' | grep -q "pid=$unbound," &&
+        ss -Hltnp 'sport = :25' | grep '127.0.25.10:25 ' | grep -q "pid=$master," ||
+        die "127.0.53.1/.2 or 127.0.25.10 is not served by this run's servers: another testbed interfered"
+}
+
+# in_ns CMD... - run CMD with the testbed resolver as /etc/resolv.conf
+in_ns() {
+    unshare -m --propagation private sh -c \
+        'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$run/resolv.conf" "$@"
+}
+
+# sender_start CONCURRENCY - a private sending Postfix, smtp(8) with DANE;
+# messages whose Subject starts "bench" wait in the hold queue
+sender_start() {
+    local c=$1
+    mkdir -p "$sender"
+    (
+        . "$root/tests/testbed/smtp/lib.sh"
+        pf_layout "$sender"
+        {
+            pf_main_cf "$sender" client.bench.test
+            cat <<CF
+# bench: deliveries by Postfix's own smtp(8) with DANE (TLS_README)
+default_transport = smtp
+relay_transport = smtp
+smtp_dns_support_level = dnssec
+smtp_tls_security_level = dane
+smtp_tls_loglevel = 1
+smtp_connection_cache_on_demand = no
+smtp_connection_cache_destinations =
+default_destination_concurrency_limit = $c
+header_checks = regexp:$sender/etc/hold.regexp
+delay_warning_time = 0
+CF
+        } > "$sender/etc/main.cf"
+        echo '/^Subject: bench/ HOLD bench: released all at once' > "$sender/etc/hold.regexp"
+        { pf_master_base; echo "smtp      unix  -       -       n       -       -       smtp"; } \
+            > "$sender/etc/master.cf"
+        pf_start "$sender" >/dev/null
+    )
+}
+
+sender_stop() {
+    bash -c ". '$root/tests/testbed/smtp/lib.sh'; pf_stop '$sender'"
+    rm -rf "$sender"
+}
+
+wait_for_addresses
+echo "== starting the testbed in $run"
+bash "$root/tests/certs/mkcerts.sh" "$run/certs" >/dev/null
+bash "$root/tests/testbed/dns/start.sh" -c "$run/certs" "$run/dns" >/dev/null
+bash "$root/tests/testbed/smtp/start.sh" -c "$run/certs" "$run/smtp" >/dev/null
+policy=$run/dns/policy.yaml
+check_ours
+printf 'nameserver 127.0.53.2\noptions trust-ad\n' > "$run/resolv.conf"
+mkdir -p "$run/ptf"     # posttls-finger's MAIL_CONFIG: no /etc/postfix/main.cf
+printf 'compatibility_level = 3.6\ninet_protocols = ipv4\n' > "$run/ptf/main.cf"
+
+echo "== probe: $runs runs each, interleaved"
+in_ns env MAIL_CONFIG="$run/ptf" "${measure[@]}" repeat --runs "$runs" --out "$run/probe.json" \
+    --cmd "dane-agent probe" 'verification: Verified' "$agent probe -c $policy dane.test" \
+    --cmd "dane-agent probe --dns-only" 'effective level dane' \
+          "$agent probe --dns-only -c $policy dane.test" \
+    --cmd "posttls-finger -c -l dane" 'Verified TLS connection established' \
+          "posttls-finger -c -l dane dane.test"
+check_ours
+
+results=("$run/probe.json")
+for c in 1 4; do
+    echo "== deliver: $messages messages at concurrency $c, dane-agent"
+    : > "$run/report-$c.jsonl"
+    chmod 666 "$run/report-$c.jsonl"
+    "${measure[@]}" parallel --messages "$messages" --concurrency "$c" \
+        --name "dane-agent deliver" --out "$run/agent-$c.json" \
+        --report "$run/report-$c.jsonl" -- \
+        "$agent" deliver -c "$policy" --report "$run/report-$c.jsonl" \
+        -f bench@sender.test -n dane.test -- bob@dane.test
+    echo "== deliver: $messages messages at concurrency $c, Postfix smtp(8)"
+    in_ns bash -c "$(declare -f sender_start); root='$root' sender='$sender' sender_start $c"
+    "${measure[@]}" submit --messages "$messages" --name "postfix-$c" -- \
+        sendmail -C "$sender/etc" -f bench@sender.test -- bob@dane.test
+    # wait until cleanup has put all of them on hold
+    for _ in $(seq 300); do
+        [ "$(find "$sender/queue/hold" -type f | wc -l)" = "$messages" ] && break
+        sleep 0.1
+    done
+    "${measure[@]}" queue --messages "$messages" --concurrency "$c" \
+        --name "postfix smtp(8)" --out "$run/postfix-$c.json" \
+        --queue "$sender/queue" --maillog "$sender/maillog" \
+        --release "sh -c 'postsuper -c $sender/etc -H ALL 2>/dev/null && postqueue -c $sender/etc -f'"
+    sender_stop
+    check_ours
+    results+=("$run/agent-$c.json" "$run/postfix-$c.json")
+done
+
+echo "== bench_micro"
+"$build/bench/bench_micro" "$run/certs" | "${measure[@]}" micro --out "$run/micro.json"
+results+=("$run/micro.json")
+
+echo
+{
+    echo "dane-agent $(git -C "$root" describe --always --dirty 2>/dev/null), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    "${measure[@]}" table "${results[@]}"
+} | tee "${BENCH_OUT:-/dev/null}"
