@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -65,6 +67,76 @@ static uint64_t arm_deadline(uint64_t start, unsigned timeout_ms)
     return start + timeout_ms;
 }
 
+/* plan_enhanced - the DSN code of dnsplan_exit()'s reason: the domain's
+ * (5.1.10, 5.1.2, 4.4.3), else that of the last host ruled out */
+static const char *plan_enhanced(const struct dnsplan *plan)
+{
+    if (plan->domain.result != MXPLAN_DOMAIN_HOSTS)
+        return plan->domain.enhanced;
+    return plan->nhosts > 0 ? plan->hosts[plan->nhosts - 1].enhanced : NULL;
+}
+
+/* plan_rfc8460 - RFC 8460 §4.3.2 result type of a plan that rules out
+ * delivery: dnssec-invalid for a bogus answer, dane-required when dane-only
+ * found no usable TLSA; NULL otherwise */
+static const char *plan_rfc8460(const struct dnsplan *plan)
+{
+    const struct mxplan_host *last = plan->nhosts > 0
+        ? &plan->hosts[plan->nhosts - 1] : NULL;
+
+    if (plan->domain.result == MXPLAN_DOMAIN_DEFER)
+        return plan->mx.status == DNS_BOGUS ? "dnssec-invalid" : NULL;
+    if (plan->domain.result != MXPLAN_DOMAIN_HOSTS || last == NULL)
+        return NULL;
+    if (last->effective == MXPLAN_DEFER)
+        return "dane-required";
+    if (last->address_status == DNS_BOGUS || last->tlsa_status == DNS_BOGUS)
+        return "dnssec-invalid";
+    return NULL;
+}
+
+/* report_plan - a request that DNS alone decided (no server contacted) is
+ * still reported: Postfix logs such a delivery with relay=none, and the
+ * JSON record says why (RFC 8460 type where one applies) */
+static void report_plan(const struct deliver_request *req,
+                        const struct policy_entry *entry,
+                        const struct dnsplan *plan, int status,
+                        const char *reason, int report_fd, uint64_t start)
+{
+    struct report_rcpt rcpts[REQUEST_MAX_RCPTS];
+    struct report_attempt a;
+    enum report_result result = status == EX_UNAVAILABLE ? REPORT_BOUNCED
+                                                        : REPORT_DEFERRED;
+    const char *why;
+    size_t n = req->nrcpts < REQUEST_MAX_RCPTS ? req->nrcpts : REQUEST_MAX_RCPTS;
+
+    memset(&a, 0, sizeof(a));
+    memset(rcpts, 0, sizeof(rcpts));
+    a.when = time(NULL);
+    a.destination = req->nexthop_text;
+    a.port = plan->nexthop.port;
+    a.level = policy_level_name(entry->level);
+    a.dnssec.mx = plan->mx.asked ? dns_status_name(plan->mx.status) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        rcpts[i].address = req->rcpts[i];
+        rcpts[i].result = result;
+        rcpts[i].enhanced = plan_enhanced(plan);
+        rcpts[i].status = reason;
+    }
+    a.rcpts = rcpts;
+    a.nrcpts = n;
+    a.result = result;
+    a.reason = reason;
+    a.rfc8460 = plan_rfc8460(plan);
+    a.timings.total_ms = (unsigned)(conn_now_ms() - start);
+    a.timings.dns_ms = plan->lookup_ms;
+    report_log_attempt(&a, req->log_stderr ? stderr : NULL);
+    if (report_fd >= 0 && report_write_json(report_fd, &a, &why) != 0)
+        report_log_line(LOG_WARNING, why, req->log_stderr ? stderr : NULL);
+    if (req->json && report_write_json(STDOUT_FILENO, &a, &why) != 0)
+        report_log_line(LOG_WARNING, why, req->log_stderr ? stderr : NULL);
+}
+
 /* run - everything after the policy is loaded */
 static int run(const struct deliver_request *req, const struct policy *policy,
                uint64_t start)
@@ -108,7 +180,8 @@ static int run(const struct deliver_request *req, const struct policy *policy,
     }
     status = dnsplan_exit(plan, &reason);
     if (status != 0) {
-        fail(status, NULL, reason, NULL);
+        report_plan(req, entry, plan, status, reason, report_fd, start);
+        fail(status, plan_enhanced(plan), reason, NULL);
         goto out_plan;
     }
     memset(&smsg, 0, sizeof(smsg));
