@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# deliver_dane.sh - `dane-agent deliver` end to end: the real DNS testbed
+# (nsd + validating unbound, signed zones, tests/testbed/dns/README.md) and
+# the real Postfix receiving profiles (tests/testbed/README.md). Each case
+# checks the exit status, the one reason line on stderr, the JSON record and
+# whether the message reached the receiving maildir: a DANE or DNSSEC
+# failure must defer and never fall back to anything weaker.
+set -euo pipefail
+. "${DANE_TEST_SRCDIR:?}/tests/integration/lib/testbed.sh"
+tb_init deliver-dane
+tb_start_dns
+tb_start_smtp
+certs=$TB_RUN/certs/server
+
+# sha256 fingerprint of a certificate, "AA:BB:..." (Postfix's notation)
+cert_fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2; }
+
+policy=$(tb_policy dane <<Y
+defaults:
+  level: dane
+  connect_timeout: 5s
+  helo_timeout: 10s
+  delivery_timeout: 60s
+destinations:
+  unsigned.test: { level: dane-only }
+  "[127.0.25.14]": { level: encrypt }
+  "[127.0.25.15]": { level: may }
+  "[127.0.25.16]": { level: encrypt }
+  "[127.0.25.10]:25": { level: fingerprint, match: ["sha256:$(cert_fp "$certs/ecdsa/cert.pem")"] }
+  "[127.0.25.11]:25": { level: fingerprint, match: ["sha256:$(cert_fp "$certs/ecdsa/cert.pem")"] }
+  "[ecdsa.dane.test]": { level: verify, ca_file: "$certs/ecdsa/ca.pem", match: [hostname] }
+  "[rsa.dane.test]": { level: verify, ca_file: "$certs/ecdsa/ca.pem", match: [hostname] }
+  "[wrongname.dane.test]": { level: verify, ca_file: "$certs/wrongname/ca.pem", match: [hostname] }
+  "[expired.dane.test]": { level: secure, ca_file: "$certs/expired/ca.pem" }
+  "[tls12-dhe.dane.test]": { level: secure, ca_file: "$certs/rsa/ca.pem", match: [nexthop] }
+Y
+)
+# a second policy: the static-RSA and anonymous servers at level may
+may_policy=$(tb_policy may <<Y
+defaults:
+  level: may
+Y
+)
+
+# not_sent_in_cleartext - no attempt in the JSON ended sent without TLS
+no_cleartext='all(a["tls"] is None or a["tls"]["version"] for a in r) and not any(a["result"] == "sent" for a in r)'
+
+echo "== Verified: DANE-EE through the secure MX"
+tb_deliver "$policy" dane.test "dane verified" rcpt@dane.test
+expect_rc 0 "dane.test sent"
+expect_err_re '^dane-agent: Verified TLS connection established to mx\.dane\.test\[127\.0\.25\.10\]:25: TLSv1\.3 with cipher \S+ \([0-9]+/[0-9]+ bits\) key-exchange \S+ server-signature ECDSA \(P-256\) server-digest SHA256$' \
+    "the Postfix-format Verified TLS line"
+expect_err_re 'to=<rcpt@dane\.test>, relay=mx\.dane\.test\[127\.0\.25\.10\]:25, delay=[0-9.]+, delays=[0-9./]+, dsn=2\.0\.0, status=sent \(250 ' \
+    "the Postfix-format delivery line"
+expect_json 'len(r) == 1 and last["verification"] == "Verified" and last["result"] == "sent"' "JSON: one attempt, Verified, sent"
+expect_json 'all(k in last for k in ("destination","mx","address","port","level","effective_level","dnssec","tlsa_base_domain","sni","tls","verification","tlsa_match","recipients","result","reason","timings"))' \
+    "JSON: every DESIGN.md field present"
+expect_json 'last["dnssec"] == {"mx": "secure", "address": "secure", "tlsa": "secure"} and last["tlsa_base_domain"] == "mx.dane.test" and last["sni"] == "mx.dane.test" and last["effective_level"] == "dane"' \
+    "JSON: DNSSEC statuses, TLSA base domain, SNI, effective level"
+expect_json 'last["tlsa_match"] == {"usage": 3, "selector": 1, "mtype": 1, "depth": 0}' "JSON: matched 3 1 1 at depth 0"
+expect_json 'all(k in last["tls"] for k in ("version","cipher","bits","key_exchange","server_signature","server_digest"))' "JSON: tls facts"
+expect_json 'last["recipients"][0]["address"] == "rcpt@dane.test" and last["recipients"][0]["code"] == 250 and last["recipients"][0]["result"] == "sent"' \
+    "JSON: per-recipient result"
+expect_delivered "dane verified" rcpt@dane.test "message in the receiving maildir"
+
+echo "== Verified: DANE-TA only (2 0 1 of the intermediate; name *.dane.test)"
+tb_deliver "$policy" ta.dane.test "dane ta" rcpt@dane.test
+expect_rc 0 "ta.dane.test sent"
+expect_json 'last["verification"] == "Verified" and last["tlsa_match"]["usage"] == 2' "JSON: Verified by DANE-TA"
+expect_delivered "dane ta" "DANE-TA message delivered"
+
+echo "== secure TLSA that does not match: defer 4.7.5, nothing sent"
+tb_deliver "$policy" mismatch.dane.test "dane mismatch" rcpt@dane.test
+expect_rc 75 "mismatch deferred"
+expect_err_re '^4\.7\.5 ' "stderr reason with 4.7.5"
+expect_json "$no_cleartext" "JSON: no cleartext attempt"
+expect_json 'last["rfc8460_result_type"] is not None' "JSON: RFC 8460 result type set"
+expect_not_delivered "dane mismatch" "mismatch: nothing delivered"
+
+echo "== secure TLSA, usages 0/1 only (unusable): encrypt, Untrusted, sent"
+tb_deliver "$policy" unusable.dane.test "dane unusable" rcpt@dane.test
+expect_rc 0 "unusable.dane.test sent"
+expect_json 'last["effective_level"] == "encrypt" and last["verification"] == "Untrusted"' "JSON: effective encrypt, Untrusted"
+expect_delivered "dane unusable" "unusable-TLSA message delivered"
+
+echo "== static-RSA-only server: never completes, never cleartext"
+tb_deliver "$policy" static-rsa.dane.test "static rsa dane" rcpt@dane.test
+expect_rc 75 "static-rsa at dane deferred"
+expect_json "$no_cleartext and len(r) == 1" "JSON: one attempt, no cleartext retry at dane"
+expect_not_delivered "static rsa dane" "static-rsa at dane: nothing delivered"
+tb_deliver "$policy" "[127.0.25.14]" "static rsa encrypt" rcpt@dane.test
+expect_rc 75 "static-rsa at encrypt deferred"
+expect_json "$no_cleartext and len(r) == 1" "JSON: one attempt, no cleartext retry at encrypt"
+expect_not_delivered "static rsa encrypt" "static-rsa at encrypt: nothing delivered"
+
+echo "== no STARTTLS: dane defers (starttls-not-supported), may sends in cleartext"
+tb_deliver "$policy" no-starttls.dane.test "no starttls dane" rcpt@dane.test
+expect_rc 75 "no-starttls at dane deferred"
+expect_err_re "^4\.7\.4 TLS is required, but was not offered by host no-starttls\.dane\.test" "stderr: 4.7.4 TLS required but not offered (Postfix's words)"
+expect_json 'last["rfc8460_result_type"] == "starttls-not-supported"' "JSON: starttls-not-supported"
+expect_not_delivered "no starttls dane" "no-starttls at dane: nothing delivered"
+tb_deliver "$policy" "[127.0.25.15]" "no starttls may" rcpt@dane.test
+expect_rc 0 "no-starttls at may sent"
+expect_json 'last["tls"] is None or not last["tls"]["version"]' "JSON: sent without TLS"
+expect_json 'last["verification"] == "none"' "JSON: verification none"
+expect_no_err "TLS connection established" "no TLS line for a cleartext session"
+expect_delivered "no starttls may" "cleartext message delivered at may"
+
+echo "== anonymous-only server: never at dane/encrypt; at may Anonymous"
+tb_deliver "$policy" anon.dane.test "anon dane" rcpt@dane.test
+expect_rc 75 "anon at dane deferred"
+expect_json "$no_cleartext" "JSON: no cleartext attempt at dane"
+expect_not_delivered "anon dane" "anon at dane: nothing delivered"
+tb_deliver "$policy" "[127.0.25.16]" "anon encrypt" rcpt@dane.test
+expect_rc 75 "anon at encrypt deferred (no anonymous suites above may)"
+expect_not_delivered "anon encrypt" "anon at encrypt: nothing delivered"
+tb_deliver "$may_policy" "[127.0.25.16]" "anon may" rcpt@dane.test
+expect_rc 0 "anon at may sent"
+expect_json 'last["verification"] == "Anonymous" and last["tls"]["version"]' "JSON: Anonymous TLS at may"
+expect_err "Anonymous TLS connection established" "Anonymous TLS line"
+expect_delivered "anon may" "anonymous-TLS message delivered at may"
+
+echo "== static-RSA at may: TLS fails, Postfix-style cleartext retry"
+tb_deliver "$may_policy" "[127.0.25.14]" "static rsa may" rcpt@dane.test
+expect_rc 0 "static-rsa at may sent"
+expect_json 'len(r) == 2 and r[0]["result"] == "deferred" and r[1]["result"] == "sent" and not (r[1]["tls"] or {}).get("version")' \
+    "JSON: failed TLS attempt, then cleartext"
+expect_delivered "static rsa may" "static-rsa at may delivered in cleartext"
+
+echo "== DNSSEC bogus: defer, never downgrade (the zones point at a working server)"
+for dom in dsmismatch.test expired.test; do
+    tb_deliver "$policy" "$dom" "bogus $dom" rcpt@dane.test
+    expect_rc 75 "$dom deferred"
+    expect_err_re '^4\.[0-9]\.[0-9]+ .*(bogus|DNSSEC|dnssec)' "$dom: stderr gives the DNSSEC reason"
+    expect_not_delivered "bogus $dom" "$dom: nothing delivered"
+    expect_json 'len(r) == 1 and last["result"] == "deferred" and last["mx"] is None and last["dnssec"]["mx"] == "bogus" and last["rfc8460_result_type"] == "dnssec-invalid"' \
+        "$dom: JSON record without a server, dnssec-invalid"
+    expect_err_re 'to=<rcpt@dane\.test>, relay=none, .*dsn=4\.4\.3, status=deferred' "$dom: Postfix-style relay=none line"
+done
+tb_deliver "$may_policy" dsmismatch.test "bogus at may" rcpt@dane.test
+expect_rc 75 "dsmismatch.test at level may deferred too"
+expect_not_delivered "bogus at may" "bogus at may: nothing delivered"
+
+echo "== null MX and no such domain bounce"
+tb_deliver "$policy" nullmx.test "null mx" rcpt@nullmx.test
+expect_rc 69 "null MX bounced"
+expect_err_re '^5\.1\.10 ' "null MX: 5.1.10"
+expect_json 'last["result"] == "bounced" and last["recipients"][0]["enhanced"] == "5.1.10"' "null MX: JSON bounced 5.1.10"
+tb_deliver "$policy" nosuch.dane.test "nxdomain" rcpt@nosuch.dane.test
+expect_rc 69 "NXDOMAIN bounced"
+expect_err_re '^5\.1\.2 ' "NXDOMAIN: 5.1.2"
+
+echo "== bad RRSIG on a TLSA RRset: that host is unreachable"
+tb_deliver "$policy" badsig.test "badsig failover" rcpt@dane.test
+expect_rc 0 "badsig.test sent through mx2"
+expect_json 'all(a["mx"] == "mx2.badsig.test" for a in r) and last["verification"] == "Verified"' \
+    "JSON: mx.badsig.test never contacted, mx2 Verified"
+expect_delivered "badsig failover" "badsig message delivered via mx2"
+tb_deliver "$policy" "[mx.badsig.test]" "badsig only" rcpt@dane.test
+expect_rc 75 "[mx.badsig.test] deferred"
+expect_err_re '^4\.7\.5 .*TLSA' "stderr: TLSA lookup error, 4.7.5"
+expect_json 'last["rfc8460_result_type"] == "dnssec-invalid"' "badsig only: JSON dnssec-invalid"
+expect_not_delivered "badsig only" "badsig only: nothing delivered"
+
+echo "== multi-MX: equal preferences (RSA and ECDSA hosts), both Verified"
+tb_deliver "$policy" multi.test "multi" rcpt@dane.test
+expect_rc 0 "multi.test sent"
+expect_json 'last["mx"] in ("mx1.multi.test", "mx2.multi.test") and last["verification"] == "Verified"' "JSON: a preference-10 host, Verified"
+expect_delivered "multi" "multi message delivered"
+
+echo "== insecure MX, secure TLSA at the host: Trusted"
+tb_deliver "$policy" insecuremx.unsigned.test "insecure mx" rcpt@dane.test
+expect_rc 0 "insecuremx sent"
+expect_json 'last["verification"] == "Trusted" and last["dnssec"]["mx"] == "insecure"' "JSON: Trusted, MX insecure"
+expect_err "Trusted TLS connection established to mx.dane.test" "Trusted TLS line"
+expect_delivered "insecure mx" "insecure-MX message delivered"
+
+echo "== dane-only on an unsigned domain: defer"
+tb_deliver "$policy" unsigned.test "dane only unsigned" rcpt@unsigned.test
+expect_rc 75 "dane-only unsigned deferred"
+expect_err_re '^4\.7\.5 ' "dane-only unsigned: 4.7.5"
+expect_json 'last["rfc8460_result_type"] == "dane-required"' "dane-only unsigned: JSON dane-required"
+expect_not_delivered "dane only unsigned" "dane-only: nothing delivered"
+
+echo "== fingerprint"
+tb_deliver "$policy" "[127.0.25.10]:25" "fingerprint right" rcpt@dane.test
+expect_rc 0 "right pin sent"
+expect_json 'last["verification"] == "Verified" and last["effective_level"] == "fingerprint"' "JSON: fingerprint Verified"
+expect_delivered "fingerprint right" "right-pin message delivered"
+tb_deliver "$policy" "[127.0.25.11]:25" "fingerprint wrong" rcpt@dane.test
+expect_rc 75 "wrong pin deferred"
+expect_err_re '^4\.7\.5 ' "wrong pin: 4.7.5"
+expect_not_delivered "fingerprint wrong" "wrong pin: nothing delivered"
+
+echo "== verify / secure with the testbed CA"
+tb_deliver "$policy" "[ecdsa.dane.test]" "verify right" rcpt@dane.test
+expect_rc 0 "verify right name and CA sent"
+expect_json 'last["verification"] == "Verified" and last["effective_level"] == "verify"' "JSON: verify Verified"
+expect_delivered "verify right" "verify message delivered"
+tb_deliver "$policy" "[rsa.dane.test]" "verify wrong ca" rcpt@dane.test
+expect_rc 75 "verify with another CA deferred"
+expect_json 'last["rfc8460_result_type"] == "certificate-not-trusted"' "JSON: certificate-not-trusted"
+expect_not_delivered "verify wrong ca" "wrong CA: nothing delivered"
+tb_deliver "$policy" "[wrongname.dane.test]" "verify wrong name" rcpt@dane.test
+expect_rc 75 "verify wrong name deferred"
+expect_json 'last["rfc8460_result_type"] == "certificate-host-mismatch"' "JSON: certificate-host-mismatch"
+expect_not_delivered "verify wrong name" "wrong name: nothing delivered"
+tb_deliver "$policy" "[expired.dane.test]" "secure expired" rcpt@dane.test
+expect_rc 75 "secure with an expired certificate deferred"
+expect_json 'last["rfc8460_result_type"] == "certificate-expired"' "JSON: certificate-expired"
+expect_not_delivered "secure expired" "expired: nothing delivered"
+tb_deliver "$policy" "[tls12-dhe.dane.test]" "secure dhe" rcpt@dane.test
+expect_rc 0 "secure, TLS 1.2 DHE, RSA chain sent"
+expect_json 'last["verification"] == "Verified" and last["tls"]["version"] == "TLSv1.2" and "DHE" in (last["tls"]["key_exchange"] or "")' \
+    "JSON: TLSv1.2 DHE Verified"
+expect_delivered "secure dhe" "DHE message delivered"
+
+echo "== per recipient: 550 bounces, 450 defers, mixed"
+tb_deliver "$policy" dane.test "rcpt reject" reject@dane.test
+expect_rc 69 "reject@ bounced"
+expect_err_re '^5\.1\.1 ' "reject@: 5.1.1 on stderr"
+tb_deliver "$policy" dane.test "rcpt defer" defer@dane.test
+expect_rc 75 "defer@ deferred"
+expect_err_re '^4\.2\.0 ' "defer@: 4.2.0 on stderr"
+tb_deliver "$policy" dane.test "rcpt mixed" ok1@dane.test reject@dane.test defer@dane.test ok2@dane.test
+expect_rc 75 "mixed request deferred (a recipient is still pending)"
+expect_json 'len(r) == 1 and [(x["address"], x["result"], x["code"]) for x in last["recipients"]] == [("ok1@dane.test", "sent", 250), ("reject@dane.test", "bounced", 550), ("defer@dane.test", "deferred", 450), ("ok2@dane.test", "sent", 250)]' \
+    "JSON: each recipient's own result"
+expect_err_re 'to=<reject@dane\.test>.*dsn=5\.1\.1, status=bounced' "delivery line: reject@ bounced"
+expect_err_re 'to=<defer@dane\.test>.*dsn=4\.2\.0, status=deferred' "delivery line: defer@ deferred"
+expect_delivered "rcpt mixed" ok1@dane.test "mixed: ok1 delivered"
+expect_delivered "rcpt mixed" ok2@dane.test "mixed: ok2 delivered"
+if bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "rcpt mixed" --to defer@dane.test >/dev/null; then
+    tb_fail "mixed: defer@ delivered"
+else
+    tb_pass "mixed: defer@ not delivered"
+fi
+
+echo "== --report FILE appends one JSON line per attempt"
+report=$TB_RUN/report.jsonl
+TB_OPTS=(--report "$report")
+tb_deliver "$policy" dane.test "report 1" rcpt@dane.test
+tb_deliver "$may_policy" "[127.0.25.14]" "report 2" rcpt@dane.test
+TB_OPTS=()
+if python3 - "$report" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert len(r) == 3, len(r)      # one, then a TLS attempt and a cleartext retry
+assert r[0]["result"] == "sent" and r[0]["verification"] == "Verified"
+assert [a["result"] for a in r[1:]] == ["deferred", "sent"]
+PY
+then tb_pass "report file: 3 lines for 3 attempts"; else tb_fail "report file content" "$(cat "$report")"; fi
+
+tb_done

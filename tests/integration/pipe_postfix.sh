@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# pipe_postfix.sh - the real dane-agent as a Postfix pipe(8) transport
+# (issue 7): a private sending Postfix (tests/testbed/smtp/sender.sh, the
+# README's master.cf line, agent as user nobody, recipient limit 1) hands
+# mail to dane-agent, which delivers through the DNS testbed to the receiving
+# Postfix testbed. Asserted from the sender's side (its log, queue listing,
+# bounce) and the receiver's (the maildir):
+#   - a message to a DANE domain arrives, Verified;
+#   - a DANE authentication failure stays deferred in the sending queue with
+#     dane-agent's reason and DSN code in the log and the queue listing;
+#   - a permanent failure (550 recipient, null MX) bounces with dane-agent's
+#     text in the DSN.
+set -euo pipefail
+. "${DANE_TEST_SRCDIR:?}/tests/integration/lib/testbed.sh"
+sender=$TB_SRC/tests/testbed/smtp/sender.sh
+tb_init pipe-postfix
+tb_start_dns
+tb_start_smtp
+tb_on_exit "bash '$sender' stop '$TB_RUN/sender'"
+
+# pipe(8) runs the agent as nobody: binary, policy, trust anchor and report
+# file must be reachable by nobody (the build tree may not be)
+install -m 755 "$DANE_AGENT" "$TB_RUN/dane-agent"
+policy=$(tb_policy pipe <<'Y'
+defaults:
+  level: dane
+  connect_timeout: 5s
+  delivery_timeout: 60s
+Y
+)
+report=$TB_RUN/report.jsonl
+: > "$report"; chmod 666 "$report"
+for f in "$TB_RUN/dane-agent" "$policy" "$TB_RUN/dns/trust-anchors.key" "$report"; do
+    su -s /bin/sh nobody -c "test -r '$f'" || { echo "FATAL: $f not readable by nobody" >&2; exit 1; }
+done
+
+DANE_AGENT_OPTS="--report $report" \
+    bash "$sender" start "$TB_RUN/sender" "$TB_RUN/dane-agent" "$policy"
+maillog=$TB_RUN/sender/maillog
+
+# submit RCPT SUBJECT - through the sending instance's sendmail
+submit() {
+    printf 'From: sender@sender.test\nTo: %s\nSubject: %s\nMessage-ID: <%s.%s@sender.test>\n\nbody of %s\n' \
+        "$1" "$2" "$(echo "$2" | tr -c 'A-Za-z0-9\n' -)" "$$" "$2" |
+        bash "$sender" send "$TB_RUN/sender" sender@sender.test "$1"
+}
+# wait_log ERE LABEL - bounded wait for a line in the sender's log
+wait_log() {
+    local i
+    for i in $(seq 300); do
+        if grep -Eq -- "$1" "$maillog"; then tb_pass "$2"; return 0; fi
+        sleep 0.1
+    done
+    tb_fail "$2: no log line /$1/" "$(grep -E 'dane|pipe' "$maillog" | tail -n 20)"
+}
+
+submit ok@dane.test "pipe verified"
+submit x@mismatch.dane.test "pipe dane failure"
+submit reject@dane.test "pipe bounce"
+submit y@nullmx.test "pipe null mx"
+
+echo "== sent: the message arrives, Verified"
+wait_log 'to=<ok@dane\.test>, relay=dane, .*dsn=2\.0\.0, status=sent' "sender log: ok@dane.test sent by dane-agent"
+expect_delivered "pipe verified" ok@dane.test "message in the receiving testbed's maildir"
+if python3 - "$report" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ok = [a for a in r if a["recipients"] and a["recipients"][0]["address"] == "ok@dane.test"]
+assert ok and ok[-1]["verification"] == "Verified" and ok[-1]["result"] == "sent", ok
+PY
+then tb_pass "report (written by the agent as nobody): Verified, sent"
+else tb_fail "report lacks a Verified record for ok@dane.test" "$(cat "$report")"; fi
+if received=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "pipe verified" --wait 5) \
+        && grep -q 'using TLSv1\.[23] with cipher' $received; then
+    tb_pass "receiver's Received: header shows TLS"
+else
+    tb_fail "no TLS in the receiver's Received: header"
+fi
+
+echo "== DANE failure: deferred in the sending queue with dane-agent's reason"
+wait_log 'to=<x@mismatch\.dane\.test>, relay=dane, .*dsn=4\.7\.5, status=deferred \(TLS authentication failed for mismatch\.dane\.test\[127\.0\.25\.10\]' \
+    "sender log: deferred, dsn=4.7.5, the agent's reason"
+queue=$(bash "$sender" queue "$TB_RUN/sender")
+if grep -q 'TLS authentication failed for mismatch.dane.test' <<<"$queue" \
+        && grep -q 'x@mismatch.dane.test' <<<"$queue"; then
+    tb_pass "queue listing: message still queued with the agent's reason"
+else
+    tb_fail "queue listing lacks the deferred message or reason" "$queue"
+fi
+expect_not_delivered "pipe dane failure" "DANE failure: nothing reached the receiver"
+
+echo "== permanent failures bounce with dane-agent's text in the DSN"
+wait_log 'to=<reject@dane\.test>, relay=dane, .*dsn=5\.1\.1, status=bounced \(host mx\.dane\.test\[127\.0\.25\.10\] said: 550 5\.1\.1' \
+    "sender log: reject@ bounced, dsn=5.1.1, the server's reply"
+wait_log 'to=<y@nullmx\.test>, relay=dane, .*dsn=5\.1\.10, status=bounced \(Domain nullmx\.test does not accept mail' \
+    "sender log: null MX bounced, dsn=5.1.10"
+# bounce_dsn TEXT LABEL - a bounce to sender@sender.test contains TEXT
+bounce_dsn() {
+    local f
+    for f in $(bash "$sender" find "$TB_RUN/sender" --subject "Undelivered Mail Returned to Sender" --wait 15 || true); do
+        if grep -qF -- "$1" "$f"; then tb_pass "$2"; return 0; fi
+    done
+    tb_fail "$2: no bounce containing '$1'"
+}
+bounce_dsn "Recipient address rejected: testbed: recipient rejected" "DSN for reject@ carries the server's 550 text"
+bounce_dsn "Status: 5.1.1" "DSN for reject@ has Status: 5.1.1"
+bounce_dsn "does not accept mail (null MX" "DSN for the null MX carries the agent's text"
+bounce_dsn "Status: 5.1.10" "DSN for the null MX has Status: 5.1.10"
+
+tb_done
