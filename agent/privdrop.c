@@ -94,6 +94,11 @@ int privdrop(const char *user, const char **why)
     }
     uid = pw->pw_uid;
     gid = pw->pw_gid;
+    /* root only as the real or saved id: take it back to change groups */
+    if (geteuid() != 0 && seteuid(0) != 0) {
+        *why = "cannot regain root to drop it";
+        return -1;
+    }
     if (setgroups(1, &gid) != 0) {
         *why = "setgroups failed";
         return -1;
