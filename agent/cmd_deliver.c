@@ -5,7 +5,7 @@
  *
  * Order of work: arguments and envelope (64, nothing sent), policy (78),
  * message from stdin (69 when too big), DNS resolver and its capability
- * check (75), the RFC 7672 §2 plan (69 null MX / no such domain, 75 lookup
+ * check (75; none for an address literal), the RFC 7672 §2 plan (69 null MX / no such domain, 75 lookup
  * failure), then the delivery loop (0 sent, 75 deferred, 69 bounced).
  * Exactly one line with the reason goes to stderr when not everything was
  * sent: pipe(8) puts it into the defer or bounce notice.
@@ -167,8 +167,11 @@ static int run(const struct deliver_request *req, const struct policy *policy,
     }
     memset(&in, 0, sizeof(in));
     in.deadline_ms = arm_deadline(start, entry->delivery_timeout_ms);
-    resolver = dnsplan_resolver(policy_dns(policy), err, sizeof(err));
-    if (resolver == NULL) {
+    /* an address literal needs no DNS (dnsplan.c): no resolver, no check,
+     * so a [192.0.2.1] relay keeps working while DNS is down */
+    resolver = req->nexthop.literal ? NULL
+        : dnsplan_resolver(policy_dns(policy), err, sizeof(err));
+    if (resolver == NULL && !req->nexthop.literal) {
         status = fail(EX_TEMPFAIL, "4.4.3", err, NULL);
         goto out;
     }
