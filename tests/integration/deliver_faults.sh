@@ -2,18 +2,24 @@
 # deliver_faults.sh - `dane-agent deliver` against the scripted SMTP peer
 # (tests/testbed/peer.py on 127.0.26.x): faults a real server cannot
 # produce. The next-hop is always an address literal at level encrypt or may
-# (the peer has no DNSSEC); the DNS testbed runs only because the agent
-# checks its resolver before every delivery. Every fault must end in a
-# deferral (75) with a reason, never in 0, and within the deadline.
+# (the peer has no DNSSEC). An address literal needs no DNS: the policy's
+# upstream is an address where nothing answers, and delivery must not care.
+# Every fault must end in a deferral (75) with a reason, never in 0, and
+# within the deadline.
 set -euo pipefail
 . "${DANE_TEST_SRCDIR:?}/tests/integration/lib/testbed.sh"
 tb_init deliver-faults
-tb_start_dns
 
 PEER_ADDR=127.0.26.7
 port=2500
 
-policy=$(tb_policy faults <<'Y'
+echo 'test. 3600 IN DS 12345 13 2 0000000000000000000000000000000000000000000000000000000000000000' \
+    > "$TB_RUN/anchor.key"
+policy=$(tb_policy faults <<Y
+dns:
+  upstreams: ["127.0.53.9"]
+  trust_anchors: $TB_RUN/anchor.key
+  timeout: 1s
 defaults:
   level: encrypt
   connect_timeout: 2s
@@ -206,5 +212,10 @@ deliver "control" rcpt@peer.test
 peer_stop
 expect_rc 0 "ok scenario sent"
 expect_json 'last["verification"] == "Untrusted" and last["tls"]["version"]' "JSON: TLS, Untrusted at encrypt"
+
+echo "== a host name needs DNS: with the upstream dead, deferred 4.4.3"
+tb_deliver "$policy" "[mx.peer.test]:$PEER_PORT" "dead dns" rcpt@peer.test
+expect_rc 75 "[mx.peer.test] with no DNS deferred"
+expect_err_re '^4\.4\.3 .*127\.0\.53\.9' "stderr: 4.4.3 naming the dead upstream"
 
 tb_done
