@@ -9,9 +9,13 @@
  *
  * DESCRIPTION
  *   An entry file is a fixed header followed by the serialized session:
- *     magic "DANESC01" (8) | key (32) | created (8) | expires (8) |
- *     session length (4) | session
- *   integers big-endian, times in seconds since the epoch. Every access is
+ *     magic "DANESC02" (8) | key (32) | created (8) | expires (8) |
+ *     session length (4) | SHA-256 of all before it and the session (32) |
+ *     session
+ *   integers big-endian, times in seconds since the epoch. Only bytes this
+ *   module wrote reach the caller: wolfSSL 5.5.4's d2i_SSL_SESSION crashes
+ *   on some malformed input (found by fuzz_session_cache), so a truncated or
+ *   damaged entry must never get that far. Every access is
  *   relative to the directory descriptor opened (and checked) once, with
  *   O_NOFOLLOW, so a path swapped after the check is never followed.
  */
@@ -28,9 +32,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "DANESC01"
+#define MAGIC "DANESC02"
 #define MAGIC_LEN 8u
-#define HEADER_LEN (MAGIC_LEN + SESSION_CACHE_KEY_LEN + 8u + 8u + 4u)
+#define OFF_CREATED (MAGIC_LEN + SESSION_CACHE_KEY_LEN)
+#define OFF_EXPIRES (OFF_CREATED + 8u)
+#define OFF_LENGTH (OFF_EXPIRES + 8u)
+#define OFF_DIGEST (OFF_LENGTH + 4u)
+#define HEADER_LEN (OFF_DIGEST + 32u)
 #define CLOCK_SKEW 60   /* seconds an entry may seem to come from the future */
 
 struct session_cache {
@@ -242,14 +250,28 @@ static int read_all(int fd, uint8_t *p, size_t len)
     return 0;
 }
 
+/* entry_digest - SHA-256 over the header up to the digest and the session */
+static void entry_digest(const uint8_t *head, const uint8_t *session, size_t len,
+                         uint8_t out[32])
+{
+    wc_Sha256 sha;
+
+    if (wc_InitSha256(&sha) != 0)
+        abort();    /* entry_digest: wolfCrypt cannot hash */
+    wc_Sha256Update(&sha, head, OFF_DIGEST);
+    wc_Sha256Update(&sha, session, (word32)len);
+    wc_Sha256Final(&sha, out);
+    wc_Sha256Free(&sha);
+}
+
 /* entry_ok - the header agrees with the key, the clock and the file size;
  * the session's length through *len */
 static int entry_ok(const struct session_cache *c, const uint8_t *h, size_t size,
                     time_t now, size_t *len)
 {
-    uint64_t created = get_be(h + MAGIC_LEN + SESSION_CACHE_KEY_LEN, 8);
-    uint64_t expires = get_be(h + MAGIC_LEN + SESSION_CACHE_KEY_LEN + 8, 8);
-    uint64_t n = get_be(h + MAGIC_LEN + SESSION_CACHE_KEY_LEN + 16, 4);
+    uint64_t created = get_be(h + OFF_CREATED, 8);
+    uint64_t expires = get_be(h + OFF_EXPIRES, 8);
+    uint64_t n = get_be(h + OFF_LENGTH, 4);
     uint64_t t = now < 0 ? 0 : (uint64_t)now;
 
     if (memcmp(h, MAGIC, MAGIC_LEN) != 0 ||
@@ -268,7 +290,7 @@ static int entry_ok(const struct session_cache *c, const uint8_t *h, size_t size
 static int read_entry(struct session_cache *c, int fd, time_t now, uint8_t *buf,
                       size_t cap, size_t *len, const char **why)
 {
-    uint8_t head[HEADER_LEN];
+    uint8_t head[HEADER_LEN], digest[32];
     struct stat st;
     size_t n = 0;
 
@@ -295,6 +317,9 @@ static int read_entry(struct session_cache *c, int fd, time_t now, uint8_t *buf,
         *why = "cannot read the session cache entry";
         return -1;
     }
+    entry_digest(head, buf, n, digest);
+    if (memcmp(digest, head + OFF_DIGEST, sizeof(digest)) != 0)
+        return 0;   /* damaged: never hand it to d2i_SSL_SESSION */
     *len = n;
     return 1;
 }
@@ -359,9 +384,10 @@ int session_cache_put(struct session_cache *c, time_t now, unsigned lifetime,
         lifetime = SESSION_CACHE_MAX_LIFETIME;
     memcpy(head, MAGIC, MAGIC_LEN);
     memcpy(head + MAGIC_LEN, c->key, SESSION_CACHE_KEY_LEN);
-    put_be(head + MAGIC_LEN + SESSION_CACHE_KEY_LEN, t, 8);
-    put_be(head + MAGIC_LEN + SESSION_CACHE_KEY_LEN + 8, t + lifetime, 8);
-    put_be(head + MAGIC_LEN + SESSION_CACHE_KEY_LEN + 16, len, 4);
+    put_be(head + OFF_CREATED, t, 8);
+    put_be(head + OFF_EXPIRES, t + lifetime, 8);
+    put_be(head + OFF_LENGTH, len, 4);
+    entry_digest(head, session, len, head + OFF_DIGEST);
     temp_name(c, tmp, sizeof(tmp));
     (void)unlinkat(c->dirfd, tmp, 0);   /* left by a dead process of our pid */
     fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

@@ -16,8 +16,8 @@
  * not writable by group or others (it is created 0700 when missing); an
  * entry is a regular file owned by that user, mode 0600, written to a
  * temporary name and renamed into place (readers never see half a file),
- * read with a size bound and checked (magic, key, times, length) before
- * use. An entry that is expired, unparsable or bound to another key is
+ * read with a size bound and checked (magic, key, times, length, SHA-256
+ * of the contents) before use. An entry that is expired, unparsable or bound to another key is
  * removed and counts as a miss. An entry lives for the session's own
  * lifetime (ticket lifetime hint or timeout), at most
  * SESSION_CACHE_MAX_LIFETIME.

@@ -388,11 +388,13 @@ Test(session_cache, zero_lifetime_stores_nothing)
 
 /* ---- corrupt or foreign entries: a miss, and the file is removed ---- */
 
-#define HDR 60      /* magic 8, key 32, created 8, expires 8, length 4 */
+#define HDR 92      /* magic 8, key 32, created 8, expires 8, length 4,
+                     * SHA-256 32 */
 
 enum corruption {
     TRUNCATED_HEADER, BAD_MAGIC, WRONG_KEY, LENGTH_TOO_LONG, LENGTH_TOO_SHORT,
     ZERO_LENGTH, EXPIRES_BEFORE_CREATED, LIFETIME_BEYOND_CAP, TOO_BIG,
+    SESSION_BYTE_FLIPPED, DIGEST_FLIPPED, TRUNCATED_SESSION, EMPTY_FILE,
     READABLE_BY_OTHERS, SYMLINK, DIRECTORY,
 };
 
@@ -407,6 +409,9 @@ static const struct corrupt_case corrupt_cases[] = {
     { "trailing_bytes", LENGTH_TOO_SHORT }, { "zero_length", ZERO_LENGTH },
     { "expires_before_created", EXPIRES_BEFORE_CREATED },
     { "lifetime_beyond_cap", LIFETIME_BEYOND_CAP }, { "file_too_big", TOO_BIG },
+    { "session_byte_flipped", SESSION_BYTE_FLIPPED },
+    { "digest_flipped", DIGEST_FLIPPED }, { "truncated_session", TRUNCATED_SESSION },
+    { "empty_file", EMPTY_FILE },
     { "mode_readable_by_others", READABLE_BY_OTHERS }, { "symlink", SYMLINK },
     { "directory", DIRECTORY },
 };
@@ -460,6 +465,10 @@ static void corrupt(enum corruption how, const char *path, uint8_t *raw, size_t 
         put_be(big + 56, SESSION_CACHE_MAX_SESSION + 1, 4);
         write_file(path, big, sizeof(big));
         return;
+    case SESSION_BYTE_FLIPPED: raw[HDR + 3] ^= 0x40; break;
+    case DIGEST_FLIPPED: raw[60] ^= 1; break;
+    case TRUNCATED_SESSION: len--; put_be(raw + 56, len - HDR, 4); break;
+    case EMPTY_FILE: write_file(path, raw, 0); return;
     case READABLE_BY_OTHERS: cr_assert_eq(chmod(path, 0644), 0); return;
     case SYMLINK: {
         char target[256];
