@@ -85,16 +85,18 @@ tb_wait_free() {
 }
 
 # tb_start_with_retry BUSYFN WHAT CMD... - the start scripts refuse busy
-# addresses; someone may grab them between our check and our start
+# addresses; another run may grab them between our check and our start, so
+# retry (after a random pause) until TB_WAIT_S has passed
 tb_start_with_retry() {
-    local busy=$1 what=$2 i
+    local busy=$1 what=$2 until=$((SECONDS + TB_WAIT_S))
     shift 2
-    for i in 1 2 3 4 5; do
+    while [ $SECONDS -lt $until ]; do
         tb_wait_free "$busy" "$what"
         if "$@" > "$TB_RUN/start-$what.log" 2>&1; then return 0; fi
         "$busy" || { cat "$TB_RUN/start-$what.log" >&2; echo "FATAL: $what did not start" >&2; exit 1; }
+        sleep $((1 + RANDOM % 3))
     done
-    echo "FATAL: $what: addresses kept being taken" >&2
+    echo "FATAL: $what: addresses kept being taken for ${TB_WAIT_S}s" >&2
     exit 1
 }
 
