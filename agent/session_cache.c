@@ -24,6 +24,7 @@
 
 #include "session_cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@
 #define OFF_DIGEST (OFF_LENGTH + 4u)
 #define HEADER_LEN (OFF_DIGEST + 32u)
 #define CLOCK_SKEW 60   /* seconds an entry may seem to come from the future */
+#define SWEEP_EVERY 32  /* about one put in SWEEP_EVERY sweeps the directory */
 
 struct session_cache {
     int dirfd;
@@ -399,9 +401,46 @@ int session_cache_put(struct session_cache *c, time_t now, unsigned lifetime,
     if (close(fd) != 0)
         rc = -1;
     /* rename(2) replaces the entry atomically: readers see old or new */
-    if (rc == 0 && renameat(c->dirfd, tmp, c->dirfd, c->name) == 0)
+    if (rc == 0 && renameat(c->dirfd, tmp, c->dirfd, c->name) == 0) {
+        if ((t ^ c->key[0]) % SWEEP_EVERY == 0)
+            session_cache_sweep(c, now);
         return 0;
+    }
     (void)unlinkat(c->dirfd, tmp, 0);
     *why = "cannot write the session cache entry";
     return -1;
+}
+
+/* is_ours - an entry name (64 hex digits) or one of our temporary names */
+static int is_ours(const char *name)
+{
+    size_t n = strspn(name, "0123456789abcdef");
+
+    if (n == 2 * SESSION_CACHE_KEY_LEN && name[n] == '\0')
+        return 1;
+    return strncmp(name, ".tmp-", 5) == 0;
+}
+
+void session_cache_sweep(struct session_cache *c, time_t now)
+{
+    int fd = dup(c->dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+    struct stat st;
+
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    rewinddir(d);
+    while ((e = readdir(d)) != NULL) {
+        if (!is_ours(e->d_name) ||
+            fstatat(c->dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        /* no entry lives longer than the cap: older files are dead */
+        if (st.st_mtime + (time_t)SESSION_CACHE_MAX_LIFETIME + CLOCK_SKEW < now)
+            (void)unlinkat(c->dirfd, e->d_name, 0);
+    }
+    closedir(d);
 }

@@ -20,7 +20,8 @@
  * of the contents) before use. An entry that is expired, unparsable or bound to another key is
  * removed and counts as a miss. An entry lives for the session's own
  * lifetime (ticket lifetime hint or timeout), at most
- * SESSION_CACHE_MAX_LIFETIME.
+ * SESSION_CACHE_MAX_LIFETIME; files of any key older than that are swept
+ * now and then.
  *
  * Ownership: session_cache_open() returns an owned handle (one key in one
  * directory); session_cache_close(NULL) is a no-op. Failures set *why to a
@@ -81,6 +82,11 @@ int session_cache_put(struct session_cache *c, time_t now, unsigned lifetime,
 /* session_cache_drop - remove the entry (a resumed session failed); NULL is
  * a no-op */
 void session_cache_drop(struct session_cache *c);
+/* session_cache_sweep - remove entries and temporary files of any key
+ * last written more than SESSION_CACHE_MAX_LIFETIME (plus a minute of clock
+ * skew) before now; session_cache_put() does so about once in 32 calls, so
+ * destinations never seen again do not pile up */
+void session_cache_sweep(struct session_cache *c, time_t now);
 /* session_cache_name - the entry's file name (hex key), for logs and tests */
 const char *session_cache_name(const struct session_cache *c);
 

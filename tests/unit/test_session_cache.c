@@ -619,3 +619,48 @@ Test(session_cache, missing_parent_refused)
     cr_expect_null(session_cache_open(path, &f.k, &why));
     cr_expect_not_null(why);
 }
+
+/* ---- sweeping: destinations never seen again do not pile up ---- */
+
+/* touch_at - a file in the cache directory written at time t */
+static void touch_at(const char *name, time_t t)
+{
+    static const uint8_t x[] = "x";
+    struct timespec ts[2] = { { .tv_sec = t }, { .tv_sec = t } };
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    write_file(path, x, 1);
+    cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static int exists(const char *name)
+{
+    char path[256];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return lstat(path, &st) == 0;
+}
+
+Test(session_cache, sweep_removes_only_dead_files_of_ours)
+{
+    struct fixture f;
+    struct session_cache *c = open_fixture(&f);
+    time_t now = time(NULL);
+    const char *old_entry = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    const char *young_entry = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+
+    touch_at(old_entry, now - SESSION_CACHE_MAX_LIFETIME - 120);
+    touch_at(".tmp-left-by-a-dead-process-4242", now - SESSION_CACHE_MAX_LIFETIME - 120);
+    touch_at(young_entry, now - SESSION_CACHE_MAX_LIFETIME + 120);
+    touch_at("README", now - 10 * SESSION_CACHE_MAX_LIFETIME);     /* not ours */
+    touch_at("00112233", now - 10 * SESSION_CACHE_MAX_LIFETIME);   /* not an entry name */
+    session_cache_sweep(c, now);
+    cr_expect_not(exists(old_entry), "an entry older than the cap is removed");
+    cr_expect_not(exists(".tmp-left-by-a-dead-process-4242"), "a stale temporary file too");
+    cr_expect(exists(young_entry), "a younger entry is kept");
+    cr_expect(exists("README"), "foreign names are never touched");
+    cr_expect(exists("00112233"), "short hex names are not entries");
+    session_cache_close(c);
+}
