@@ -13,10 +13,13 @@
 #    dane` on dane.test (MX mx.dane.test, TLSA 3 1 1 + 2 0 1), interleaved,
 #    $BENCH_RUNS (default 25) measured runs each after a warm-up;
 # 4. delivery: $BENCH_MESSAGES (default 200) messages to bob@dane.test at
-#    concurrency 1 and 4: `dane-agent deliver` processes run by measure.py
-#    (as pipe(8) would) vs a private sending Postfix whose smtp(8) does DANE
+#    concurrency 1 and 4, without and with a TLS session cache:
+#    `dane-agent deliver` processes run by measure.py (as pipe(8) would) vs
+#    a private sending Postfix whose smtp(8) does DANE
 #    (smtp_dns_support_level=dnssec, smtp_tls_security_level=dane,
-#    connection cache off, default_destination_concurrency_limit=C);
+#    connection cache off, default_destination_concurrency_limit=C,
+#    smtp_tls_session_cache_database empty or btree); a row with failed
+#    deliveries is printed as such (FAILED lines) and the bench goes on;
 # 5. bench_micro (dane_verify, policy_lookup);
 # 6. stops every server it started, by PID, and prints the table (also
 #    written to $BENCH_OUT when set).
@@ -88,10 +91,12 @@ in_ns() {
         'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$run/resolv.conf" "$@"
 }
 
-# sender_start CONCURRENCY - a private sending Postfix, smtp(8) with DANE;
+# sender_start CONCURRENCY CACHE - a private sending Postfix, smtp(8) with
+# DANE, with (on) or without (off) its TLS session cache;
 # messages whose Subject starts "bench" wait in the hold queue
 sender_start() {
-    local c=$1
+    local c=$1 cache=$2 scache=
+    [ "$cache" = on ] && scache="btree:$sender/data/smtp_scache"
     mkdir -p "$sender"
     (
         . "$root/tests/testbed/smtp/lib.sh"
@@ -109,6 +114,7 @@ smtp_connection_cache_on_demand = no
 smtp_connection_cache_destinations =
 default_destination_concurrency_limit = $c
 header_checks = regexp:$sender/etc/hold.regexp
+smtp_tls_session_cache_database = $scache
 delay_warning_time = 0
 CF
         } > "$sender/etc/main.cf"
@@ -124,13 +130,29 @@ sender_stop() {
     rm -rf "$sender"
 }
 
-wait_for_addresses
-echo "== starting the testbed in $run"
-bash "$root/tests/certs/mkcerts.sh" "$run/certs" >/dev/null
-bash "$root/tests/testbed/dns/start.sh" -c "$run/certs" "$run/dns" >/dev/null
-bash "$root/tests/testbed/smtp/start.sh" -c "$run/certs" "$run/smtp" >/dev/null
+# start_testbed - another run may take the addresses between our check and
+# our start: then stop what we started and wait again (3 attempts)
+start_testbed() {
+    local attempt
+    bash "$root/tests/certs/mkcerts.sh" "$run/certs" >/dev/null
+    for attempt in 1 2 3; do
+        wait_for_addresses
+        echo "== starting the testbed in $run"
+        if bash "$root/tests/testbed/dns/start.sh" -c "$run/certs" "$run/dns" >/dev/null &&
+            bash "$root/tests/testbed/smtp/start.sh" -c "$run/certs" "$run/smtp" >/dev/null &&
+            (check_ours) 2>/dev/null; then
+            return 0
+        fi
+        echo "== lost the race for the addresses to another testbed (attempt $attempt)"
+        bash "$root/tests/testbed/smtp/stop.sh" "$run/smtp" >/dev/null 2>&1 || true
+        bash "$root/tests/testbed/dns/stop.sh" "$run/dns" >/dev/null 2>&1 || true
+        sleep 5
+    done
+    die "could not start the testbed (addresses busy)"
+}
+
+start_testbed
 policy=$run/dns/policy.yaml
-check_ours
 printf 'nameserver 127.0.53.2\noptions trust-ad\n' > "$run/resolv.conf"
 mkdir -p "$run/ptf"     # posttls-finger's MAIL_CONFIG: no /etc/postfix/main.cf
 printf 'compatibility_level = 3.6\ninet_protocols = ipv4\n' > "$run/ptf/main.cf"
@@ -145,31 +167,58 @@ in_ns env MAIL_CONFIG="$run/ptf" "${measure[@]}" repeat --runs "$runs" --out "$r
 check_ours
 
 results=("$run/probe.json")
-for c in 1 4; do
-    echo "== deliver: $messages messages at concurrency $c, dane-agent"
-    : > "$run/report-$c.jsonl"
-    chmod 666 "$run/report-$c.jsonl"
-    "${measure[@]}" parallel --messages "$messages" --concurrency "$c" \
-        --name "dane-agent deliver" --out "$run/agent-$c.json" \
-        --report "$run/report-$c.jsonl" -- \
-        "$agent" deliver -c "$policy" --report "$run/report-$c.jsonl" \
-        -f bench@sender.test -n dane.test -- bob@dane.test
-    echo "== deliver: $messages messages at concurrency $c, Postfix smtp(8)"
-    in_ns bash -c "$(declare -f sender_start); root='$root' sender='$sender' sender_start $c"
-    "${measure[@]}" submit --messages "$messages" --name "postfix-$c" -- \
+# The same policy with the TLS session cache shared between processes; the
+# agent runs as nobody, the cache directory is that user's.
+mkdir -m 700 "$run/cache"
+chown nobody: "$run/cache"
+cp "$policy" "$run/policy-cache.yaml"
+grep -q '^defaults:$' "$run/policy-cache.yaml" && [ "$(tail -n1 "$run/policy-cache.yaml" | cut -c1-2)" = "  " ] ||
+    die "unexpected testbed policy layout: $policy"
+echo "  session_cache: $run/cache" >> "$run/policy-cache.yaml"
+
+# deliver_agent C CACHE(off|on) - BENCH_MESSAGES deliver processes, C at a time
+deliver_agent() {
+    local c=$1 cache=$2 pol=$policy name="dane-agent deliver"
+    [ "$cache" = on ] && pol=$run/policy-cache.yaml name="$name, session cache"
+    local report=$run/report-$c-$cache.jsonl
+    echo "== $name: $messages messages at concurrency $c"
+    : > "$report"
+    "${measure[@]}" parallel --messages "$messages" --concurrency "$c" --cache "$cache" \
+        --name "$name" --out "$run/agent-$c-$cache.json" --report "$report" -- \
+        "$agent" deliver -c "$pol" --report "$report" \
+        -f bench@sender.test -n dane.test -- bob@dane.test ||
+        echo "== $name: failed deliveries (the table says which)"
+    [ -s "$run/agent-$c-$cache.json" ] && results+=("$run/agent-$c-$cache.json")
+}
+
+# deliver_postfix C CACHE(off|on) - the same messages through smtp(8)
+deliver_postfix() {
+    local c=$1 cache=$2 name="postfix smtp(8)"
+    [ "$cache" = on ] && name="$name, session cache"
+    echo "== $name: $messages messages at concurrency $c"
+    in_ns bash -c "$(declare -f sender_start); root='$root' sender='$sender' sender_start $c $cache"
+    "${measure[@]}" submit --messages "$messages" --name "postfix-$c-$cache" -- \
         sendmail -C "$sender/etc" -f bench@sender.test -- bob@dane.test
-    # wait until cleanup has put all of them on hold
+    # wait (bounded) until cleanup has put all of them on hold
     for _ in $(seq 300); do
         [ "$(find "$sender/queue/hold" -type f | wc -l)" = "$messages" ] && break
         sleep 0.1
     done
-    "${measure[@]}" queue --messages "$messages" --concurrency "$c" \
-        --name "postfix smtp(8)" --out "$run/postfix-$c.json" \
+    "${measure[@]}" queue --messages "$messages" --concurrency "$c" --cache "$cache" \
+        --name "$name" --out "$run/postfix-$c-$cache.json" \
         --queue "$sender/queue" --maillog "$sender/maillog" \
-        --release "sh -c 'postsuper -c $sender/etc -H ALL 2>/dev/null && postqueue -c $sender/etc -f'"
+        --release "sh -c 'postsuper -c $sender/etc -H ALL 2>/dev/null && postqueue -c $sender/etc -f'" ||
+        echo "== $name: failed deliveries (the table says which)"
     sender_stop
-    check_ours
-    results+=("$run/agent-$c.json" "$run/postfix-$c.json")
+    [ -s "$run/postfix-$c-$cache.json" ] && results+=("$run/postfix-$c-$cache.json")
+}
+
+for cache in off on; do
+    for c in 1 4; do
+        deliver_agent "$c" "$cache"
+        deliver_postfix "$c" "$cache"
+        check_ours
+    done
 done
 
 echo "== bench_micro"
