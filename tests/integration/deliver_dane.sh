@@ -236,6 +236,50 @@ else
     tb_pass "mixed: defer@ not delivered"
 fi
 
+echo "== DANE-EE ignores names and dates; every TLS profile Verified"
+for host in rsa tls12-ecdhe tls12-dhe wrongname expired selfsigned; do
+    tb_deliver "$policy" "$host.dane.test" "profile $host" rcpt@dane.test
+    expect_rc 0 "$host.dane.test sent"
+    expect_json 'last["verification"] == "Verified" and last["tlsa_match"]["usage"] == 3' "$host: Verified by DANE-EE"
+    expect_delivered "profile $host" "$host: delivered"
+done
+tb_deliver "$policy" tls12-ecdhe.dane.test "tls12 check" rcpt@dane.test
+expect_json 'last["tls"]["version"] == "TLSv1.2" and (last["tls"]["key_exchange"] or "").replace("ECDHE (", "").rstrip(")") in ("X25519", "P-256", "P-384")' \
+    "tls12-ecdhe: TLSv1.2 with an ECDHE group"
+
+echo "== CNAME to a secure host, implicit MX"
+tb_deliver "$policy" cname.test "cname" rcpt@cname.test
+expect_rc 0 "cname.test sent"
+expect_json 'last["tlsa_base_domain"] == "mx.dane.test" and last["sni"] == "mx.dane.test" and last["verification"] == "Verified"' \
+    "cname.test: TLSA base and SNI = the expanded name"
+tb_deliver "$policy" nomx.test "implicit mx" rcpt@nomx.test
+expect_rc 0 "nomx.test sent (implicit MX)"
+expect_json 'last["mx"] == "nomx.test" and last["verification"] == "Verified"' "nomx.test: Verified"
+
+echo "== secure domain without TLSA, unsigned host address: opportunistic TLS"
+for dom in nsec.test nsec3.test addrunsigned.test; do
+    tb_deliver "$policy" "$dom" "may $dom" rcpt@dane.test
+    expect_rc 0 "$dom sent"
+    expect_json 'last["effective_level"] == "may" and last["tls"]["version"] and last["verification"] in ("Untrusted", "Trusted")' \
+        "$dom: effective may, TLS used, not Verified"
+done
+
+echo "== dane-only on a DANE domain: Verified; level none: cleartext"
+only_policy=$(tb_policy only <<'Y'
+defaults:
+  level: dane-only
+destinations:
+  "[127.0.25.10]": { level: none }
+Y
+)
+tb_deliver "$only_policy" dane.test "dane only ok" rcpt@dane.test
+expect_rc 0 "dane-only dane.test sent"
+expect_json 'last["verification"] == "Verified" and last["level"] == "dane-only"' "dane-only: Verified"
+tb_deliver "$only_policy" "[127.0.25.10]" "level none" rcpt@dane.test
+expect_rc 0 "level none sent"
+expect_json 'last["tls"] is None or not last["tls"]["version"]' "level none: no STARTTLS although offered"
+expect_delivered "level none" "level none: delivered"
+
 echo "== --report FILE appends one JSON line per attempt"
 report=$TB_RUN/report.jsonl
 TB_OPTS=(--report "$report")

@@ -41,8 +41,8 @@ maillog=$TB_RUN/sender/maillog
 # submit RCPT SUBJECT - through the sending instance's sendmail
 submit() {
     printf 'From: sender@sender.test\nTo: %s\nSubject: %s\nMessage-ID: <%s.%s@sender.test>\n\nbody of %s\n' \
-        "$1" "$2" "$(echo "$2" | tr -c 'A-Za-z0-9\n' -)" "$$" "$2" |
-        bash "$sender" send "$TB_RUN/sender" sender@sender.test "$1"
+        "${1// /, }" "$2" "$(echo "$2" | tr -c 'A-Za-z0-9\n' -)" "$$" "$2" |
+        bash "$sender" send "${SENDER_RUN:-$TB_RUN/sender}" sender@sender.test $1
 }
 # wait_log ERE LABEL - bounded wait for a line in the sender's log
 wait_log() {
@@ -55,6 +55,7 @@ wait_log() {
 }
 
 submit ok@dane.test "pipe verified"
+submit "ok3@dane.test defer@dane.test" "pipe two at limit 1"
 submit x@mismatch.dane.test "pipe dane failure"
 submit reject@dane.test "pipe bounce"
 submit y@nullmx.test "pipe null mx"
@@ -106,5 +107,29 @@ bounce_dsn "Recipient address rejected: testbed: recipient rejected" "DSN for re
 bounce_dsn "Status: 5.1.1" "DSN for reject@ has Status: 5.1.1"
 bounce_dsn "does not accept mail (null MX" "DSN for the null MX carries the agent's text"
 bounce_dsn "Status: 5.1.10" "DSN for the null MX has Status: 5.1.10"
+
+echo "== recipient limit 1 (the README's setting): each recipient its own result"
+wait_log 'to=<ok3@dane\.test>, relay=dane, .*status=sent' "limit 1: ok3@ sent"
+wait_log 'to=<defer@dane\.test>, relay=dane, .*dsn=4\.2\.0, status=deferred' "limit 1: defer@ deferred with 4.2.0"
+
+echo "== recipient limit 2, mixed results: one status for both (docs/queue-managers.md)"
+bash "$sender" stop "$TB_RUN/sender"
+tb_on_exit "bash '$sender' stop '$TB_RUN/sender2'"
+DANE_RCPT_LIMIT=2 DANE_AGENT_OPTS="--report $report" \
+    bash "$sender" start "$TB_RUN/sender2" "$TB_RUN/dane-agent" "$policy"
+maillog=$TB_RUN/sender2/maillog
+SENDER_RUN=$TB_RUN/sender2 submit "ok4@dane.test defer@dane.test" "pipe two at limit 2"
+wait_log 'to=<ok4@dane\.test>, relay=dane, .*dsn=4\.2\.0, status=deferred' \
+    "limit 2: the accepted recipient is deferred with the pending one's reason"
+wait_log 'to=<defer@dane\.test>, relay=dane, .*dsn=4\.2\.0, status=deferred' "limit 2: defer@ deferred"
+if grep -q 'status=sent' "$maillog"; then
+    tb_fail "limit 2: a recipient reported sent" "$(grep status= "$maillog")"
+else
+    tb_pass "limit 2: nothing reported sent (defer@ was not delivered)"
+fi
+n=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "pipe two at limit 2" \
+    --to ok4@dane.test --wait 5 | wc -l)
+[ "$n" = 1 ] && tb_pass "limit 2: ok4@ received the message once (a retry would duplicate it, as documented)" \
+    || tb_fail "limit 2: ok4@ has $n copies"
 
 tb_done
