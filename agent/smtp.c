@@ -87,7 +87,6 @@ struct session {
     int failed;                 /* the session has a final outcome */
     struct session_cache *cache;    /* NULL: no session cache */
     int resume;                 /* offer the cached session on this run */
-    int offered;                /* a cached session was offered */
     int resume_failed;          /* a resumed session failed verification */
 };
 
@@ -431,6 +430,7 @@ static enum conn_status starttls(struct session *s, const char **why)
     uint8_t *cached = NULL;
     size_t len = 0;
     const char *ignored = NULL;
+    int offered = 0;
     enum conn_status st;
 
     if (s->cache != NULL && s->resume && (cached = malloc(SESSION_CACHE_MAX_SESSION)) != NULL &&
@@ -438,11 +438,11 @@ static enum conn_status starttls(struct session *s, const char **why)
                           &ignored) != 1)
         len = 0;
     st = conn_starttls_resume(s->conn, s->p->tls_ctx, s->p->sni, len > 0 ? cached : NULL,
-                              len, &s->offered, deadline, why);
+                              len, &offered, deadline, why);
     free(cached);
     /* an entry that cannot be offered or did not get us through is dropped:
      * the next attempt makes a full handshake */
-    if (len > 0 && (!s->offered || st != CONN_OK))
+    if (len > 0 && (!offered || st != CONN_OK))
         session_cache_drop(s->cache);
     return st;
 }
