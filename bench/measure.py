@@ -304,10 +304,10 @@ def cmd_table(args):
                      ratio(r["per_s"],
                            ref.get((r["concurrency"], r.get("cache")), 0))
                      if not failed else "-"))
-        for text in failures:
-            print("\nFAILED: %s" % text)
         print("\nTarget (issue 9, never asserted): >= 2x smtp(8)'s "
               "deliveries/s at the same concurrency.\n")
+        for text in failures:
+            print("FAILED: %s\n" % text)
     if micro:
         print("| micro-benchmark (bench_micro) | calls | ns/call |")
         print("|---|---:|---:|")

@@ -60,14 +60,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for_addresses - other engineers' testbeds use the same fixed addresses
+# wait_for_addresses - other engineers' testbeds use the same fixed
+# addresses: poll (every 0.5 s) until none is bound, within the deadline
 wait_for_addresses() {
-    local waited=0
+    local said=0
     while ss -Hltnu | grep -qE ' 127\.0\.(53|25)\.[0-9]+:'; do
-        [ "$waited" -lt "${BENCH_WAIT:-600}" ] ||
+        [ "$SECONDS" -lt "$deadline" ] ||
             die "127.0.53.x/127.0.25.x still in use after ${BENCH_WAIT:-600} s"
-        [ "$waited" = 0 ] && echo "== another testbed holds 127.0.53.x/127.0.25.x: waiting"
-        sleep 2; waited=$((waited + 2))
+        [ "$said" = 1 ] || echo "== another testbed holds 127.0.53.x/127.0.25.x: waiting"
+        said=1
+        sleep 0.5
     done
 }
 
@@ -131,24 +133,27 @@ sender_stop() {
 }
 
 # start_testbed - another run may take the addresses between our check and
-# our start: then stop what we started and wait again (3 attempts)
+# our bind (start.sh signs the zones in between): then stop what we started
+# and wait again, until BENCH_WAIT seconds have passed
 start_testbed() {
-    local attempt
+    local attempt=0
+    deadline=$((SECONDS + ${BENCH_WAIT:-600}))
     bash "$root/tests/certs/mkcerts.sh" "$run/certs" >/dev/null
-    for attempt in 1 2 3; do
+    while :; do
+        attempt=$((attempt + 1))
         wait_for_addresses
         echo "== starting the testbed in $run"
-        if bash "$root/tests/testbed/dns/start.sh" -c "$run/certs" "$run/dns" >/dev/null &&
-            bash "$root/tests/testbed/smtp/start.sh" -c "$run/certs" "$run/smtp" >/dev/null &&
+        if bash "$root/tests/testbed/dns/start.sh" -c "$run/certs" "$run/dns" >/dev/null 2>&1 &&
+            bash "$root/tests/testbed/smtp/start.sh" -c "$run/certs" "$run/smtp" >/dev/null 2>&1 &&
             (check_ours) 2>/dev/null; then
             return 0
         fi
         echo "== lost the race for the addresses to another testbed (attempt $attempt)"
         bash "$root/tests/testbed/smtp/stop.sh" "$run/smtp" >/dev/null 2>&1 || true
         bash "$root/tests/testbed/dns/stop.sh" "$run/dns" >/dev/null 2>&1 || true
-        sleep 5
+        [ "$SECONDS" -lt "$deadline" ] || die "could not start the testbed: addresses busy"
+        sleep 1
     done
-    die "could not start the testbed (addresses busy)"
 }
 
 start_testbed
