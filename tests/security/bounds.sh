@@ -16,7 +16,7 @@
 # DANE_MAX_CERT (64 KiB) in dane/dane.h, and wolfSSL's own, stricter, limits.
 set -euo pipefail
 . "${DANE_TEST_SRCDIR:?}/tests/security/lib.bash"
-sec_init bounds
+sec_init bounds dns
 
 base='  level: encrypt
   delivery_timeout: 30s'

@@ -3,8 +3,12 @@
 # DNS testbed for the agent's resolver check, policies, tb_deliver, expect_*)
 # and adds the scripted peer (tests/testbed/peer.py --record-all):
 #
-#   sec_init NAME             tb_init + DNS testbed (deliver's resolver
-#                             check needs it even for [address] next-hops)
+#   sec_init NAME [dns]       tb_init; with "dns" also the DNS testbed (for
+#                             host names and probe). deliver to an [address]
+#                             next-hop uses no DNS at all.
+#   sec_policy NAME <<YAML    tb_policy; without the DNS testbed the dns:
+#                             section names an upstream where nothing
+#                             listens (never the system's resolver)
 #   sec_peer N SCENARIO [OPTS]  peer.py on 127.0.26.N, port 2700+N, serving
 #                             one connection; PEER_DIR holds what it saw
 #                             (commands, data, data-raw, sni, peer-cred,
@@ -22,7 +26,15 @@ SEC_NPEER=0
 
 sec_init() {
     tb_init "sec-$1"
-    tb_start_dns
+    if [ "${2:-}" = dns ]; then tb_start_dns; else tb_certs; fi
+}
+
+sec_policy() {
+    if [ -n "$TB_DNS_UP" ]; then
+        tb_policy "$1"
+    else
+        { printf 'dns:\n  upstreams: ["127.0.53.9"]\n  timeout: 1s\n'; cat; } | tb_policy "$1"
+    fi
 }
 
 # sec_peer N SCENARIO [peer.py options] - start, wait until listening

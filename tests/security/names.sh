@@ -21,7 +21,7 @@ peer_with() {
 }
 
 verify_entry='{ level: verify, servername: mx.dane.test, match: [mx.dane.test], ca_file: "'$ca'" }'
-policy=$(tb_policy names <<Y
+policy=$(sec_policy names <<Y
 defaults:
   level: encrypt
   delivery_timeout: 30s

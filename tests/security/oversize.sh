@@ -11,7 +11,7 @@ set -euo pipefail
 sec_init oversize
 certs=$TB_RUN/certs
 
-policy=$(tb_policy oversize <<Y
+policy=$(sec_policy oversize <<Y
 defaults:
   level: encrypt
   delivery_timeout: 30s

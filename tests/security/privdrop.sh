@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "FAIL: privdrop.sh must run as root (as CI does): it tests leaving root"
     exit 1
 fi
-sec_init privdrop
+sec_init privdrop dns
 
 # ids USER - "uid gid" of a local user
 ids() { echo "$(id -u "$1") $(id -g "$1")"; }

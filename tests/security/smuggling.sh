@@ -10,7 +10,7 @@ set -euo pipefail
 . "${DANE_TEST_SRCDIR:?}/tests/security/lib.bash"
 sec_init smuggling
 
-policy=$(tb_policy smuggling <<Y
+policy=$(sec_policy smuggling <<Y
 defaults:
   level: encrypt
   delivery_timeout: 30s

@@ -8,7 +8,7 @@
 # exit status and what the peer received.
 set -euo pipefail
 . "${DANE_TEST_SRCDIR:?}/tests/security/lib.bash"
-sec_init starttls
+sec_init starttls dns
 
 policy=$(tb_policy starttls <<Y
 defaults:
