@@ -280,6 +280,66 @@ expect_rc 0 "level none sent"
 expect_json 'last["tls"] is None or not last["tls"]["version"]' "level none: no STARTTLS although offered"
 expect_delivered "level none" "level none: delivered"
 
+echo "== message content: dot-stuffing, lone CR/LF, 8-bit, SMTPUTF8"
+body=$TB_RUN/body.eml
+printf 'From: <sender@sender.test>\nSubject: content check\nContent-Type: text/plain; charset=utf-8\n\nfirst\n.\n..two dots\n.leading dot\nlone CR\rin a line\n\r\n.\r\nsmuggle\r\n8-bit: gr\xc3\xbc\xc3\x9fe\nEND-MARKER\n' > "$body"
+rc=0
+"$DANE_AGENT" deliver -c "$policy" -f sender@sender.test -n dane.test -- rcpt@dane.test \
+    < "$body" > /dev/null 2> "$TB_RUN/err" || rc=$?
+TB_RC=$rc TB_ERR=$(cat "$TB_RUN/err") TB_OUT=
+expect_rc 0 "content message sent"
+if f=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "content check" --wait 10); then
+    python3 - "$f" <<'PY' && tb_pass "body arrived whole: dot lines un-stuffed, nothing cut, 8-bit intact" \
+        || tb_fail "body mangled" "$(cat -A "$f" | tail -n 15)"
+import sys
+data = open(sys.argv[1], "rb").read()
+body = data.split(b"\n\n", 1)[1].replace(b"\r\n", b"\n")
+lines = body.split(b"\n")
+want = [b"first", b".", b"..two dots", b".leading dot"]
+assert lines[:4] == want, lines[:4]
+assert b"smuggle" in body and b"END-MARKER" in body, body
+assert "grüße".encode() in body, body
+PY
+else
+    tb_fail "content message not delivered"
+fi
+tb_deliver "$policy" dane.test "utf8 rcpt" "jörg@dane.test"
+expect_rc 0 "SMTPUTF8 recipient sent"
+# (findmsg.py --to cannot match a UTF-8 Delivered-To: header; grep it)
+if f=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "utf8 rcpt" --wait 10) \
+        && grep -q '^Delivered-To: jörg@dane.test' $f; then
+    tb_pass "SMTPUTF8 recipient delivered"
+else
+    tb_fail "SMTPUTF8 recipient not delivered"
+fi
+
+echo "== limits and bad configuration"
+small_policy=$(tb_policy small <<'Y'
+defaults:
+  level: dane
+  max_message_size: 100
+Y
+)
+tb_deliver "$small_policy" dane.test "too big for the policy limit, padded beyond one hundred octets of message" rcpt@dane.test
+expect_rc 69 "message over max_message_size bounced"
+expect_err_re '^5\.3\.4 ' "too big: 5.3.4"
+expect_not_delivered "too big for the policy limit, padded beyond one hundred octets of message" "too big: nothing delivered"
+TB_OPTS=(--report /nonexistent/dir/report.jsonl)
+tb_deliver "$policy" dane.test "bad report path" rcpt@dane.test
+TB_OPTS=()
+expect_rc 78 "unwritable --report path: configuration error"
+expect_not_delivered "bad report path" "bad report path: nothing delivered"
+lame_policy=$(tb_policy lame <<'Y'
+defaults:
+  level: dane
+  delivery_timeout: 2s
+Y
+)
+tb_deliver "$lame_policy" lame.test "lame" rcpt@lame.test
+expect_rc 75 "lame delegation deferred"
+[ "$TB_ELAPSED_MS" -lt 9000 ] && tb_pass "lame: gave up after ${TB_ELAPSED_MS} ms (deadline 2 s + grace)" \
+    || tb_fail "lame: took ${TB_ELAPSED_MS} ms"
+
 echo "== --report FILE appends one JSON line per attempt"
 report=$TB_RUN/report.jsonl
 TB_OPTS=(--report "$report")
