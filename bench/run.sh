@@ -127,8 +127,10 @@ CF
     )
 }
 
+# sender_stop NAME - stop the sending instance, keep its maillog as NAME
 sender_stop() {
     bash -c ". '$root/tests/testbed/smtp/lib.sh'; pf_stop '$sender'"
+    cp "$sender/maillog" "$run/$1"
     rm -rf "$sender"
 }
 
@@ -214,7 +216,7 @@ deliver_postfix() {
         --queue "$sender/queue" --maillog "$sender/maillog" \
         --release "sh -c 'postsuper -c $sender/etc -H ALL 2>/dev/null && postqueue -c $sender/etc -f'" ||
         echo "== $name: failed deliveries (the table says which)"
-    sender_stop
+    sender_stop "maillog-postfix-$c-$cache"
     [ -s "$run/postfix-$c-$cache.json" ] && results+=("$run/postfix-$c-$cache.json")
 }
 
