@@ -336,8 +336,25 @@ stub-zone:
 C
 nsd-checkconf "$run/nsd.conf" || die "nsd-checkconf failed"
 unbound-checkconf "$run/unbound.conf" >/dev/null || die "unbound-checkconf failed"
-nsd -c "$run/nsd.conf" || die "nsd did not start (see $run/nsd.log)"
-unbound -c "$run/unbound.conf" || die "unbound did not start (see $run/unbound.log)"
+# start_servers - nsd, then unbound. Another run may take the fixed addresses
+# between the check above and our bind: then stop what started, wait and try
+# again (within TESTBED_WAIT); any other failure ends the start.
+start_servers() {
+    local waited=0
+    while :; do
+        : > "$run/nsd.log"; : > "$run/unbound.log"
+        if nsd -c "$run/nsd.conf" 2>>"$run/nsd.log"; then
+            unbound -c "$run/unbound.conf" 2>>"$run/unbound.log" && return 0
+        fi
+        "$here/stop.sh" "$run" >/dev/null 2>&1 || true
+        grep -q "Address already in use" "$run/nsd.log" "$run/unbound.log" ||
+            die "nsd or unbound did not start (see $run/nsd.log, $run/unbound.log)"
+        [ "$waited" -lt "${TESTBED_WAIT:-600}" ] ||
+            die "the testbed addresses stay in use by another run"
+        sleep 2; waited=$((waited + 2))
+    done
+}
+start_servers
 
 # --- policy for dane-agent -----------------------------------------------------
 cat > "$run/policy.yaml" <<P
