@@ -90,7 +90,7 @@ int request_parse(int argc, char **argv, struct deliver_request *req,
 int message_read(int fd, size_t max, struct message *msg, int *too_big,
                  const char **why)
 {
-    size_t cap = 64 * 1024;
+    size_t cap = max < 64 * 1024 ? max + 1 : 64 * 1024;
 
     memset(msg, 0, sizeof(*msg));
     *too_big = 0;
@@ -111,7 +111,8 @@ int message_read(int fd, size_t max, struct message *msg, int *too_big,
                 message_free(msg);
                 return -1;
             }
-            cap *= 2;
+            /* never hold more than max + 1 bytes: one more proves too big */
+            cap = cap > max / 2 ? max + 1 : cap * 2;
             bigger = realloc(msg->data, cap);
             if (bigger == NULL) {
                 *why = "out of memory reading the message";
