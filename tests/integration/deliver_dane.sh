@@ -247,6 +247,11 @@ tb_deliver "$policy" tls12-ecdhe.dane.test "tls12 check" rcpt@dane.test
 expect_json 'last["tls"]["version"] == "TLSv1.2" and (last["tls"]["key_exchange"] or "").replace("ECDHE (", "").rstrip(")") in ("X25519", "P-256", "P-384")' \
     "tls12-ecdhe: TLSv1.2 with an ECDHE group"
 
+echo "== a TLSA RRset too big for UDP (TCP after truncation)"
+tb_deliver "$policy" big.dane.test "big tlsa" rcpt@dane.test
+expect_rc 0 "big.dane.test sent"
+expect_json 'last["verification"] == "Verified" and last["dnssec"]["tlsa"] == "secure"' "big.dane.test: Verified, TLSA secure"
+
 echo "== CNAME to a secure host, implicit MX"
 tb_deliver "$policy" cname.test "cname" rcpt@cname.test
 expect_rc 0 "cname.test sent"
