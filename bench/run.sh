@@ -195,7 +195,7 @@ deliver_agent() {
         "$agent" deliver -c "$pol" --report "$report" \
         -f bench@sender.test -n dane.test -- bob@dane.test ||
         echo "== $name: failed deliveries (the table says which)"
-    [ -s "$run/agent-$c-$cache.json" ] && results+=("$run/agent-$c-$cache.json")
+    if [ -s "$run/agent-$c-$cache.json" ]; then results+=("$run/agent-$c-$cache.json"); fi
 }
 
 # deliver_postfix C CACHE(off|on) - the same messages through smtp(8)
@@ -217,7 +217,7 @@ deliver_postfix() {
         --release "sh -c 'postsuper -c $sender/etc -H ALL 2>/dev/null && postqueue -c $sender/etc -f'" ||
         echo "== $name: failed deliveries (the table says which)"
     sender_stop "maillog-postfix-$c-$cache"
-    [ -s "$run/postfix-$c-$cache.json" ] && results+=("$run/postfix-$c-$cache.json")
+    if [ -s "$run/postfix-$c-$cache.json" ]; then results+=("$run/postfix-$c-$cache.json"); fi
 }
 
 for cache in off on; do
