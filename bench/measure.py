@@ -16,10 +16,12 @@
       concurrency of C). Every exit must be 0; REPORT (the agent's --report
       JSON Lines) must then hold M records with "verification":"Verified".
   measure.py queue --messages M --name NAME --out FILE --queue DIR
-                   --maillog FILE --release ARGV
+                   --maillog FILE --release ARGV --master-pidfile FILE
       Postfix: M messages wait in the hold queue of a private instance;
       run ARGV (release + flush), then poll until the queue is empty. The
       maillog must show M "status=sent" and M "Verified TLS connection".
+      CPU: the instance's master and children (live ones and, through the
+      master's cutime/cstime, reaped ones) from /proc, before and after.
   measure.py submit --messages M --name NAME -- ARGV...
       Pipe M messages (as parallel makes them) to ARGV one at a time.
   measure.py micro --out FILE < bench_micro output
@@ -200,11 +202,38 @@ def deferred_since(maillog, offset):
         return re.findall(r"status=deferred \((.*)\)", f.read())
 
 
+def proc_stat(pid):
+    """(ppid, user+sys+children's user+sys in clock ticks) of a process."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # after the comm: state ppid ... utime(14) stime(15) cutime(16) cstime(17)
+    return int(fields[1]), sum(int(x) for x in fields[11:15])
+
+
+def instance_cpu(master):
+    """CPU seconds of a Postfix instance so far: the master with its reaped
+    children (cutime/cstime) plus its live children with theirs."""
+    total = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            ppid, ticks = proc_stat(int(name))
+        except (OSError, IndexError, ValueError):
+            continue    # gone meanwhile
+        if int(name) == master or ppid == master:
+            total += ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def cmd_queue(args):
     start = os.path.getsize(args.maillog)
     if queued(args.queue) != args.messages:
         sys.exit("measure: %s: %d messages queued, want %d"
                  % (args.name, queued(args.queue), args.messages))
+    with open(args.master_pidfile) as f:
+        master = int(f.read().strip())
+    cpu0 = instance_cpu(master)
     t0 = time.monotonic()
     subprocess.run(shlex.split(args.release), check=True,
                    stdout=subprocess.DEVNULL)
@@ -224,6 +253,7 @@ def cmd_queue(args):
                      % (args.name, len(deferred), deferred[0], args.maillog))
         time.sleep(0.005)
     wall = time.monotonic() - t0
+    cpu = instance_cpu(master) - cpu0
     time.sleep(0.5)     # let the last log lines reach the file
     with open(args.maillog, errors="replace") as f:
         f.seek(start)
@@ -232,11 +262,11 @@ def cmd_queue(args):
     verified = log.count("Verified TLS connection established")
     if sent != args.messages or verified != args.messages:
         reason = ("%d sent, %d Verified connections" % (sent, verified))
-        write_rate(args, wall, None, None, (args.messages - min(sent, verified),
-                                            reason))
+        write_rate(args, wall, cpu, None, (args.messages - min(sent, verified),
+                                           reason))
         sys.exit("measure: %s: %s, want %d (see %s)"
                  % (args.name, reason, args.messages, args.maillog))
-    write_rate(args, wall, None)
+    write_rate(args, wall, cpu)
 
 
 def cmd_submit(args):
@@ -282,7 +312,7 @@ def cmd_table(args):
               "CPU <= 0.25x, max RSS <= 0.35x, wall <= 0.3x.\n" % base["name"])
     if rate:
         print("| delivery of one message to dane.test | messages | "
-              "concurrency | seconds | deliveries/s | CPU ms/msg (agent) | "
+              "concurrency | seconds | deliveries/s | client CPU ms/msg | "
               "resumed | failed | ratio to smtp(8), same concurrency and "
               "cache |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -353,6 +383,7 @@ def main():
     w.add_argument("--queue", required=True)
     w.add_argument("--maillog", required=True)
     w.add_argument("--release", required=True)
+    w.add_argument("--master-pidfile", required=True)
     w.add_argument("--timeout", type=int, default=120)
     w.set_defaults(func=cmd_queue)
     s = sub.add_parser("submit")

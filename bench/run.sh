@@ -214,6 +214,7 @@ deliver_postfix() {
     "${measure[@]}" queue --messages "$messages" --concurrency "$c" --cache "$cache" \
         --name "$name" --out "$run/postfix-$c-$cache.json" \
         --queue "$sender/queue" --maillog "$sender/maillog" \
+        --master-pidfile "$sender/queue/pid/master.pid" \
         --release "sh -c 'postsuper -c $sender/etc -H ALL 2>/dev/null && postqueue -c $sender/etc -f'" ||
         echo "== $name: failed deliveries (the table says which)"
     sender_stop "maillog-postfix-$c-$cache"
