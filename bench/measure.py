@@ -13,13 +13,16 @@
                       --report FILE -- ARGV...
       Deliver M messages, each by one ARGV process reading the message on
       stdin, at most C at a time (what pipe(8) does with a destination
-      concurrency of C). Every exit must be 0; REPORT (the agent's --report
-      JSON Lines) must then hold M records with "verification":"Verified".
+      concurrency of C). Every exit must be 0 and REPORT (the agent's
+      --report JSON Lines) must hold M records with "verification":
+      "Verified"; otherwise the record counts the failures with the first
+      reason and measure.py exits 1 (the row is printed as void).
   measure.py queue --messages M --name NAME --out FILE --queue DIR
                    --maillog FILE --release ARGV --master-pidfile FILE
       Postfix: M messages wait in the hold queue of a private instance;
       run ARGV (release + flush), then poll until the queue is empty. The
-      maillog must show M "status=sent" and M "Verified TLS connection".
+      maillog must show M "status=sent" and M "Verified TLS connection";
+      a deferral ends the wait (record with the failures, exit 1).
       CPU: the instance's master and children (live ones and, through the
       master's cutime/cstime, reaped ones) from /proc, before and after.
   measure.py submit --messages M --name NAME -- ARGV...
