@@ -147,13 +147,31 @@ static enum conn_status tls_wait(struct conn *c, enum tls_io io, uint64_t deadli
     abort();
 }
 
+/* quick_ack - acknowledge what arrives at once instead of delaying the ACK:
+ * after the TLS 1.3 handshake the server sends its session tickets and
+ * Nagle holds the second until our ACK, which Linux would delay by ~40 ms
+ * (our EHLO left before the tickets came, so nothing carries the ACK).
+ * TCP_QUICKACK is not sticky: it is set again before every read. */
+static void quick_ack(const struct conn *c)
+{
+#ifdef TCP_QUICKACK
+    int one = 1;
+
+    (void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+#else
+    (void)c;
+#endif
+}
+
 static enum conn_status plain_read(struct conn *c, uint8_t *buf, size_t cap,
                                    size_t *n, uint64_t deadline, const char **why)
 {
     for (;;) {
-        ssize_t r = recv(c->fd, buf, cap, 0);
+        ssize_t r;
         enum conn_status st;
 
+        quick_ack(c);
+        r = recv(c->fd, buf, cap, 0);
         if (r > 0) {
             *n = (size_t)r;
             return CONN_OK;
@@ -187,7 +205,10 @@ enum conn_status conn_read(struct conn *c, uint8_t *buf, size_t cap, size_t *n,
     if (!c->tls_up)
         return plain_read(c, buf, cap, n, deadline, why);
     for (;;) {
-        enum tls_io io = tls_read_step(c->tls, buf, cap, n, why);
+        enum tls_io io;
+
+        quick_ack(c);
+        io = tls_read_step(c->tls, buf, cap, n, why);
         enum conn_status st;
 
         if (io == TLS_IO_DONE)

@@ -444,6 +444,10 @@ static enum conn_status starttls(struct session *s, const char **why)
      * the next attempt makes a full handshake */
     if (len > 0 && (!offered || st != CONN_OK))
         session_cache_drop(s->cache);
+    /* a refused resumption (e.g. "binder does not verify") costs nothing but
+     * this connection: smtp_session() runs once more with a full handshake */
+    if (offered && st != CONN_OK && st != CONN_TIMEOUT)
+        s->resume_failed = 1;
     return st;
 }
 
@@ -458,7 +462,10 @@ static void store_session(struct session *s)
     unsigned lifetime = 0;
     const char *why = NULL;
 
-    if (s->cache == NULL || s->out->facts.anonymous ||
+    /* wolfSSL 5.5.4 exports a session from a resumed TLS 1.3 connection
+     * that servers refuse on the next resumption (bad PSK binder): keep the
+     * entry of the full handshake instead */
+    if (s->cache == NULL || s->out->facts.anonymous || s->out->facts.resumed ||
         (peer != SMTP_PEER_VERIFIED && peer != SMTP_PEER_TRUSTED && peer != SMTP_PEER_UNTRUSTED))
         return;
     buf = malloc(SESSION_CACHE_MAX_SESSION);
@@ -950,7 +957,7 @@ static int needs_utf8(const struct smtp_message *m)
 }
 
 /* run - one session; resume: offer the cached session; 1 when a resumed
- * session failed verification */
+ * session failed verification or the resumption handshake failed */
 static int run(const struct smtp_params *p, const struct smtp_message *m,
                struct smtp_outcome *out, int resume)
 {
@@ -983,8 +990,9 @@ static int run(const struct smtp_params *p, const struct smtp_message *m,
 void smtp_session(const struct smtp_params *p, const struct smtp_message *m,
                   struct smtp_outcome *out)
 {
-    /* the restored chain may be stale (a renewed certificate): once more
-     * with a full handshake; verification failed before any mail command */
+    /* the restored chain may be stale (a renewed certificate), or the server
+     * refused the resumption: once more with a full handshake; either way it
+     * failed before any mail command */
     if (run(p, m, out, 1)) {
         smtp_outcome_free(out);
         (void)run(p, m, out, 0);
