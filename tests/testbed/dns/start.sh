@@ -282,6 +282,22 @@ done
 ds=$(sign test nsec)
 echo "$ds" > "$run/trust-anchors.key"
 
+# --- a private root ------------------------------------------------------------
+# getdns chases the chain from the root (". DNSKEY", "test. DS") even with
+# test. as its only trust anchor; without a root unbound would try the real
+# root servers (unreachable here) and answer SERVFAIL only after a while. An
+# unsigned root zone on nsd, given to unbound as its root hints, answers at once.
+cat > "$run/zones/root" <<Z
+\$ORIGIN .
+\$TTL 300
+@ SOA a.root. hostmaster.test. 1 3600 600 86400 300
+@ NS a.root.
+a.root. A $NSD_ADDR
+test. NS ns.test.
+ns.test. A $NSD_ADDR
+Z
+printf '. 3600000 NS a.root.\na.root. 3600000 A %s\n' "$NSD_ADDR" > "$run/root.hints"
+
 # --- servers -------------------------------------------------------------------
 cat > "$run/nsd.conf" <<C
 server:
@@ -300,6 +316,9 @@ server:
     verbosity: 1
 remote-control:
     control-enable: no
+zone:
+    name: "."
+    zonefile: "$run/zones/root"
 zone:
     name: "test"
     zonefile: "$run/zones/test.signed"
@@ -327,6 +346,7 @@ server:
     max-udp-size: 1232
     # test. is an RFC 6761 special-use name that unbound answers locally by default
     local-zone: "test." nodefault
+    root-hints: "$run/root.hints"
     verbosity: 1
 remote-control:
     control-enable: no
