@@ -132,6 +132,10 @@ notlsa A 127.0.25.10
 sub A 127.0.25.10
 _587._tcp.sub TLSA 3 1 1 $EC311
 big A 127.0.25.10
+wrongname-ta A 127.0.25.17
+_25._tcp.wrongname-ta TLSA 2 0 1 $EC201
+expired-ta A 127.0.25.18
+_25._tcp.expired-ta TLSA 2 0 1 $EC201
 Z
     # an RRset larger than a UDP answer (EDNS 1232): truncated, then TCP
     for p in ecdsa rsa wrongname expired selfsigned; do
@@ -208,6 +212,19 @@ _25._tcp.mx2 TLSA 3 1 1 $RSA311
 mx3 A 127.0.25.10
 Z
 }
+zone_failover() {      # MX 10 no STARTTLS, MX 20 DANE mismatch, MX 30 good
+    cat <<Z
+@ MX 10 mx1
+@ MX 20 mx2
+@ MX 30 mx3
+mx1 A 127.0.25.15
+_25._tcp.mx1 TLSA 3 1 1 $EC311
+mx2 A 127.0.25.10
+_25._tcp.mx2 TLSA 3 1 1 $RSA311
+mx3 A 127.0.25.11
+_25._tcp.mx3 TLSA 3 1 1 $RSA311
+Z
+}
 zone_addrunsigned() { echo '@ MX 10 mx.unsigned.test.'; }
 
 # child zones: name, contents function, signing mode
@@ -217,7 +234,8 @@ CHILDREN="dane:zone_dane:nsec unsigned:zone_unsigned:unsigned
 dsmismatch:zone_simple_mx:dsmismatch expired:zone_simple_mx:expired
 nsec:zone_nodata:nsec nsec3:zone_nodata:nsec3 badsig:zone_badsig:badsig
 cname:zone_cname:nsec nullmx:zone_nullmx:nsec nomx:zone_nomx:nsec
-multi:zone_multi:nsec addrunsigned:zone_addrunsigned:nsec lame::lame"
+multi:zone_multi:nsec addrunsigned:zone_addrunsigned:nsec lame::lame
+failover:zone_failover:nsec"
 
 # --- signing -----------------------------------------------------------------
 # keygen ZONE - fresh ECDSAP256SHA256 key (KSK flag; also signs the zone)
