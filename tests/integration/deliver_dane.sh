@@ -162,6 +162,26 @@ expect_err_re '^4\.7\.5 .*TLSA' "stderr: TLSA lookup error, 4.7.5"
 expect_json 'last["rfc8460_result_type"] == "dnssec-invalid"' "badsig only: JSON dnssec-invalid"
 expect_not_delivered "badsig only" "badsig only: nothing delivered"
 
+echo "== multi-MX failover: no STARTTLS, then a TLSA mismatch, then a good host"
+tb_deliver "$policy" failover.test "failover" rcpt@dane.test
+expect_rc 0 "failover.test sent by the third MX"
+expect_json '[(a["mx"], a["result"]) for a in r] == [("mx1.failover.test", "deferred"), ("mx2.failover.test", "deferred"), ("mx3.failover.test", "sent")]' \
+    "JSON: mx1 deferred, mx2 deferred, mx3 sent, in preference order"
+expect_json 'r[0]["rfc8460_result_type"] == "starttls-not-supported" and r[1]["rfc8460_result_type"] is not None and last["verification"] == "Verified"' \
+    "JSON: each failure typed, the last host Verified"
+expect_delivered "failover" "failover message delivered once"
+
+echo "== DANE-TA: the trust anchor matches, names and dates still count"
+tb_deliver "$policy" wrongname-ta.dane.test "ta wrong name" rcpt@dane.test
+expect_rc 75 "DANE-TA with a leaf of another name deferred"
+expect_err_re '^4\.7\.5 ' "DANE-TA name failure: 4.7.5"
+expect_json 'last["rfc8460_result_type"] == "certificate-host-mismatch"' "DANE-TA name failure: RFC 8460 certificate-host-mismatch (agent/verify.c)"
+expect_not_delivered "ta wrong name" "DANE-TA name failure: nothing delivered"
+tb_deliver "$policy" expired-ta.dane.test "ta expired" rcpt@dane.test
+expect_rc 75 "DANE-TA with an expired leaf deferred"
+expect_json 'last["rfc8460_result_type"] == "certificate-expired"' "DANE-TA expired leaf: RFC 8460 certificate-expired (agent/verify.c)"
+expect_not_delivered "ta expired" "DANE-TA expired leaf: nothing delivered"
+
 echo "== multi-MX: equal preferences (RSA and ECDSA hosts), both Verified"
 tb_deliver "$policy" multi.test "multi" rcpt@dane.test
 expect_rc 0 "multi.test sent"
