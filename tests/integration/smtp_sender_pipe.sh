@@ -22,7 +22,8 @@ pass() { echo "ok: $*"; }
 # The stub records its argv (one line per call) and answers by recipient.
 cat > "$run/agent" <<'STUB'
 #!/bin/sh
-printf '%s|' "$(id -un)" "$@" >> "$(dirname "$0")/calls"; echo >> "$(dirname "$0")/calls"
+# one write per call: concurrent invocations must not interleave their lines
+line=$(printf '%s|' "$(id -un)" "$@"); printf '%s\n' "$line" >> "$(dirname "$0")/calls"
 cat > /dev/null
 for last; do :; done
 case $last in
@@ -72,7 +73,7 @@ else
 fi
 grep -qx 'nobody|deliver|-c|'"$run"'/policy.yaml|-f|sender@sender.test|-n|dane.test|--|ok@dane.test|' "$run/calls" \
     && pass "agent ran as nobody with deliver -c POLICY -f SENDER -n NEXTHOP -- RCPT" \
-    || fail "agent argv: $(head -1 "$run/calls")"
+    || fail "agent argv: $(cat "$run/calls")"
 
 pid=$(bash "$sender" pid "$run/pf")
 bash "$sender" stop "$run/pf"
