@@ -61,6 +61,22 @@ static int pkix_trusted(const struct verify_input *in)
         && dane_pkix_verify(in->chain, in->ca_file, NULL, 0, in->now, &why) == 0;
 }
 
+/* failure_type - RFC 8460 §4.3.2.1 result type of a failed path check:
+ * expiry is certificate-expired, a leaf without a reference name
+ * certificate-host-mismatch, anything else `fallback` (dane.h words these
+ * "... has expired" and "... matches none of the reference names") */
+static const char *failure_type(const char *why, const char *fallback)
+{
+    static const char expired[] = "has expired";
+    size_t n = why != NULL ? strlen(why) : 0, k = sizeof(expired) - 1;
+
+    if (n >= k && memcmp(why + n - k, expired, k) == 0)
+        return "certificate-expired";
+    if (why != NULL && strstr(why, "matches none of the reference names") != NULL)
+        return "certificate-host-mismatch";
+    return fallback;
+}
+
 /* verify_dane - RFC 7672 §3: a usable TLSA record must match */
 static void verify_dane(const struct verify_input *in, struct verify_result *out)
 {
@@ -79,7 +95,8 @@ static void verify_dane(const struct verify_input *in, struct verify_result *out
         fail(out, why, "tlsa-invalid");
         return;
     case DANE_NO_MATCH:
-        fail(out, why, "validation-failure");
+        /* a DANE-TA path that matched but failed on names or dates */
+        fail(out, why, failure_type(why, "validation-failure"));
         return;
     }
     fail(out, "unknown DANE verification status", "validation-failure");
@@ -99,19 +116,6 @@ static void verify_fingerprint(const struct verify_input *in,
     fail(out, why, "validation-failure");
 }
 
-/* pkix_failure_type - RFC 8460 §4.3.2.1: an expired certificate on the
- * path is certificate-expired, any other PKIX failure certificate-not-trusted
- * (dane_pkix_verify() words expiry as "... certificate has expired") */
-static const char *pkix_failure_type(const char *why)
-{
-    static const char expired[] = "has expired";
-    size_t n = why != NULL ? strlen(why) : 0, k = sizeof(expired) - 1;
-
-    if (n >= k && memcmp(why + n - k, expired, k) == 0)
-        return "certificate-expired";
-    return "certificate-not-trusted";
-}
-
 /* verify_pkix - PKIX trust to the configured CAs, then a name match */
 static void verify_pkix(const struct verify_input *in, struct verify_result *out)
 {
@@ -123,7 +127,7 @@ static void verify_pkix(const struct verify_input *in, struct verify_result *out
         return;
     }
     if (dane_pkix_verify(in->chain, in->ca_file, NULL, 0, in->now, &why) != 0) {
-        fail(out, why, pkix_failure_type(why));
+        fail(out, why, failure_type(why, "certificate-not-trusted"));
         return;
     }
     out->status = VERIFY_TRUSTED;
