@@ -26,45 +26,20 @@
 #include <criterion/hooks.h>
 #include <criterion/parameterized.h>
 
+#include "certs_fixture.h"
 #include "dane.h"
 #include "tlsa.h"
 
-extern char **environ;
-
 #define CERTS DANE_TEST_BINDIR "/tests/certs"
-#define SCRIPT DANE_TEST_SRCDIR "/tests/certs/mkcerts.sh"
 
 /* Fixed times: NOW lies inside 2020-2099 and outside 2001-2002 / 2090-2095. */
 #define NOW ((time_t)1767225600)      /* 2026-01-01T00:00:00Z */
 #define IN_2092 ((time_t)3849984000)  /* 2092-01-01T00:00:00Z */
 
-/* certs_stale - absent or older than the script */
-static int certs_stale(void)
-{
-    struct stat script, stamp;
-
-    if (stat(CERTS "/server/ecdsa/chain.pem", &stamp) < 0)
-        return 1;
-    if (stat(SCRIPT, &script) < 0)
-        return 1;
-    return stamp.st_mtime < script.st_mtime;
-}
-
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
-    char *argv[] = { "bash", SCRIPT, CERTS, NULL };
-    pid_t pid;
-    int status = 0;
-
     (void)set;
-    if (!certs_stale())
-        return;
-    if (posix_spawnp(&pid, "bash", NULL, NULL, argv, environ) != 0 ||
-        waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "test_dane: %s failed\n", SCRIPT);
-        exit(1);
-    }
+    certs_fixture_make(CERTS, "test_dane");
 }
 
 static void setup(void)
