@@ -12,14 +12,15 @@
  * verification: the caller re-checks the peer chain a resumed session
  * restores (smtp.c) and stores only sessions whose verification passed.
  *
- * Files: the directory must be a directory owned by the effective user and
- * not writable by group or others (it is created 0700 when missing); an
- * entry is a regular file owned by that user, mode 0600, written to a
- * temporary name and renamed into place (readers never see half a file),
- * read with a size bound and checked (magic, key, times, length, SHA-256
- * of the contents) before use. An entry that is expired, unparsable or bound to another key is
- * removed and counts as a miss. An entry lives for the session's own
- * lifetime (ticket lifetime hint or timeout), at most
+ * Files (cache_store.h, kind "session cache", magic "DANESC02"): the
+ * directory must be a directory owned by the effective user and not
+ * writable by group or others (it is created 0700 when missing); an entry
+ * is a regular file owned by that user, mode 0600, written to a temporary
+ * name and renamed into place (readers never see half a file), read with a
+ * size bound and checked (magic, key, times, length, SHA-256 of the
+ * contents) before use. An entry that is expired, unparsable or bound to
+ * another key is removed and counts as a miss. An entry lives for the
+ * session's own lifetime (ticket lifetime hint or timeout), at most
  * SESSION_CACHE_MAX_LIFETIME; files of any key older than that are swept
  * now and then.
  *
@@ -83,7 +84,7 @@ int session_cache_put(struct session_cache *c, time_t now, unsigned lifetime,
  * a no-op */
 void session_cache_drop(struct session_cache *c);
 /* session_cache_sweep - remove entries and temporary files of any key
- * last written more than SESSION_CACHE_MAX_LIFETIME (plus a minute of clock
+ * (but not another cache kind's unexpired entries, cache_store.h) last written more than SESSION_CACHE_MAX_LIFETIME (plus a minute of clock
  * skew) before now; session_cache_put() does so about once in 32 calls, so
  * destinations never seen again do not pile up */
 void session_cache_sweep(struct session_cache *c, time_t now);
