@@ -664,3 +664,35 @@ Test(session_cache, sweep_removes_only_dead_files_of_ours)
     cr_expect(exists("00112233"), "short hex names are not entries");
     session_cache_close(c);
 }
+
+/* ---- files written before cache_store.c existed still read ---- */
+
+Test(session_cache, entry_of_the_previous_writer_still_reads)
+{
+    /* fuzz/corpus/session_cache/entry-tls13: a mode byte, then an entry
+     * captured from a peer.py session by the session_cache.c that wrote
+     * its files itself; key as in fuzz/fuzz_session_cache.c */
+    static const struct policy_entry e = { .key = "defaults", .level = POLICY_LEVEL_ENCRYPT };
+    const struct session_cache_key k = { .nexthop = "x", .entry = &e };
+    static uint8_t raw[HDR + SESSION_CACHE_MAX_SESSION + 1], buf[SESSION_CACHE_MAX_SESSION];
+    char path[256];
+    const char *why = NULL;
+    struct session_cache *c;
+    size_t n, len = 0;
+    uint64_t created = 0;
+
+    snprintf(path, sizeof(path), "%s/fuzz/corpus/session_cache/entry-tls13", DANE_TEST_SRCDIR);
+    n = read_file(path, raw, sizeof(raw));
+    cr_assert_gt(n, 1 + HDR);
+    c = session_cache_open(dir, &k, &why);
+    cr_assert_not_null(c, "open: %s", why ? why : "");
+    entry_path(c, path, sizeof(path));
+    write_file(path, raw + 1, n - 1);
+    for (size_t i = 1 + 40; i < 1 + 48; i++)
+        created = (created << 8) | raw[i];
+    cr_expect_eq(session_cache_get(c, (time_t)created + 1, buf, sizeof(buf), &len, &why), 1,
+                 "a DANESC02 entry of the earlier writer is a hit");
+    cr_expect_eq(len, n - 1 - HDR);
+    cr_expect_eq(memcmp(buf, raw + 1 + HDR, len), 0);
+    session_cache_close(c);
+}
