@@ -1,6 +1,7 @@
 /* dns.h - DNS facts for SMTP delivery: MX, A/AAAA and TLSA with a DNSSEC
  *         status per RRset (RFC 4033 §5 statuses, RFC 7672 §2.1.1), over a
- *         getdns stub resolver that validates locally
+ *         getdns stub resolver that validates locally, with an optional
+ *         cache of answers shared between processes
  *
  * The resolver asks the configured upstreams (or those of /etc/resolv.conf)
  * over UDP with TCP on truncation and validates every answer itself against
@@ -8,13 +9,18 @@
  * "no such name" (getdns hides them as NO_NAME unless
  * dnssec_return_all_statuses is set, which this module always sets).
  *
+ * With a cache directory (dns_cache.h), answers that are not errors are kept
+ * for their DNS TTL (at most cache_max_ttl) and served from it; the getdns
+ * context (and libgetdns itself, getdns_lib.h) is created only when an
+ * answer is missing, so a process served from the cache never loads it.
+ *
  * Every answer carries exactly one enum dns_status. The facts are plain data
  * (struct dns_answer, struct dns_host) so that the RFC 7672 §2 decision
  * (mxplan.h) stays a pure function; each TLSA answer owns a tlsa_set, freed
  * by dns_answer_clear() / dns_host_clear(). Every failure carries a static
  * reason in `why`.
  *
- * This header does not include getdns: only dns.c and dns_reply.c see it.
+ * This header does not include getdns: only dns_getdns.c and dns_reply.c see it.
  */
 #ifndef DANE_AGENT_DNS_H
 #define DANE_AGENT_DNS_H
@@ -29,6 +35,7 @@ struct tlsa_set;
 #define DNS_MAX_CNAMES 8        /* CNAME links kept per answer */
 #define DNS_ADDR_MAX 46         /* INET6_ADDRSTRLEN */
 #define DNS_DEFAULT_TIMEOUT_MS 5000u
+#define DNS_DEFAULT_CACHE_MAX_TTL 3600u
 
 #define DNS_TYPE_A 1
 #define DNS_TYPE_CNAME 5
@@ -62,6 +69,8 @@ struct dns_config {
     const char *trust_anchors;  /* DS/DNSKEY zone-file text; NULL: getdns's
                                  * root key */
     unsigned timeout_ms;        /* per query; 0: DNS_DEFAULT_TIMEOUT_MS */
+    const char *cache_dir;      /* NULL: no DNS cache */
+    unsigned cache_max_ttl;     /* seconds; 0: DNS_DEFAULT_CACHE_MAX_TTL */
 };
 
 /* One record of an MX or address answer. */
@@ -87,6 +96,11 @@ struct dns_answer {
     struct tlsa_set *tlsa;      /* TLSA: owned; NULL when none */
     size_t tlsa_total;          /* TLSA records kept */
     size_t tlsa_usable;         /* of which usable (RFC 7672 §3.1.3) */
+    uint32_t ttl;               /* seconds it may be kept: least TTL of the
+                                 * answer's records and signatures, or of
+                                 * the SOA for a negative one (RFC 2308 §5);
+                                 * 0: not to be kept */
+    int cached;                 /* 1: served from the DNS cache */
     unsigned elapsed_ms;
 };
 
@@ -118,17 +132,24 @@ int dns_tlsa_qname(uint16_t port, const char *base, char *out, size_t size);
 
 struct dns_resolver;
 
-/* dns_resolver_new - a stub resolver for config; NULL with *why */
+/* dns_resolver_new - a stub resolver for config (copied); the getdns
+ * context is made on the first question the cache cannot answer. NULL only
+ * when out of memory. A cache directory that cannot be used is not an
+ * error: the resolver works without it and dns_resolver_cache_why() says
+ * why. */
 struct dns_resolver *dns_resolver_new(const struct dns_config *config,
                                       const char **why);
 /* dns_resolver_free - release; NULL is a no-op */
 void dns_resolver_free(struct dns_resolver *resolver);
+/* dns_resolver_cache_why - why the configured cache is not used, or NULL */
+const char *dns_resolver_cache_why(const struct dns_resolver *resolver);
 
 /* dns_resolver_check - capability check: can the upstream deliver DNSSEC
  * data that validates against the trust anchor? Asks the DNSKEY RRset of the
- * trust anchor's owner name. 0 when it validates; else -1 and one line in
- * msg (e.g. "upstream 127.0.0.1 strips DNSSEC records (no RRSIG for test.
- * DNSKEY): cannot validate"). */
+ * trust anchor's owner name (a passed check is cached for that RRset's TTL).
+ * 0 when it validates; else -1 and one line in msg (e.g. "upstream
+ * 127.0.0.1 strips DNSSEC records (no RRSIG for test. DNSKEY): cannot
+ * validate", or "DNS resolver: cannot open the trust anchor file: PATH"). */
 int dns_resolver_check(struct dns_resolver *resolver, char *msg, size_t size);
 
 /* dns_host_address_status - one status for a host's A and AAAA answers:

@@ -18,12 +18,12 @@
  *   reply, so the reply's status covers the whole chain.
  */
 #include <arpa/inet.h>
-#include <getdns/getdns.h>
-#include <getdns/getdns_extra.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dns_reply.h"
+#include "getdns_lib.h"
 #include "tlsa.h"
 
 #define DNS_WIRE_MAX 65535u  /* RFC 1035 §4.2.2: a message fits 16 bits */
@@ -79,7 +79,7 @@ static int rr_name(const getdns_dict *d, const char *key, char *out, size_t size
 {
     getdns_bindata *b = NULL;
 
-    if (getdns_dict_get_bindata(d, key, &b) != GETDNS_RETURN_GOOD || b == NULL)
+    if (getdns_lib()->dict_get_bindata(d, key, &b) != GETDNS_RETURN_GOOD || b == NULL)
         return -1;
     return dns_wire_name_text(b->data, b->size, out, size);
 }
@@ -89,7 +89,7 @@ static uint16_t rr_type(const getdns_dict *rr)
 {
     uint32_t t = 0;
 
-    if (getdns_dict_get_int(rr, "type", &t) != GETDNS_RETURN_GOOD || t > 0xffff)
+    if (getdns_lib()->dict_get_int(rr, "type", &t) != GETDNS_RETURN_GOOD || t > 0xffff)
         return 0;
     return (uint16_t)t;
 }
@@ -106,11 +106,11 @@ static void follow_cnames(const getdns_list *answer, size_t n,
         for (size_t i = 0; i < n; i++) {
             getdns_dict *rr = NULL, *rdata = NULL;
 
-            if (getdns_list_get_dict(answer, i, &rr) != GETDNS_RETURN_GOOD
+            if (getdns_lib()->list_get_dict(answer, i, &rr) != GETDNS_RETURN_GOOD
                 || rr_type(rr) != DNS_TYPE_CNAME
                 || rr_name(rr, "name", owner, sizeof owner) != 0
                 || strcmp(owner, out->owner) != 0
-                || getdns_dict_get_dict(rr, "rdata", &rdata) != GETDNS_RETURN_GOOD
+                || getdns_lib()->dict_get_dict(rr, "rdata", &rdata) != GETDNS_RETURN_GOOD
                 || rr_name(rdata, "cname", target, sizeof target) != 0)
                 continue;
             memcpy(out->cnames[out->ncnames++], target, sizeof target);
@@ -127,7 +127,7 @@ static void add_mx(const getdns_dict *rdata, struct dns_answer *out)
     uint32_t pref = 0;
     struct dns_rr *rr = &out->rr[out->nrr];
 
-    if (getdns_dict_get_int(rdata, "preference", &pref) != GETDNS_RETURN_GOOD
+    if (getdns_lib()->dict_get_int(rdata, "preference", &pref) != GETDNS_RETURN_GOOD
         || pref > 0xffff
         || rr_name(rdata, "exchange", rr->text, sizeof rr->text) != 0) {
         out->why = "malformed MX record ignored";
@@ -146,7 +146,7 @@ static void add_address(const getdns_dict *rdata, uint16_t qtype,
     size_t want = v4 ? 4 : 16;
     struct dns_rr *rr = &out->rr[out->nrr];
 
-    if (getdns_dict_get_bindata(rdata, v4 ? "ipv4_address" : "ipv6_address",
+    if (getdns_lib()->dict_get_bindata(rdata, v4 ? "ipv4_address" : "ipv6_address",
                                 &b) != GETDNS_RETURN_GOOD
         || b == NULL || b->size != want
         || inet_ntop(v4 ? AF_INET : AF_INET6, b->data, rr->text,
@@ -170,7 +170,7 @@ static void add_tlsa(const getdns_dict *rdata, struct dns_answer *out)
         out->why = "out of memory";
         return;
     }
-    if (getdns_dict_get_bindata(rdata, "rdata_raw", &raw) != GETDNS_RETURN_GOOD
+    if (getdns_lib()->dict_get_bindata(rdata, "rdata_raw", &raw) != GETDNS_RETURN_GOOD
         || raw == NULL
         || tlsa_set_add_rdata(out->tlsa, raw->data, raw->size, &why) != 0)
         out->why = "malformed TLSA record ignored";
@@ -184,11 +184,11 @@ static void collect(const getdns_list *answer, size_t n, struct dns_answer *out)
     for (size_t i = 0; i < n; i++) {
         getdns_dict *rr = NULL, *rdata = NULL;
 
-        if (getdns_list_get_dict(answer, i, &rr) != GETDNS_RETURN_GOOD
+        if (getdns_lib()->list_get_dict(answer, i, &rr) != GETDNS_RETURN_GOOD
             || rr_type(rr) != out->qtype
             || rr_name(rr, "name", owner, sizeof owner) != 0
             || strcmp(owner, out->owner) != 0
-            || getdns_dict_get_dict(rr, "rdata", &rdata) != GETDNS_RETURN_GOOD)
+            || getdns_lib()->dict_get_dict(rr, "rdata", &rdata) != GETDNS_RETURN_GOOD)
             continue;
         out->nrr_seen++;
         if (out->qtype == DNS_TYPE_TLSA)
@@ -250,6 +250,79 @@ static void classify(uint32_t rcode, int have_status, uint32_t dnssec,
     }
 }
 
+/* rr_ttl - how long one record may be kept: its TTL, and for an RRSIG no
+ * later than the signature's expiration (RFC 4035 §5.3.3; serial number
+ * arithmetic, RFC 4034 §3.1.5); for an SOA in a negative answer also no
+ * longer than its MINIMUM field (RFC 2308 §5) */
+static uint32_t rr_ttl(const getdns_dict *rr, time_t now)
+{
+    const struct getdns_lib *g = getdns_lib();
+    uint32_t ttl = 0, expiration = 0, minimum = 0;
+    uint16_t type = rr_type(rr);
+
+    if (g->dict_get_int(rr, "ttl", &ttl) != GETDNS_RETURN_GOOD)
+        return 0;
+    if (type == GETDNS_RRTYPE_RRSIG
+        && g->dict_get_int(rr, "/rdata/signature_expiration", &expiration)
+           == GETDNS_RETURN_GOOD) {
+        int32_t left = (int32_t)(expiration - (uint32_t)now);
+
+        if (left <= 0)
+            return 0;
+        if ((uint32_t)left < ttl)
+            ttl = (uint32_t)left;
+    }
+    if (type == GETDNS_RRTYPE_SOA
+        && g->dict_get_int(rr, "/rdata/minimum", &minimum) == GETDNS_RETURN_GOOD
+        && minimum < ttl)
+        ttl = minimum;
+    return ttl;
+}
+
+/* section_ttl - the least rr_ttl() of a section (UINT32_MAX when empty);
+ * *soa counts its SOA records */
+static uint32_t section_ttl(const getdns_dict *reply, const char *section,
+                            time_t now, size_t *soa)
+{
+    const struct getdns_lib *g = getdns_lib();
+    getdns_list *list = NULL;
+    uint32_t least = UINT32_MAX;
+    size_t n = 0;
+
+    if (g->dict_get_list(reply, section, &list) != GETDNS_RETURN_GOOD
+        || g->list_get_length(list, &n) != GETDNS_RETURN_GOOD)
+        return least;
+    for (size_t i = 0; i < n; i++) {
+        getdns_dict *rr = NULL;
+        uint32_t ttl;
+
+        if (g->list_get_dict(list, i, &rr) != GETDNS_RETURN_GOOD)
+            return 0;
+        ttl = rr_ttl(rr, now);
+        if (ttl < least)
+            least = ttl;
+        *soa += rr_type(rr) == GETDNS_RRTYPE_SOA;
+    }
+    return least;
+}
+
+/* answer_ttl - how long the answer may be kept (dns.h): records and their
+ * signatures; a negative answer needs the SOA of its authority section */
+static uint32_t answer_ttl(const getdns_dict *reply, const struct dns_answer *out)
+{
+    time_t now = time(NULL);
+    size_t soa = 0, none = 0;
+    uint32_t ttl = section_ttl(reply, "answer", now, &none);
+    uint32_t authority;
+
+    if (out->status == DNS_SECURE || out->status == DNS_INSECURE)
+        return ttl == UINT32_MAX ? 0 : ttl;
+    authority = section_ttl(reply, "authority", now, &soa);
+    if (soa == 0)
+        return 0;           /* RFC 2308 §5: no SOA, no negative caching */
+    return authority < ttl ? authority : ttl;
+}
+
 /* convert_reply - one entry of replies_tree */
 static void convert_reply(const getdns_dict *reply, struct dns_answer *out)
 {
@@ -258,20 +331,22 @@ static void convert_reply(const getdns_dict *reply, struct dns_answer *out)
     size_t n = 0;
     int have_status;
 
-    if (getdns_dict_get_int(reply, "/header/rcode", &rcode) != GETDNS_RETURN_GOOD) {
+    if (getdns_lib()->dict_get_int(reply, "/header/rcode", &rcode) != GETDNS_RETURN_GOOD) {
         out->status = DNS_SERVFAIL;
         out->why = "reply without header";
         return;
     }
     out->rcode = (uint8_t)(rcode & 0xff);
-    have_status = getdns_dict_get_int(reply, "dnssec_status", &dnssec)
+    have_status = getdns_lib()->dict_get_int(reply, "dnssec_status", &dnssec)
                   == GETDNS_RETURN_GOOD;
-    if (getdns_dict_get_list(reply, "answer", &answer) == GETDNS_RETURN_GOOD
-        && getdns_list_get_length(answer, &n) == GETDNS_RETURN_GOOD) {
+    if (getdns_lib()->dict_get_list(reply, "answer", &answer) == GETDNS_RETURN_GOOD
+        && getdns_lib()->list_get_length(answer, &n) == GETDNS_RETURN_GOOD) {
         follow_cnames(answer, n, out);
         collect(answer, n, out);
     }
     classify(rcode, have_status, dnssec, out);
+    if (!dns_status_is_error(out->status))
+        out->ttl = answer_ttl(reply, out);
 }
 
 int dns_reply_rr_owner(const struct getdns_dict *rr, char *out, size_t size)
@@ -284,14 +359,14 @@ size_t dns_reply_count_type(const struct getdns_dict *response, uint16_t type)
     getdns_list *answer = NULL;
     size_t n = 0, count = 0;
 
-    if (getdns_dict_get_list(response, "/replies_tree/0/answer", &answer)
+    if (getdns_lib()->dict_get_list(response, "/replies_tree/0/answer", &answer)
             != GETDNS_RETURN_GOOD
-        || getdns_list_get_length(answer, &n) != GETDNS_RETURN_GOOD)
+        || getdns_lib()->list_get_length(answer, &n) != GETDNS_RETURN_GOOD)
         return 0;
     for (size_t i = 0; i < n; i++) {
         getdns_dict *rr = NULL;
 
-        if (getdns_list_get_dict(answer, i, &rr) == GETDNS_RETURN_GOOD
+        if (getdns_lib()->list_get_dict(answer, i, &rr) == GETDNS_RETURN_GOOD
             && rr_type(rr) == type)
             count++;
     }
@@ -316,7 +391,7 @@ void dns_reply_convert(const struct getdns_dict *response, const char *qname,
     memcpy(out->qname, qname, strlen(qname) + 1);
     memcpy(out->owner, qname, strlen(qname) + 1);
     if (response == NULL
-        || getdns_dict_get_int(response, "status", &status) != GETDNS_RETURN_GOOD) {
+        || getdns_lib()->dict_get_int(response, "status", &status) != GETDNS_RETURN_GOOD) {
         out->status = DNS_SERVFAIL;
         out->why = "no response from the resolver library";
         return;
@@ -326,9 +401,9 @@ void dns_reply_convert(const struct getdns_dict *response, const char *qname,
         out->why = "no upstream answered in time";
         return;
     }
-    if (getdns_dict_get_list(response, "replies_tree", &replies) != GETDNS_RETURN_GOOD
-        || getdns_list_get_length(replies, &n) != GETDNS_RETURN_GOOD || n == 0
-        || getdns_list_get_dict(replies, 0, &reply) != GETDNS_RETURN_GOOD) {
+    if (getdns_lib()->dict_get_list(response, "replies_tree", &replies) != GETDNS_RETURN_GOOD
+        || getdns_lib()->list_get_length(replies, &n) != GETDNS_RETURN_GOOD || n == 0
+        || getdns_lib()->list_get_dict(replies, 0, &reply) != GETDNS_RETURN_GOOD) {
         /* NO_NAME without a reply: never "no such name" (getdns-1.6 notes) */
         out->status = DNS_SERVFAIL;
         out->why = "no usable reply";
@@ -352,7 +427,7 @@ static getdns_dict *wire_dict(const uint8_t *msg, size_t len)
     if (copy == NULL)
         return NULL;
     memcpy(copy, msg, len);
-    if (getdns_wire2msg_dict(copy, len, &dict) != GETDNS_RETURN_GOOD)
+    if (getdns_lib()->wire2msg_dict(copy, len, &dict) != GETDNS_RETURN_GOOD)
         dict = NULL;
     free(copy);
     return dict;
@@ -367,6 +442,11 @@ int dns_reply_from_wire(const uint8_t *msg, size_t len, uint32_t dnssec_status,
     int rc = -1;
 
     dns_answer_clear(out);
+    if (getdns_lib_load(&out->why) == NULL) {
+        out->asked = 1;
+        out->status = DNS_SERVFAIL;
+        return -1;
+    }
     reply = wire_dict(msg, len);
     if (reply == NULL) {
         out->asked = 1;
@@ -374,13 +454,13 @@ int dns_reply_from_wire(const uint8_t *msg, size_t len, uint32_t dnssec_status,
         out->why = "malformed DNS message";
         return -1;
     }
-    response = getdns_dict_create();
-    replies = getdns_list_create();
+    response = getdns_lib()->dict_create();
+    replies = getdns_lib()->list_create();
     if (response != NULL && replies != NULL
-        && getdns_dict_set_int(reply, "dnssec_status", dnssec_status) == GETDNS_RETURN_GOOD
-        && getdns_list_set_dict(replies, 0, reply) == GETDNS_RETURN_GOOD
-        && getdns_dict_set_list(response, "replies_tree", replies) == GETDNS_RETURN_GOOD
-        && getdns_dict_set_int(response, "status", GETDNS_RESPSTATUS_GOOD) == GETDNS_RETURN_GOOD) {
+        && getdns_lib()->dict_set_int(reply, "dnssec_status", dnssec_status) == GETDNS_RETURN_GOOD
+        && getdns_lib()->list_set_dict(replies, 0, reply) == GETDNS_RETURN_GOOD
+        && getdns_lib()->dict_set_list(response, "replies_tree", replies) == GETDNS_RETURN_GOOD
+        && getdns_lib()->dict_set_int(response, "status", GETDNS_RESPSTATUS_GOOD) == GETDNS_RETURN_GOOD) {
         dns_reply_convert(response, qname, qtype, out);
         rc = 0;
     } else {
@@ -388,8 +468,8 @@ int dns_reply_from_wire(const uint8_t *msg, size_t len, uint32_t dnssec_status,
         out->status = DNS_SERVFAIL;
         out->why = "out of memory";
     }
-    getdns_list_destroy(replies);
-    getdns_dict_destroy(response);
-    getdns_dict_destroy(reply);
+    getdns_lib()->list_destroy(replies);
+    getdns_lib()->dict_destroy(response);
+    getdns_lib()->dict_destroy(reply);
     return rc;
 }

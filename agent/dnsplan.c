@@ -60,12 +60,12 @@ struct dns_resolver *dnsplan_resolver(const struct policy_dns *dns, char *err,
     config.nupstreams = dns->nupstreams;
     config.trust_anchors = dns->trust_anchors;
     config.timeout_ms = dns->timeout_ms;
+    config.cache_dir = dns->cache;
+    config.cache_max_ttl = dns->cache_max_ttl_ms / 1000u;
     r = dns_resolver_new(&config, &why);
     free(ups);
     if (r == NULL) {
-        snprintf(err, errsize, "DNS resolver: %s%s%s", why,
-                 dns->trust_anchors ? ": " : "",
-                 dns->trust_anchors ? dns->trust_anchors : "");
+        snprintf(err, errsize, "DNS resolver: %s", why);
         return NULL;
     }
     if (dns_resolver_check(r, err, errsize) != 0) {

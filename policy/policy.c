@@ -955,7 +955,8 @@ static void machine_hostname(struct ctx *c, struct arena *arena)
 }
 
 static const char *const dns_keys[] = {"resolution", "upstreams",
-                                       "trust_anchors", "timeout"};
+                                       "trust_anchors", "timeout", "cache",
+                                       "cache_max_ttl"};
 
 /* parse_address - a numeric IPv4 or IPv6 address of len bytes */
 static int parse_address(const char *s, size_t len, char *out, size_t outsize)
@@ -1050,6 +1051,12 @@ static int parse_dns(struct ctx *c, const struct pnode *v, struct policy_dns *d)
         get_duration(c, "timeout", vals[3], 100, 60 * MS_PER_S,
                      &d->timeout_ms) < 0)
         return -1;
+    if (vals[4] != NULL && get_path(c, "cache", vals[4], &d->cache) < 0)
+        return -1;
+    if (vals[5] != NULL &&
+        get_duration(c, "cache_max_ttl", vals[5], MS_PER_S, 24 * 3600 * MS_PER_S,
+                     &d->cache_max_ttl_ms) < 0)
+        return -1;
     return 0;
 }
 
@@ -1139,6 +1146,7 @@ static int parse_policy(struct ctx *c, const struct pnode *root,
     if (collect(c, "the policy", root, top_keys, 3, keys, vals, 0) < 0)
         return -1;
     p->dns.timeout_ms = 5 * MS_PER_S;
+    p->dns.cache_max_ttl_ms = 3600 * MS_PER_S;
     if (vals[0] != NULL && parse_dns(c, vals[0], &p->dns) < 0)
         return -1;
     builtin_defaults(c, &builtin);

@@ -126,6 +126,8 @@ struct policy_dns {
     size_t nupstreams;
     const char *trust_anchors;  /* path; NULL: getdns's default root key */
     unsigned timeout_ms;
+    const char *cache;          /* DNS answer cache directory; NULL: none */
+    unsigned cache_max_ttl_ms;  /* longest a cached answer is used */
 };
 
 struct policy;

@@ -206,6 +206,12 @@ static const struct err_case err_cases[] = {
      "only stub"},
     {"trust_anchors_relative", "dns:\n  trust_anchors: root.key\n", 2, 18,
      "not an absolute path"},
+    {"dns_cache_relative", "dns:\n  cache: dns-cache\n", 2, 10,
+     "not an absolute path"},
+    {"dns_cache_max_ttl_too_long", "dns:\n  cache_max_ttl: 25h\n", 2, 18,
+     "cache_max_ttl"},
+    {"dns_cache_max_ttl_too_short", "dns:\n  cache_max_ttl: 500ms\n", 2, 18,
+     "cache_max_ttl"},
     {"nul_in_string", "defaults:\n  ca_file: \"/a\\0b\"\n", 2, 12,
      "NUL character"},
     {"key_ulabel", "destinations:\n  b\xc3\xbc" "cher.example: {}\n", 2, 3,
@@ -405,6 +411,8 @@ Test(policy, builtin_defaults)
     cr_expect_eq(d->nupstreams, 0);
     cr_expect_null(d->trust_anchors);
     cr_expect_eq(d->timeout_ms, 5000);
+    cr_expect_null(d->cache);
+    cr_expect_eq(d->cache_max_ttl_ms, 3600000);
     policy_free(p);
 }
 
@@ -417,6 +425,8 @@ Test(policy, every_key_parsed)
         "\"[::1]:5300\", \"[192.0.2.1]\"]\n"
         "  trust_anchors: /etc/dane/root.key\n"
         "  timeout: 1500ms\n"
+        "  cache: /var/cache/dane-agent/dns\n"
+        "  cache_max_ttl: 10m\n"
         "defaults:\n"
         "  level: dane-only\n"
         "  servername: SNI.Example.\n"
@@ -455,6 +465,8 @@ Test(policy, every_key_parsed)
     cr_expect_str_eq(d->upstreams[4].address, "192.0.2.1");
     cr_expect_str_eq(d->trust_anchors, "/etc/dane/root.key");
     cr_expect_eq(d->timeout_ms, 1500);
+    cr_expect_str_eq(d->cache, "/var/cache/dane-agent/dns");
+    cr_expect_eq(d->cache_max_ttl_ms, 600000);
     cr_expect_eq(e->level, POLICY_LEVEL_DANE_ONLY);
     cr_expect_str_eq(e->servername, "sni.example");
     cr_expect_str_eq(e->ca_file, "/etc/ssl/ca.pem");

@@ -1,0 +1,467 @@
+/* dns_cache.c - DNS answers shared between processes (dns_cache.h)
+ *
+ * SYNOPSIS
+ *   dns_cache_open(config, &why) ... dns_cache_close(c)
+ *   dns_cache_get(c, qname, qtype, now, &answer), dns_cache_put(c, a, now)
+ *   dns_cache_get_check(c, now), dns_cache_put_check(c, ttl, now)
+ *   dns_cache_encode(a, buf, cap), dns_cache_decode(buf, len, &a, &why)
+ *
+ * DESCRIPTION
+ *   An entry's key is SHA-256 over: a version string, the configuration
+ *   digest (trust anchor file contents, upstreams), a kind (answer or
+ *   capability check), the query type and the lower-case query name, each
+ *   field length-prefixed. Its payload is the answer encoded as
+ *     version (1) | status (1) | rcode (1) | note (1) | qtype (2) | ttl (4) |
+ *     qname | owner | ncnames (1) | cnames... | nrr_seen (4) | nrr (1) |
+ *     { preference (2) | text }... | ntlsa (2) |
+ *     { usage | selector | mtype | length (2) | data }...
+ *   names and texts as length (1) and bytes, integers big-endian. The
+ *   store checks each entry's SHA-256 before the decoder sees it; the
+ *   decoder still checks every bound (fuzz_dns_cache drives it).
+ */
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/sha256.h>
+
+#include "dns_cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache_store.h"
+#include "tlsa.h"
+
+#define ENCODING_VERSION 1u
+#define ANCHORS_MAX (64u * 1024u)   /* trust anchor file bytes hashed */
+
+static const struct cache_store_kind dns_kind = {
+    .magic = "DANEDC01",
+    .what = "DNS cache",
+    .max_lifetime = 24u * 3600u,    /* the policy's cache_max_ttl bound */
+    .max_size = DNS_CACHE_MAX_ENTRY,
+};
+
+/* The static notes an answer that may be kept can carry (dns_reply.c). */
+static const char *const notes[] = {
+    NULL,
+    "malformed MX record ignored",
+    "malformed address record ignored",
+    "malformed TLSA record ignored",
+};
+
+enum key_kind { KEY_ANSWER = 1, KEY_CHECK = 2 };
+
+struct dns_cache {
+    struct cache_store *store;
+    uint8_t config[WC_SHA256_DIGEST_SIZE];
+    unsigned max_ttl;
+};
+
+/* ---- keys ---- */
+
+static void hash_field(wc_Sha256 *sha, const void *p, size_t len)
+{
+    uint8_t n[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16),
+                     (uint8_t)(len >> 8), (uint8_t)len };
+
+    wc_Sha256Update(sha, n, sizeof n);
+    if (len > 0)
+        wc_Sha256Update(sha, p, (word32)len);
+}
+
+/* read_anchors - the trust anchor file's bytes (bounded); 0 or -1 */
+static int read_anchors(const char *path, uint8_t *buf, size_t cap, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    *len = 0;
+    if (fd < 0)
+        return -1;
+    while (*len < cap && ((n = read(fd, buf + *len, cap - *len)) > 0
+                          || (n < 0 && errno == EINTR)))
+        if (n > 0)
+            *len += (size_t)n;
+    close(fd);
+    return 0;
+}
+
+/* config_digest - what every key of this configuration shares */
+static int config_digest(const struct dns_config *config,
+                         uint8_t out[WC_SHA256_DIGEST_SIZE], const char **why)
+{
+    uint8_t *anchors = NULL;
+    size_t len = 0;
+    wc_Sha256 sha;
+
+    if (config->trust_anchors != NULL) {
+        anchors = malloc(ANCHORS_MAX);
+        if (anchors == NULL
+            || read_anchors(config->trust_anchors, anchors, ANCHORS_MAX, &len) != 0) {
+            free(anchors);
+            *why = "DNS cache: cannot read the trust anchor file";
+            return -1;
+        }
+    }
+    if (wc_InitSha256(&sha) != 0)
+        abort();    /* config_digest: wolfCrypt cannot hash */
+    hash_field(&sha, "dane-agent dns cache 1", 22);
+    hash_field(&sha, anchors, anchors != NULL ? len : 0);
+    for (size_t i = 0; i < config->nupstreams; i++) {
+        const struct dns_upstream *u = &config->upstreams[i];
+        uint8_t port[2] = { (uint8_t)(u->port >> 8), (uint8_t)u->port };
+
+        hash_field(&sha, u->address, strnlen(u->address, sizeof u->address));
+        hash_field(&sha, port, sizeof port);
+    }
+    wc_Sha256Final(&sha, out);
+    wc_Sha256Free(&sha);
+    free(anchors);
+    return 0;
+}
+
+/* entry_key - the store key of (kind, qname, qtype) */
+static void entry_key(const struct dns_cache *c, enum key_kind kind,
+                      const char *qname, uint16_t qtype,
+                      uint8_t out[CACHE_STORE_KEY_LEN])
+{
+    char lower[DNS_NAME_MAX + 1];
+    size_t n = strnlen(qname, DNS_NAME_MAX);
+    uint8_t head[3] = { (uint8_t)kind, (uint8_t)(qtype >> 8), (uint8_t)qtype };
+    wc_Sha256 sha;
+
+    for (size_t i = 0; i < n; i++)
+        lower[i] = (char)(qname[i] >= 'A' && qname[i] <= 'Z' ? qname[i] - 'A' + 'a' : qname[i]);
+    if (wc_InitSha256(&sha) != 0)
+        abort();    /* entry_key: wolfCrypt cannot hash */
+    hash_field(&sha, c->config, sizeof c->config);
+    hash_field(&sha, head, sizeof head);
+    hash_field(&sha, lower, n);
+    wc_Sha256Final(&sha, out);
+    wc_Sha256Free(&sha);
+}
+
+/* ---- encoding ---- */
+
+struct writer {
+    uint8_t *p;
+    size_t cap, len;
+    int overflow;
+};
+
+static void put_bytes(struct writer *w, const void *p, size_t n)
+{
+    if (w->overflow || n > w->cap - w->len) {
+        w->overflow = 1;
+        return;
+    }
+    if (n > 0)
+        memcpy(w->p + w->len, p, n);
+    w->len += n;
+}
+
+static void put_uint(struct writer *w, uint32_t v, size_t n)
+{
+    uint8_t b[4];
+
+    for (size_t i = 0; i < n; i++)
+        b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+    put_bytes(w, b, n);
+}
+
+static void put_text(struct writer *w, const char *s)
+{
+    size_t n = strnlen(s, DNS_NAME_MAX + 1);
+
+    if (n > DNS_NAME_MAX) {
+        w->overflow = 1;
+        return;
+    }
+    put_uint(w, (uint32_t)n, 1);
+    put_bytes(w, s, n);
+}
+
+/* note_code - index of a->why in notes[], or -1 */
+static int note_code(const char *why)
+{
+    for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
+        if (why == notes[i] || (why != NULL && notes[i] != NULL && strcmp(why, notes[i]) == 0))
+            return (int)i;
+    return -1;
+}
+
+int dns_cache_keepable(const struct dns_answer *a)
+{
+    return a->asked && !dns_status_is_error(a->status) && a->ttl > 0
+           && note_code(a->why) >= 0;
+}
+
+static void put_tlsa(struct writer *w, const struct tlsa_set *set)
+{
+    size_t n = set != NULL ? tlsa_set_count(set) : 0;
+
+    put_uint(w, (uint32_t)n, 2);
+    for (size_t i = 0; i < n; i++) {
+        const struct tlsa_rr *rr = tlsa_set_record(set, i);
+
+        put_uint(w, rr->usage, 1);
+        put_uint(w, rr->selector, 1);
+        put_uint(w, rr->mtype, 1);
+        if (rr->len > 0xffff)
+            w->overflow = 1;
+        put_uint(w, (uint32_t)rr->len, 2);
+        put_bytes(w, rr->data, rr->len);
+    }
+}
+
+size_t dns_cache_encode(const struct dns_answer *a, uint8_t *buf, size_t cap)
+{
+    struct writer w = { buf, cap, 0, 0 };
+
+    if (!dns_cache_keepable(a) || a->ncnames > DNS_MAX_CNAMES || a->nrr > DNS_MAX_RRS
+        || a->nrr_seen > UINT32_MAX)
+        return 0;
+    put_uint(&w, ENCODING_VERSION, 1);
+    put_uint(&w, (uint32_t)a->status, 1);
+    put_uint(&w, a->rcode, 1);
+    put_uint(&w, (uint32_t)note_code(a->why), 1);
+    put_uint(&w, a->qtype, 2);
+    put_uint(&w, a->ttl, 4);
+    put_text(&w, a->qname);
+    put_text(&w, a->owner);
+    put_uint(&w, (uint32_t)a->ncnames, 1);
+    for (size_t i = 0; i < a->ncnames; i++)
+        put_text(&w, a->cnames[i]);
+    put_uint(&w, (uint32_t)a->nrr_seen, 4);
+    put_uint(&w, (uint32_t)a->nrr, 1);
+    for (size_t i = 0; i < a->nrr; i++) {
+        put_uint(&w, a->rr[i].preference, 2);
+        put_text(&w, a->rr[i].text);
+    }
+    put_tlsa(&w, a->tlsa);
+    return w.overflow ? 0 : w.len;
+}
+
+/* ---- decoding ---- */
+
+struct reader {
+    const uint8_t *p;
+    size_t len, off;
+    const char *why;
+};
+
+static uint32_t get_uint(struct reader *r, size_t n)
+{
+    uint32_t v = 0;
+
+    if (r->why != NULL || n > r->len - r->off) {
+        r->why = r->why ? r->why : "truncated";
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        v = (v << 8) | r->p[r->off++];
+    return v;
+}
+
+static const uint8_t *get_bytes(struct reader *r, size_t n)
+{
+    const uint8_t *p = r->p + r->off;
+
+    if (r->why != NULL || n > r->len - r->off) {
+        r->why = r->why ? r->why : "truncated";
+        return NULL;
+    }
+    r->off += n;
+    return p;
+}
+
+/* get_text - a name or address text: no NUL, at most DNS_NAME_MAX */
+static void get_text(struct reader *r, char out[DNS_NAME_MAX + 1])
+{
+    size_t n = get_uint(r, 1);
+    const uint8_t *p = get_bytes(r, n);
+
+    out[0] = '\0';
+    if (p == NULL)
+        return;
+    if (n > DNS_NAME_MAX || memchr(p, '\0', n) != NULL) {
+        r->why = "bad name";
+        return;
+    }
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+static void get_tlsa(struct reader *r, struct dns_answer *out)
+{
+    size_t n = get_uint(r, 2);
+    const char *why = NULL;
+
+    if (n == 0 || r->why != NULL)
+        return;
+    if (n > TLSA_MAX_RECORDS || (out->tlsa = tlsa_set_new()) == NULL) {
+        r->why = n > TLSA_MAX_RECORDS ? "too many TLSA records" : "out of memory";
+        return;
+    }
+    for (size_t i = 0; i < n && r->why == NULL; i++) {
+        uint8_t usage = (uint8_t)get_uint(r, 1), selector = (uint8_t)get_uint(r, 1);
+        uint8_t mtype = (uint8_t)get_uint(r, 1);
+        size_t len = get_uint(r, 2);
+        const uint8_t *data = get_bytes(r, len);
+
+        if (data != NULL
+            && tlsa_set_add_rr(out->tlsa, usage, selector, mtype, data, len, &why) != 0)
+            r->why = "bad TLSA record";
+    }
+    out->tlsa_total = tlsa_set_count(out->tlsa);
+    out->tlsa_usable = tlsa_set_usable_count(out->tlsa);
+}
+
+/* get_header - version, status, rcode, note, qtype, ttl */
+static void get_header(struct reader *r, struct dns_answer *out)
+{
+    uint32_t status, note;
+
+    if (get_uint(r, 1) != ENCODING_VERSION && r->why == NULL)
+        r->why = "unknown encoding version";
+    status = get_uint(r, 1);
+    out->rcode = (uint8_t)get_uint(r, 1);
+    note = get_uint(r, 1);
+    out->qtype = (uint16_t)get_uint(r, 2);
+    out->ttl = get_uint(r, 4);
+    if (r->why != NULL)
+        return;
+    out->status = (enum dns_status)status;
+    if (status > DNS_TIMEOUT || dns_status_is_error(out->status))
+        r->why = "status that is never kept";
+    else if (note >= sizeof notes / sizeof notes[0])
+        r->why = "unknown note";
+    else
+        out->why = notes[note];
+}
+
+int dns_cache_decode(const uint8_t *buf, size_t len, struct dns_answer *out,
+                     const char **why)
+{
+    struct reader r = { buf, len, 0, NULL };
+
+    dns_answer_clear(out);
+    out->asked = 1;
+    get_header(&r, out);
+    get_text(&r, out->qname);
+    get_text(&r, out->owner);
+    out->ncnames = get_uint(&r, 1);
+    if (out->ncnames > DNS_MAX_CNAMES && r.why == NULL)
+        r.why = "too many CNAMEs";
+    for (size_t i = 0; i < out->ncnames && r.why == NULL; i++)
+        get_text(&r, out->cnames[i]);
+    out->nrr_seen = get_uint(&r, 4);
+    out->nrr = get_uint(&r, 1);
+    if ((out->nrr > DNS_MAX_RRS || out->nrr > out->nrr_seen) && r.why == NULL)
+        r.why = "bad record count";
+    for (size_t i = 0; i < out->nrr && r.why == NULL; i++) {
+        out->rr[i].preference = (uint16_t)get_uint(&r, 2);
+        get_text(&r, out->rr[i].text);
+    }
+    get_tlsa(&r, out);
+    if (r.why == NULL && r.off != r.len)
+        r.why = "trailing bytes";
+    if (r.why == NULL && out->ttl == 0)
+        r.why = "zero TTL";
+    if (r.why != NULL) {
+        dns_answer_clear(out);
+        *why = r.why;
+        return -1;
+    }
+    out->cached = 1;
+    return 0;
+}
+
+/* ---- the cache ---- */
+
+struct dns_cache *dns_cache_open(const struct dns_config *config, const char **why)
+{
+    struct dns_cache *c = calloc(1, sizeof *c);
+
+    if (c == NULL) {
+        *why = "out of memory";
+        return NULL;
+    }
+    c->max_ttl = config->cache_max_ttl ? config->cache_max_ttl : DNS_DEFAULT_CACHE_MAX_TTL;
+    if (config_digest(config, c->config, why) != 0
+        || (c->store = cache_store_open(config->cache_dir, &dns_kind, why)) == NULL) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void dns_cache_close(struct dns_cache *c)
+{
+    if (c == NULL)
+        return;
+    cache_store_close(c->store);
+    free(c);
+}
+
+int dns_cache_get(struct dns_cache *c, const char *qname, uint16_t qtype,
+                  time_t now, struct dns_answer *out)
+{
+    uint8_t key[CACHE_STORE_KEY_LEN], *buf = malloc(DNS_CACHE_MAX_ENTRY);
+    const char *why = NULL;
+    size_t len = 0;
+    int hit = 0;
+
+    if (buf == NULL)
+        return 0;
+    entry_key(c, KEY_ANSWER, qname, qtype, key);
+    if (cache_store_get(c->store, key, now, buf, DNS_CACHE_MAX_ENTRY, &len, &why) == 1) {
+        hit = dns_cache_decode(buf, len, out, &why) == 0 && out->qtype == qtype
+              && strcmp(out->qname, qname) == 0;
+        if (!hit) {
+            dns_answer_clear(out);
+            cache_store_drop(c->store, key);
+        }
+    }
+    free(buf);
+    return hit;
+}
+
+void dns_cache_put(struct dns_cache *c, const struct dns_answer *a, time_t now)
+{
+    uint8_t key[CACHE_STORE_KEY_LEN], *buf;
+    const char *why = NULL;
+    size_t len;
+
+    if (!dns_cache_keepable(a) || (buf = malloc(DNS_CACHE_MAX_ENTRY)) == NULL)
+        return;
+    len = dns_cache_encode(a, buf, DNS_CACHE_MAX_ENTRY);
+    entry_key(c, KEY_ANSWER, a->qname, a->qtype, key);
+    if (len > 0)
+        (void)cache_store_put(c->store, key, now, a->ttl < c->max_ttl ? a->ttl : c->max_ttl,
+                              buf, len, &why);
+    free(buf);
+}
+
+int dns_cache_get_check(struct dns_cache *c, time_t now)
+{
+    uint8_t key[CACHE_STORE_KEY_LEN], mark[1];
+    const char *why = NULL;
+    size_t len = 0;
+
+    entry_key(c, KEY_CHECK, "", 0, key);
+    return cache_store_get(c->store, key, now, mark, sizeof mark, &len, &why) == 1
+           && len == 1 && mark[0] == 1;
+}
+
+void dns_cache_put_check(struct dns_cache *c, uint32_t ttl, time_t now)
+{
+    uint8_t key[CACHE_STORE_KEY_LEN], mark[1] = { 1 };
+    const char *why = NULL;
+
+    entry_key(c, KEY_CHECK, "", 0, key);
+    (void)cache_store_put(c->store, key, now, ttl < c->max_ttl ? ttl : c->max_ttl,
+                          mark, sizeof mark, &why);
+}
