@@ -175,6 +175,8 @@ static int run(const struct deliver_request *req, const struct policy *policy,
         status = fail(EX_TEMPFAIL, "4.4.3", err, NULL);
         goto out;
     }
+    if (dnsplan_cache_warning(resolver, policy_dns(policy), err, sizeof(err)))
+        report_log_line(LOG_WARNING, err, req->log_stderr ? stderr : NULL);
     plan = dnsplan_resolve(resolver, &req->nexthop, entry->level,
                            entry->insecure_mx_policy, entry->max_mx_hosts);
     if (plan == NULL) {

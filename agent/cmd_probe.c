@@ -185,6 +185,8 @@ static int probe_dns(const struct probe_args *a, const struct policy *policy,
         fprintf(stderr, "dane-agent: probe: %s\n", err);
         return EX_TEMPFAIL;
     }
+    if (dnsplan_cache_warning(r, policy_dns(policy), err, sizeof err))
+        fprintf(stderr, "dane-agent: probe: %s\n", err);
     plan = dnsplan_resolve(r, nh, level, entry->insecure_mx_policy,
                            entry->max_mx_hosts);
     dns_resolver_free(r);

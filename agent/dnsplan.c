@@ -75,6 +75,17 @@ struct dns_resolver *dnsplan_resolver(const struct policy_dns *dns, char *err,
     return r;
 }
 
+int dnsplan_cache_warning(const struct dns_resolver *r, const struct policy_dns *dns,
+                          char *line, size_t size)
+{
+    const char *why = r != NULL ? dns_resolver_cache_why(r) : NULL;
+
+    if (why == NULL || dns->cache == NULL)
+        return 0;
+    snprintf(line, size, "warning: DNS cache %s not used: %s", dns->cache, why);
+    return 1;
+}
+
 /* random_below - uniform in [0, bound) for the MX shuffle */
 static uint32_t random_below(uint32_t bound)
 {
@@ -208,7 +219,10 @@ static void print_answer(FILE *out, const char *indent, const struct dns_answer 
             dns_status_name(a->status));
     if (a->why != NULL)
         fprintf(out, " (%s)", a->why);
-    fprintf(out, ", %u ms\n", a->elapsed_ms);
+    if (a->cached)
+        fprintf(out, ", cached (TTL %lu s)\n", (unsigned long)a->ttl);
+    else
+        fprintf(out, ", %u ms\n", a->elapsed_ms);
     for (size_t i = 0; i < a->ncnames; i++)
         fprintf(out, "%s  CNAME -> %s\n", indent, a->cnames[i]);
     for (size_t i = 0; i < a->nrr; i++) {
@@ -310,6 +324,10 @@ static void json_answer(struct json *j, const char *key, const struct dns_answer
     }
     json_key(j, "ms");
     json_uint(j, a->elapsed_ms);
+    json_key(j, "cached");
+    json_bool(j, a->cached);
+    json_key(j, "ttl");
+    json_uint(j, a->ttl);
     json_object_end(j);
 }
 

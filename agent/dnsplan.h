@@ -37,6 +37,12 @@ struct dnsplan {
 struct dns_resolver *dnsplan_resolver(const struct policy_dns *dns, char *err,
                                       size_t errsize);
 
+/* dnsplan_cache_warning - when the policy's DNS cache cannot be used (the
+ * resolver then works without it): 1 and "warning: DNS cache DIR not
+ * used: REASON" in line; else 0 */
+int dnsplan_cache_warning(const struct dns_resolver *resolver,
+                          const struct policy_dns *dns, char *line, size_t size);
+
 /* dnsplan_resolve - all lookups and decisions for nexthop; NULL only when out
  * of memory */
 struct dnsplan *dnsplan_resolve(struct dns_resolver *resolver,
