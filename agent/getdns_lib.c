@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef DANE_GETDNS_SONAME
-#define DANE_GETDNS_SONAME "libgetdns.so.10"
-#endif
+/* POSIX dlsym(): a function's address travels as a void * */
+_Static_assert(sizeof(void *) == sizeof(void (*)(void)),
+               "function pointers must fit a void *");
 
 static struct getdns_lib lib;
 static int loaded;
@@ -47,7 +47,6 @@ const struct getdns_lib *getdns_lib_load(const char **why)
             dlclose(handle);
             return NULL;
         }
-        /* POSIX dlsym(): a function's address travels as a void * */
         memcpy((char *)&table + symbols[i].offset, &fn, sizeof fn);
     }
     lib = table;

@@ -40,7 +40,8 @@ struct getdns_lib {
 };
 #undef GETDNS_LIB_MEMBER
 
-/* getdns_lib_load - open libgetdns (DANE_GETDNS_SONAME) and resolve every
+/* getdns_lib_load - open libgetdns (DANE_GETDNS_SONAME: the soname of the
+ * library found at configure time, agent/CMakeLists.txt) and resolve every
  * function once; the table, or NULL with *why */
 const struct getdns_lib *getdns_lib_load(const char **why);
 
