@@ -6,6 +6,7 @@
 #include <criterion/parameterized.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "dns_reply.h"
 
@@ -140,4 +141,192 @@ Test(dns_reply, rfc1035_s2_3_4_name_longer_than_buffer_rejected)
     char out[8];
 
     cr_expect_eq(dns_wire_name_text(wire, sizeof wire, out, sizeof out), -1);
+}
+
+/* ---- how long an answer may be kept (struct dns_answer.ttl) ----
+ * Messages are built here in wire format for the query name ttl.test:
+ * answer records are A (or an RRSIG over A), authority records an SOA of
+ * test, an NSEC or an RRSIG over the SOA. An RRSIG's signature expiration
+ * is given relative to the time of the test. */
+
+#define TTL_QNAME "ttl.test"
+
+struct ttl_rr {
+    uint16_t type;          /* DNS_TYPE_A, 6 (SOA), 46 (RRSIG), 47 (NSEC) */
+    uint32_t ttl;
+    int32_t expires_in;     /* RRSIG: signature expiration - now */
+    uint32_t minimum;       /* SOA: the MINIMUM field */
+};
+
+struct ttl_case {
+    char rule[72];
+    uint8_t rcode;
+    uint32_t dnssec;        /* 400 secure, 401 bogus, 402 indeterminate, 403 insecure */
+    struct ttl_rr an[4];
+    size_t nan;
+    struct ttl_rr ns[4];
+    size_t nns;
+    enum dns_status want;
+    uint32_t want_min, want_max;    /* ttl within [min, max] */
+};
+
+struct wire {
+    uint8_t b[1024];
+    size_t len;
+};
+
+static void w_u8(struct wire *w, uint32_t v)
+{
+    cr_assert_lt(w->len, sizeof w->b);
+    w->b[w->len++] = (uint8_t)v;
+}
+
+static void w_u16(struct wire *w, uint32_t v)
+{
+    w_u8(w, v >> 8);
+    w_u8(w, v);
+}
+
+static void w_u32(struct wire *w, uint32_t v)
+{
+    w_u16(w, v >> 16);
+    w_u16(w, v);
+}
+
+/* w_name - "a.b" as uncompressed labels */
+static void w_name(struct wire *w, const char *name)
+{
+    while (*name != '\0') {
+        size_t n = strcspn(name, ".");
+
+        w_u8(w, (uint32_t)n);
+        for (size_t i = 0; i < n; i++)
+            w_u8(w, (uint8_t)name[i]);
+        name += n + (name[n] == '.');
+    }
+    w_u8(w, 0);
+}
+
+/* w_rr - one record; the RDLENGTH is patched in after the rdata */
+static void w_rr(struct wire *w, const struct ttl_rr *rr, time_t now)
+{
+    size_t rdlength;
+
+    w_name(w, rr->type == 6 ? "test" : TTL_QNAME);
+    w_u16(w, rr->type);
+    w_u16(w, 1);            /* IN */
+    w_u32(w, rr->ttl);
+    rdlength = w->len;
+    w_u16(w, 0);
+    switch (rr->type) {
+    case DNS_TYPE_A:
+        w_u32(w, 0x7f00190a);                   /* 127.0.25.10 */
+        break;
+    case 6:                                     /* SOA, RFC 1035 §3.3.13 */
+        w_name(w, "ns.test");
+        w_name(w, "hostmaster.test");
+        w_u32(w, 1);
+        w_u32(w, 3600);
+        w_u32(w, 600);
+        w_u32(w, 86400);
+        w_u32(w, rr->minimum);
+        break;
+    case 46:                                    /* RRSIG, RFC 4034 §3.1 */
+        w_u16(w, DNS_TYPE_A);
+        w_u8(w, 13);
+        w_u8(w, 2);
+        w_u32(w, rr->ttl);
+        w_u32(w, (uint32_t)now + (uint32_t)rr->expires_in);
+        w_u32(w, (uint32_t)now - 3600u);
+        w_u16(w, 12345);
+        w_name(w, "test");
+        for (int i = 0; i < 64; i++)
+            w_u8(w, (uint32_t)i);
+        break;
+    case 47:                                    /* NSEC, RFC 4034 §4.1 */
+        w_name(w, "zzz.test");
+        w_u8(w, 0);
+        w_u8(w, 1);
+        w_u8(w, 0x40);                          /* A */
+        break;
+    default:
+        cr_assert_fail("type %u not built", rr->type);
+    }
+    w->b[rdlength] = (uint8_t)((w->len - rdlength - 2) >> 8);
+    w->b[rdlength + 1] = (uint8_t)(w->len - rdlength - 2);
+}
+
+static void build_message(const struct ttl_case *c, time_t now, struct wire *w)
+{
+    w->len = 0;
+    w_u16(w, 0x1234);
+    w_u16(w, 0x8180u | c->rcode);               /* QR RD RA */
+    w_u16(w, 1);
+    w_u16(w, (uint32_t)c->nan);
+    w_u16(w, (uint32_t)c->nns);
+    w_u16(w, 0);
+    w_name(w, TTL_QNAME);
+    w_u16(w, DNS_TYPE_A);
+    w_u16(w, 1);
+    for (size_t i = 0; i < c->nan; i++)
+        w_rr(w, &c->an[i], now);
+    for (size_t i = 0; i < c->nns; i++)
+        w_rr(w, &c->ns[i], now);
+}
+
+#define A_RR(t) { DNS_TYPE_A, (t), 0, 0 }
+#define SIG_RR(t, in) { 46, (t), (in), 0 }
+#define SOA_RR(t, min) { 6, (t), 0, (min) }
+#define NSEC_RR(t) { 47, (t), 0, 0 }
+
+ParameterizedTestParameters(dns_reply, ttl)
+{
+    static struct ttl_case cases[] = {
+        {"rfc2181_s5_2_least_ttl_of_the_answer", 0, 400,
+         {A_RR(300), A_RR(120), A_RR(600)}, 3, {{0}}, 0, DNS_SECURE, 120, 120},
+        {"rfc2181_s5_2_insecure_least_ttl", 0, 403,
+         {A_RR(300), A_RR(250)}, 2, {{0}}, 0, DNS_INSECURE, 250, 250},
+        {"rfc4035_s5_3_3_rrsig_expiration_caps_ttl", 0, 400,
+         {A_RR(3600), SIG_RR(3600, 100)}, 2, {{0}}, 0, DNS_SECURE, 95, 100},
+        {"rfc4035_s5_3_3_later_expiration_leaves_ttl", 0, 400,
+         {A_RR(300), SIG_RR(300, 86400)}, 2, {{0}}, 0, DNS_SECURE, 300, 300},
+        {"rfc4035_s5_3_1_expired_rrsig_not_kept", 0, 400,
+         {A_RR(3600), SIG_RR(3600, -10)}, 2, {{0}}, 0, DNS_SECURE, 0, 0},
+        {"rfc2308_s5_nxdomain_soa_minimum", 3, 400,
+         {{0}}, 0, {SOA_RR(3600, 300)}, 1, DNS_NXDOMAIN_SECURE, 300, 300},
+        {"rfc2308_s5_nxdomain_soa_ttl_below_minimum", 3, 400,
+         {{0}}, 0, {SOA_RR(100, 300)}, 1, DNS_NXDOMAIN_SECURE, 100, 100},
+        {"rfc2308_s5_nodata_least_authority_ttl", 0, 400,
+         {{0}}, 0, {SOA_RR(3600, 900), NSEC_RR(200)}, 2, DNS_NODATA_SECURE, 200, 200},
+        {"rfc2308_s5_nodata_insecure_soa", 0, 403,
+         {{0}}, 0, {SOA_RR(600, 900)}, 1, DNS_NODATA_INSECURE, 600, 600},
+        {"rfc2308_s5_negative_soa_signature_expiry", 3, 400,
+         {{0}}, 0, {SOA_RR(3600, 3600), SIG_RR(3600, 100)}, 2, DNS_NXDOMAIN_SECURE, 95, 100},
+        {"rfc2308_s5_nxdomain_without_soa_not_kept", 3, 400,
+         {{0}}, 0, {NSEC_RR(300)}, 1, DNS_NXDOMAIN_SECURE, 0, 0},
+        {"rfc2308_s5_nodata_without_soa_not_kept", 0, 400,
+         {{0}}, 0, {{0}}, 0, DNS_NODATA_SECURE, 0, 0},
+        {"rfc4033_s5_bogus_keeps_ttl_zero", 0, 401,
+         {A_RR(300)}, 1, {{0}}, 0, DNS_BOGUS, 0, 0},
+        {"rfc4033_s5_indeterminate_keeps_ttl_zero", 0, 402,
+         {A_RR(300)}, 1, {{0}}, 0, DNS_INDETERMINATE, 0, 0},
+        {"rfc1035_s4_1_1_servfail_keeps_ttl_zero", 2, 400,
+         {{0}}, 0, {SOA_RR(300, 300)}, 1, DNS_SERVFAIL, 0, 0},
+    };
+    return cr_make_param_array(struct ttl_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct ttl_case *c, dns_reply, ttl)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    time_t now = time(NULL);
+
+    build_message(c, now, &w);
+    cr_assert_eq(dns_reply_from_wire(w.b, w.len, c->dnssec, TTL_QNAME, DNS_TYPE_A, &got), 0,
+                 "%s: %s", c->rule, got.why ? got.why : "");
+    cr_expect_eq(got.status, c->want, "%s: status %s", c->rule, dns_status_name(got.status));
+    cr_expect(got.ttl >= c->want_min && got.ttl <= c->want_max, "%s: ttl %u, want %u..%u",
+              c->rule, got.ttl, c->want_min, c->want_max);
+    dns_answer_clear(&got);
 }
