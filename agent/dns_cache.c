@@ -61,6 +61,12 @@ struct dns_cache {
 
 /* ---- keys ---- */
 
+/* lower_ascii - RFC 4343 §2: DNS names ignore the case of ASCII letters */
+static char lower_ascii(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 static void hash_field(wc_Sha256 *sha, const void *p, size_t len)
 {
     uint8_t n[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16),
@@ -133,7 +139,7 @@ static void entry_key(const struct dns_cache *c, enum key_kind kind,
     wc_Sha256 sha;
 
     for (size_t i = 0; i < n; i++)
-        lower[i] = (char)(qname[i] >= 'A' && qname[i] <= 'Z' ? qname[i] - 'A' + 'a' : qname[i]);
+        lower[i] = lower_ascii(qname[i]);
     if (wc_InitSha256(&sha) != 0)
         abort();    /* entry_key: wolfCrypt cannot hash */
     hash_field(&sha, c->config, sizeof c->config);
@@ -406,6 +412,15 @@ void dns_cache_close(struct dns_cache *c)
     free(c);
 }
 
+/* same_name - names compare without regard to ASCII case (RFC 4343 §2) */
+static int same_name(const char *a, const char *b)
+{
+    for (; *a != '\0' && *b != '\0'; a++, b++)
+        if (lower_ascii(*a) != lower_ascii(*b))
+            return 0;
+    return *a == *b;
+}
+
 int dns_cache_get(struct dns_cache *c, const char *qname, uint16_t qtype,
                   time_t now, struct dns_answer *out)
 {
@@ -419,7 +434,7 @@ int dns_cache_get(struct dns_cache *c, const char *qname, uint16_t qtype,
     entry_key(c, KEY_ANSWER, qname, qtype, key);
     if (cache_store_get(c->store, key, now, buf, DNS_CACHE_MAX_ENTRY, &len, &why) == 1) {
         hit = dns_cache_decode(buf, len, out, &why) == 0 && out->qtype == qtype
-              && strcmp(out->qname, qname) == 0;
+              && same_name(out->qname, qname);
         if (!hit) {
             dns_answer_clear(out);
             cache_store_drop(c->store, key);
