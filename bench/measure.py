@@ -2,21 +2,30 @@
 """bench/measure.py - the measuring half of bench/run.sh (figures only).
 
   measure.py repeat --runs N --out FILE --cmd NAME EXPECT ARGV [--cmd ...]
+                    [--warmup-expect NAME EXPECT ...]
       Run every ARGV (split like a shell line, no shell) N times, the
       commands interleaved run by run after one unmeasured warm-up each.
       Per run: wall time (monotonic clock around fork..wait4), user+sys CPU
       and max RSS from wait4's rusage (the measured process itself, no
       wrapper). A run counts only if it exits 0 and its output (stdout and
       stderr) matches the regular expression EXPECT; any other run stops
-      the benchmark with its output.
+      the benchmark with its output. --warmup-expect NAME EXPECT checks
+      the warm-up run of NAME against EXPECT instead (a run that fills a
+      cache, when EXPECT of the measured runs says "answered from it").
+      --rss-with /usr/bin/time: max RSS from a second pass of N runs each
+      under GNU time (-f %M) instead of wait4, whose ru_maxrss of a child
+      forked by this Python counts the Python's own pages (~10 MB floor).
   measure.py parallel --messages M --concurrency C --name NAME --out FILE
-                      --report FILE -- ARGV...
+                      --report FILE [--cache on|off] [--dns-cache on|off]
+                      -- ARGV...
       Deliver M messages, each by one ARGV process reading the message on
       stdin, at most C at a time (what pipe(8) does with a destination
       concurrency of C). Every exit must be 0 and REPORT (the agent's
       --report JSON Lines) must hold M records with "verification":
       "Verified"; otherwise the record counts the failures with the first
-      reason and measure.py exits 1 (the row is printed as void).
+      reason and measure.py exits 1 (the row is printed as void). --cache
+      (TLS session cache) and --dns-cache are only recorded; the ratio
+      column compares with smtp(8) at the same concurrency and --cache.
   measure.py queue --messages M --name NAME --out FILE --queue DIR
                    --maillog FILE --release ARGV --master-pidfile FILE
       Postfix: M messages wait in the hold queue of a private instance;
@@ -85,9 +94,16 @@ def spawn_measured(argv, stdin_bytes=None):
 def cmd_repeat(args):
     cmds = [(name, re.compile(expect), shlex.split(line))
             for name, expect, line in args.cmd]
+    warmup = {name: re.compile(expect) for name, expect in args.warmup_expect}
+    unknown = set(warmup) - {name for name, _, _ in cmds}
+    if unknown:
+        sys.exit("measure: --warmup-expect names no --cmd: %s"
+                 % ", ".join(sorted(unknown)))
     samples = {name: [] for name, _, _ in cmds}
     for i in range(args.runs + 1):
         for name, expect, argv in cmds:
+            if i == 0:
+                expect = warmup.get(name, expect)
             wall, cpu, rss, code, out = spawn_measured(argv)
             text = out.decode("utf-8", "replace")
             if code != 0 or not expect.search(text):
@@ -95,6 +111,8 @@ def cmd_repeat(args):
                          % (name, code, expect.pattern, text))
             if i > 0:   # run 0 warms caches (page cache, resolver)
                 samples[name].append((wall, cpu, rss))
+    if args.rss_with:
+        samples = rss_pass(args, cmds, samples)
     with open(args.out, "w") as f:
         for name, _, argv in cmds:
             s = samples[name]
@@ -107,6 +125,31 @@ def cmd_repeat(args):
                        "rss_kb": statistics.median(x[2] for x in s),
                        "rss_kb_max": max(x[2] for x in s)}, f)
             f.write("\n")
+
+
+def rss_pass(args, cmds, samples):
+    """Max RSS again, each run under GNU time (args.rss_with -f %M): a
+    process forked by this Python inherits its ~10 MB of resident pages,
+    which Linux counts in the child's ru_maxrss even after the exec; GNU
+    time forks from a ~1 MB process. Replaces the rss of every sample."""
+    out = os.path.join(os.path.dirname(os.path.abspath(args.out)), "rss.tmp")
+    for i in range(args.runs):
+        for name, expect, argv in cmds:
+            proc = subprocess.run([args.rss_with, "-f", "%M", "-o", out] + argv,
+                                  stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT)
+            text = proc.stdout.decode("utf-8", "replace")
+            if proc.returncode != 0 or not expect.search(text):
+                sys.exit("measure: %s (max RSS run): exit %d or no /%s/ in "
+                         "its output:\n%s" % (name, proc.returncode,
+                                              expect.pattern, text))
+            with open(out) as f:
+                rss = int(f.read().split()[-1])
+            wall, cpu, _ = samples[name][i]
+            samples[name][i] = (wall, cpu, rss)
+    os.unlink(out)
+    return samples
 
 
 def message(i, tag):
@@ -178,6 +221,7 @@ def write_rate(args, wall, cpu, resumed=None, failed=None):
         json.dump({"kind": "rate", "name": args.name,
                    "messages": args.messages,
                    "concurrency": args.concurrency, "cache": args.cache,
+                   "dns_cache": getattr(args, "dns_cache", "off"),
                    "resumed": resumed, "wall_s": wall,
                    "per_s": args.messages / wall,
                    "failed": failed[0] if failed else 0,
@@ -317,7 +361,7 @@ def cmd_table(args):
         print("| delivery of one message to dane.test | messages | "
               "concurrency | seconds | deliveries/s | client CPU ms/msg | "
               "resumed | failed | ratio to smtp(8), same concurrency and "
-              "cache |")
+              "session cache |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         ref = {(r["concurrency"], r.get("cache")): r["per_s"] for r in rate
                if r["name"].startswith("postfix") and not r.get("failed")}
@@ -367,11 +411,15 @@ def main():
     r.add_argument("--out", required=True)
     r.add_argument("--cmd", nargs=3, action="append", required=True,
                    metavar=("NAME", "EXPECT", "ARGV"))
+    r.add_argument("--warmup-expect", nargs=2, action="append", default=[],
+                   metavar=("NAME", "EXPECT"))
+    r.add_argument("--rss-with", metavar="GNU_TIME")
     r.set_defaults(func=cmd_repeat)
     q = sub.add_parser("parallel")
     q.add_argument("--messages", type=int, default=200)
     q.add_argument("--concurrency", type=int, default=1)
     q.add_argument("--cache", choices=("off", "on"), default="off")
+    q.add_argument("--dns-cache", choices=("off", "on"), default="off")
     q.add_argument("--name", required=True)
     q.add_argument("--out", required=True)
     q.add_argument("--report", required=True)

@@ -11,9 +11,12 @@
 #    scratch directory (one cert dir for both);
 # 3. probe: `dane-agent probe` (and --dns-only) vs `posttls-finger -c -l
 #    dane` on dane.test (MX mx.dane.test, TLSA 3 1 1 + 2 0 1), interleaved,
-#    $BENCH_RUNS (default 25) measured runs each after a warm-up;
+#    $BENCH_RUNS (default 25) measured runs each after a warm-up; both
+#    dane-agent commands also with the DNS answer cache (dns.cache), warmed
+#    by their warm-up run;
 # 4. delivery: $BENCH_MESSAGES (default 200) messages to bob@dane.test at
-#    concurrency 1 and 4, without and with a TLS session cache:
+#    concurrency 1 and 4, without and with a TLS session cache; dane-agent
+#    also with the DNS cache (filled by one unmeasured delivery first):
 #    `dane-agent deliver` processes run by measure.py (as pipe(8) would) vs
 #    a private sending Postfix whose smtp(8) does DANE
 #    (smtp_dns_support_level=dnssec, smtp_tls_security_level=dane,
@@ -43,6 +46,7 @@ for tool in cmake nsd unbound postfix posttls-finger unshare python3 ss; do
         die "$tool not found (packages: .ci/packages.sh)"
 done
 PATH=$PATH:/usr/sbin
+[ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) not found (Debian package time)"
 
 echo "== building dane-agent and bench_micro in $build (RelWithDebInfo, hardened)"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDANE_SANITIZE=OFF \
@@ -164,11 +168,41 @@ printf 'nameserver 127.0.53.2\noptions trust-ad\n' > "$run/resolv.conf"
 mkdir -p "$run/ptf"     # posttls-finger's MAIL_CONFIG: no /etc/postfix/main.cf
 printf 'compatibility_level = 3.6\ninet_protocols = ipv4\n' > "$run/ptf/main.cf"
 
+# with_dns_cache IN OUT - IN with "  cache: $run/dnscache" inserted in its
+# dns: section after the "  timeout:" line (the layout start.sh writes)
+with_dns_cache() {
+    awk -v line="  cache: $run/dnscache" '
+        /^[^ #]/ { section = $0 }
+        section == "dns:" && /^  cache:/ { bad = 1 }
+        { print }
+        section == "dns:" && /^  timeout:/ { print line; n++ }
+        END { exit !(n == 1 && !bad) }' "$1" > "$2" ||
+        die "unexpected testbed policy layout: want one '  timeout:' line and no '  cache:' in the dns: section of $1"
+}
+
+# The DNS answer cache shared between processes (not the TLS session
+# cache's directory); the agent runs as nobody, the directory is that user's.
+mkdir -m 700 "$run/dnscache"
+chown nobody: "$run/dnscache"
+with_dns_cache "$policy" "$run/policy-dnscache.yaml"
+# A measured DNS-cache run counts only if every answer came from the cache:
+# no answer line with a lookup time ("MX dane.test: secure, 12 ms"). The
+# warm-up run of each fills the cache (the first one does; it is checked
+# like the runs without cache).
+warm='(?sm)\A(?!.*^ *(?:MX|A|AAAA|TLSA) [^\n]*, \d+ ms$)(?=.*cached \(TTL)'
+
 echo "== probe: $runs runs each, interleaved"
 in_ns env MAIL_CONFIG="$run/ptf" "${measure[@]}" repeat --runs "$runs" --out "$run/probe.json" \
+    --rss-with /usr/bin/time \
     --cmd "dane-agent probe" 'verification: Verified' "$agent probe -c $policy dane.test" \
     --cmd "dane-agent probe --dns-only" 'effective level dane' \
           "$agent probe --dns-only -c $policy dane.test" \
+    --cmd "dane-agent probe, DNS cache" "$warm.*verification: Verified" \
+          "$agent probe -c $run/policy-dnscache.yaml dane.test" \
+    --cmd "dane-agent probe --dns-only, DNS cache" "$warm.*effective level dane" \
+          "$agent probe --dns-only -c $run/policy-dnscache.yaml dane.test" \
+    --warmup-expect "dane-agent probe, DNS cache" 'verification: Verified' \
+    --warmup-expect "dane-agent probe --dns-only, DNS cache" 'effective level dane' \
     --cmd "posttls-finger -c -l dane" 'Verified TLS connection established' \
           "posttls-finger -c -l dane dane.test"
 check_ours
@@ -182,20 +216,39 @@ cp "$policy" "$run/policy-cache.yaml"
 grep -q '^defaults:$' "$run/policy-cache.yaml" && [ "$(tail -n1 "$run/policy-cache.yaml" | cut -c1-2)" = "  " ] ||
     die "unexpected testbed policy layout: $policy"
 echo "  session_cache: $run/cache" >> "$run/policy-cache.yaml"
+# both caches: the DNS-cache policy with the same session_cache line
+cp "$run/policy-dnscache.yaml" "$run/policy-dnscache-cache.yaml"
+echo "  session_cache: $run/cache" >> "$run/policy-dnscache-cache.yaml"
 
-# deliver_agent C CACHE(off|on) - BENCH_MESSAGES deliver processes, C at a time
+# deliver_agent C CACHE(off|on) DNSCACHE(off|on) - BENCH_MESSAGES deliver
+# processes, C at a time; with the DNS cache, one unmeasured delivery first
+# fills it (its TTLs, 300 s in the testbed, outlast the batch)
 deliver_agent() {
-    local c=$1 cache=$2 pol=$policy name="dane-agent deliver"
-    [ "$cache" = on ] && pol=$run/policy-cache.yaml name="$name, session cache"
-    local report=$run/report-$c-$cache.jsonl
+    local c=$1 cache=$2 dns=$3 pol=$policy name="dane-agent deliver" tag=$1-$2
+    case $dns-$cache in
+    on-off) pol=$run/policy-dnscache.yaml name="$name, DNS cache" ;;
+    on-on) pol=$run/policy-dnscache-cache.yaml name="$name, DNS cache + session cache" ;;
+    off-on) pol=$run/policy-cache.yaml name="$name, session cache" ;;
+    esac
+    [ "$dns" = on ] && tag=$tag-dns
+    local report=$run/report-$tag.jsonl
     echo "== $name: $messages messages at concurrency $c"
+    if [ "$dns" = on ]; then
+        : > "$run/fill-$tag.jsonl"
+        "${measure[@]}" parallel --messages 1 --concurrency 1 --cache "$cache" \
+            --name "DNS cache fill" --out "$run/fill-$tag.json" --report "$run/fill-$tag.jsonl" -- \
+            "$agent" deliver -c "$pol" --report "$run/fill-$tag.jsonl" \
+            -f bench@sender.test -n dane.test -- bob@dane.test >/dev/null ||
+            die "$name: the delivery filling the DNS cache failed (see $run/fill-$tag.jsonl)"
+        [ -n "$(ls -A "$run/dnscache")" ] || die "$name: the DNS cache is empty after a delivery"
+    fi
     : > "$report"
     "${measure[@]}" parallel --messages "$messages" --concurrency "$c" --cache "$cache" \
-        --name "$name" --out "$run/agent-$c-$cache.json" --report "$report" -- \
+        --dns-cache "$dns" --name "$name" --out "$run/agent-$tag.json" --report "$report" -- \
         "$agent" deliver -c "$pol" --report "$report" \
         -f bench@sender.test -n dane.test -- bob@dane.test ||
         echo "== $name: failed deliveries (the table says which)"
-    if [ -s "$run/agent-$c-$cache.json" ]; then results+=("$run/agent-$c-$cache.json"); fi
+    if [ -s "$run/agent-$tag.json" ]; then results+=("$run/agent-$tag.json"); fi
 }
 
 # deliver_postfix C CACHE(off|on) - the same messages through smtp(8)
@@ -223,7 +276,8 @@ deliver_postfix() {
 
 for cache in off on; do
     for c in 1 4; do
-        deliver_agent "$c" "$cache"
+        deliver_agent "$c" "$cache" off
+        deliver_agent "$c" "$cache" on
         deliver_postfix "$c" "$cache"
         check_ours
     done
