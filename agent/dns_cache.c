@@ -77,21 +77,32 @@ static void hash_field(wc_Sha256 *sha, const void *p, size_t len)
         wc_Sha256Update(sha, p, (word32)len);
 }
 
-/* read_anchors - the trust anchor file's bytes (bounded); 0 or -1 */
+/* read_anchors - the trust anchor file's bytes, all of them (at most cap);
+ * 0, or -1 when unreadable or larger */
 static int read_anchors(const char *path, uint8_t *buf, size_t cap, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
+    uint8_t more;
     ssize_t n;
+    int rc = 0;
 
     *len = 0;
     if (fd < 0)
         return -1;
-    while (*len < cap && ((n = read(fd, buf + *len, cap - *len)) > 0
-                          || (n < 0 && errno == EINTR)))
-        if (n > 0)
-            *len += (size_t)n;
+    for (;;) {
+        n = *len < cap ? read(fd, buf + *len, cap - *len) : read(fd, &more, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            break;
+        if (n < 0 || *len >= cap) {
+            rc = -1;        /* read error, or a file larger than cap */
+            break;
+        }
+        *len += (size_t)n;
+    }
     close(fd);
-    return 0;
+    return rc;
 }
 
 /* config_digest - what every key of this configuration shares */
@@ -107,7 +118,7 @@ static int config_digest(const struct dns_config *config,
         if (anchors == NULL
             || read_anchors(config->trust_anchors, anchors, ANCHORS_MAX, &len) != 0) {
             free(anchors);
-            *why = "DNS cache: cannot read the trust anchor file";
+            *why = "DNS cache: cannot read the trust anchor file (or it is over 64 KiB)";
             return -1;
         }
     }
@@ -200,8 +211,8 @@ static int note_code(const char *why)
 
 int dns_cache_keepable(const struct dns_answer *a)
 {
-    return a->asked && !dns_status_is_error(a->status) && a->ttl > 0
-           && note_code(a->why) >= 0;
+    return a->asked && (unsigned)a->status <= DNS_TIMEOUT
+           && !dns_status_is_error(a->status) && a->ttl > 0 && note_code(a->why) >= 0;
 }
 
 static void put_tlsa(struct writer *w, const struct tlsa_set *set)

@@ -683,3 +683,23 @@ Test(dns_cache_dir, missing_trust_anchor_file_refused)
     cr_assert_not_null(why);
     cr_expect_not_null(strstr(why, "DNS cache"), "why: %s", why);
 }
+
+/* the whole anchor file is part of every key: one too large to hash whole
+ * is refused rather than hashed in part */
+Test(dns_cache_dir, oversized_trust_anchor_file_refused)
+{
+    struct dns_config config = config_with(upstream_a, 0);
+    const char *why = NULL;
+    FILE *fp = fopen(anchors, "a");
+    struct dns_cache *c;
+
+    cr_assert_not_null(fp);
+    for (size_t i = 0; i < 64 * 1024 / 8; i++)     /* 15 bytes each: ~120 KiB */
+        fputs("; padding line\n", fp);
+    fclose(fp);
+    c = dns_cache_open(&config, &why);
+    cr_expect_null(c);
+    cr_assert_not_null(why);
+    cr_expect_not_null(strstr(why, "64 KiB"), "why: %s", why);
+    dns_cache_close(c);
+}
