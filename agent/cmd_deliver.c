@@ -170,7 +170,7 @@ static int run(const struct deliver_request *req, const struct policy *policy,
     /* an address literal needs no DNS (dnsplan.c): no resolver, no check,
      * so a [192.0.2.1] relay keeps working while DNS is down */
     resolver = req->nexthop.literal ? NULL
-        : dnsplan_resolver(policy_dns(policy), err, sizeof(err));
+        : dnsplan_resolver(policy_dns(policy), in.deadline_ms, err, sizeof(err));
     if (resolver == NULL && !req->nexthop.literal) {
         status = fail(EX_TEMPFAIL, "4.4.3", err, NULL);
         goto out;

@@ -180,7 +180,7 @@ static int probe_dns(const struct probe_args *a, const struct policy *policy,
     int code;
 
     with_level(policy_lookup(policy, a->destination), level, &leveled);
-    r = dnsplan_resolver(policy_dns(policy), err, sizeof err);
+    r = dnsplan_resolver(policy_dns(policy), 0, err, sizeof err);
     if (r == NULL) {
         fprintf(stderr, "dane-agent: probe: %s\n", err);
         return EX_TEMPFAIL;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "conn.h"
 #include "dns.h"
 #include "dns_cache.h"
 #include "dns_getdns.h"
@@ -137,15 +138,32 @@ static struct dns_getdns *backend(struct dns_resolver *r, char *msg, size_t size
 }
 
 /* fail_answer - an answer that could not be asked at all */
-static void fail_answer(const char *qname, uint16_t qtype, struct dns_answer *out)
+static void fail_answer(const struct dns_query *q, enum dns_status status,
+                        const char *why)
 {
-    dns_answer_clear(out);
-    out->asked = 1;
-    out->qtype = qtype;
-    snprintf(out->qname, sizeof out->qname, "%s", qname);
-    snprintf(out->owner, sizeof out->owner, "%s", qname);
-    out->status = DNS_SERVFAIL;
-    out->why = "the DNS resolver could not be created";
+    dns_answer_clear(q->out);
+    q->out->asked = 1;
+    q->out->qtype = q->qtype;
+    snprintf(q->out->qname, sizeof q->out->qname, "%s", q->qname);
+    snprintf(q->out->owner, sizeof q->out->owner, "%s", q->qname);
+    q->out->status = status;
+    q->out->why = why;
+}
+
+/* time_left - the backend's timeout for the next queries: the configured
+ * one, cut to what is left before the deadline; 0 when it has passed */
+static unsigned time_left(const struct dns_resolver *r)
+{
+    unsigned timeout = r->config.timeout_ms ? r->config.timeout_ms : DNS_DEFAULT_TIMEOUT_MS;
+    uint64_t now;
+
+    if (r->config.deadline_ms == 0)
+        return timeout;
+    now = conn_now_ms();     /* the clock of every deadline */
+    if (now >= r->config.deadline_ms)
+        return 0;
+    return r->config.deadline_ms - now < timeout ? (unsigned)(r->config.deadline_ms - now)
+                                                  : timeout;
 }
 
 /* ask - answer every query: from the cache, else in one backend batch */
@@ -154,17 +172,24 @@ static void ask(struct dns_resolver *r, const struct dns_query *q, size_t n)
     struct dns_query missing[DNS_GETDNS_MAX_BATCH];
     time_t now = time(NULL);
     size_t nmissing = 0;
+    unsigned timeout;
 
     for (size_t i = 0; i < n; i++)
         if (r->cache == NULL || !dns_cache_get(r->cache, q[i].qname, q[i].qtype, now, q[i].out))
             missing[nmissing++] = q[i];
     if (nmissing == 0)
         return;
-    if (backend(r, NULL, 0) == NULL) {
+    if ((timeout = time_left(r)) == 0) {
         for (size_t i = 0; i < nmissing; i++)
-            fail_answer(missing[i].qname, missing[i].qtype, missing[i].out);
+            fail_answer(&missing[i], DNS_TIMEOUT, "delivery deadline reached before the DNS answer");
         return;
     }
+    if (backend(r, NULL, 0) == NULL) {
+        for (size_t i = 0; i < nmissing; i++)
+            fail_answer(&missing[i], DNS_SERVFAIL, "the DNS resolver could not be created");
+        return;
+    }
+    dns_getdns_set_timeout(r->backend, timeout);
     dns_getdns_ask(r->backend, missing, nmissing);
     for (size_t i = 0; r->cache != NULL && i < nmissing; i++)
         dns_cache_put(r->cache, missing[i].out, time(NULL));
@@ -267,8 +292,13 @@ int dns_resolver_check(struct dns_resolver *r, char *msg, size_t size)
 
     if (r->cache != NULL && dns_cache_get_check(r->cache, time(NULL)))
         return 0;
+    if (time_left(r) == 0) {
+        snprintf(msg, size, "delivery deadline reached before the DNS check");
+        return -1;
+    }
     if (backend(r, msg, size) == NULL)
         return -1;
+    dns_getdns_set_timeout(r->backend, time_left(r));
     memset(&answer, 0, sizeof answer);
     rc = dns_getdns_check(r->backend, &answer, msg, size);
     if (rc == 0 && r->cache != NULL)

@@ -69,6 +69,9 @@ struct dns_config {
     const char *trust_anchors;  /* DS/DNSKEY zone-file text; NULL: getdns's
                                  * root key */
     unsigned timeout_ms;        /* per query; 0: DNS_DEFAULT_TIMEOUT_MS */
+    uint64_t deadline_ms;       /* CLOCK_MONOTONIC ms after which nothing
+                                 * is asked any more, and no query waits
+                                 * beyond it; 0: none */
     const char *cache_dir;      /* NULL: no DNS cache */
     unsigned cache_max_ttl;     /* seconds; 0: DNS_DEFAULT_CACHE_MAX_TTL */
 };

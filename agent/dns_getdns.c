@@ -116,6 +116,15 @@ static void query_start(struct dns_getdns *g, struct pending *q,
     }
 }
 
+void dns_getdns_set_timeout(struct dns_getdns *g, unsigned timeout_ms)
+{
+    if (timeout_ms == 0)
+        timeout_ms = 1;
+    if (timeout_ms != g->timeout_ms
+        && g->lib->context_set_timeout(g->ctx, timeout_ms) == GETDNS_RETURN_GOOD)
+        g->timeout_ms = timeout_ms;
+}
+
 void dns_getdns_ask(struct dns_getdns *g, const struct dns_query *asks, size_t n)
 {
     struct pending q[DNS_GETDNS_MAX_BATCH];

@@ -32,6 +32,9 @@ struct dns_getdns *dns_getdns_new(const struct dns_config *config, const char **
 /* dns_getdns_free - release; NULL is a no-op */
 void dns_getdns_free(struct dns_getdns *g);
 
+/* dns_getdns_set_timeout - how long the next queries wait for an answer */
+void dns_getdns_set_timeout(struct dns_getdns *g, unsigned timeout_ms);
+
 /* dns_getdns_ask - the n queries, concurrently; returns when all answered */
 void dns_getdns_ask(struct dns_getdns *g, const struct dns_query *q, size_t n);
 

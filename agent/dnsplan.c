@@ -36,7 +36,8 @@ const char *dnsplan_insecure_mx_name(enum policy_insecure_mx policy)
     return "invalid";
 }
 
-struct dns_resolver *dnsplan_resolver(const struct policy_dns *dns, char *err,
+struct dns_resolver *dnsplan_resolver(const struct policy_dns *dns,
+                                      uint64_t deadline_ms, char *err,
                                       size_t errsize)
 {
     struct dns_upstream *ups = NULL;
@@ -60,6 +61,7 @@ struct dns_resolver *dnsplan_resolver(const struct policy_dns *dns, char *err,
     config.nupstreams = dns->nupstreams;
     config.trust_anchors = dns->trust_anchors;
     config.timeout_ms = dns->timeout_ms;
+    config.deadline_ms = deadline_ms;
     config.cache_dir = dns->cache;
     config.cache_max_ttl = dns->cache_max_ttl_ms / 1000u;
     r = dns_resolver_new(&config, &why);
