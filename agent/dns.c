@@ -181,7 +181,8 @@ static void ask(struct dns_resolver *r, const struct dns_query *q, size_t n)
         return;
     if ((timeout = time_left(r)) == 0) {
         for (size_t i = 0; i < nmissing; i++)
-            fail_answer(&missing[i], DNS_TIMEOUT, "delivery deadline reached before the DNS answer");
+            fail_answer(&missing[i], DNS_TIMEOUT,
+                        "delivery deadline reached before the DNS answer");
         return;
     }
     if (backend(r, NULL, 0) == NULL) {

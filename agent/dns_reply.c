@@ -460,7 +460,8 @@ int dns_reply_from_wire(const uint8_t *msg, size_t len, uint32_t dnssec_status,
         && getdns_lib()->dict_set_int(reply, "dnssec_status", dnssec_status) == GETDNS_RETURN_GOOD
         && getdns_lib()->list_set_dict(replies, 0, reply) == GETDNS_RETURN_GOOD
         && getdns_lib()->dict_set_list(response, "replies_tree", replies) == GETDNS_RETURN_GOOD
-        && getdns_lib()->dict_set_int(response, "status", GETDNS_RESPSTATUS_GOOD) == GETDNS_RETURN_GOOD) {
+        && getdns_lib()->dict_set_int(response, "status", GETDNS_RESPSTATUS_GOOD)
+           == GETDNS_RETURN_GOOD) {
         dns_reply_convert(response, qname, qtype, out);
         rc = 0;
     } else {
