@@ -62,6 +62,10 @@ ParameterizedTestParameters(dns_reply, corpus)
          DNS_SERVFAIL, 0, 0, "dane.test", ""},
         {"rfc1035_s4_1_1_short_header_rejected", "truncated_header", "dane.test",
          DNS_TYPE_MX, DNS_SERVFAIL, 0, 0, "", ""},
+        /* header counts far beyond the message: rejected before getdns's
+         * parser, which would read past the end (found by fuzz_dns_reply) */
+        {"rfc1035_s4_1_1_counts_beyond_message_rejected", "regress-counts-beyond-message",
+         "dane.test", DNS_TYPE_MX, DNS_SERVFAIL, 0, 0, "", ""},
     };
     return cr_make_param_array(struct reply_case, cases,
                                sizeof(cases) / sizeof(cases[0]));
