@@ -6,8 +6,12 @@
 set -euo pipefail
 : "${DANE_AGENT:?}" "${DANE_TEST_SRCDIR:?}" "${DANE_TEST_BINDIR:?}"
 tb=$DANE_TEST_SRCDIR/tests/testbed/dns
-run=$DANE_TEST_BINDIR/testbed/dns-capability
-trap '"$tb/stop.sh" "$run"' EXIT
+# the agent drops to nobody, which must read the run dir: not below the
+# build dir (a checkout may sit in a mode-0700 directory)
+tmp=$(mktemp -d /tmp/dane-dns-capability.XXXXXX)
+chmod 755 "$tmp"
+run=$tmp/dns
+trap '"$tb/stop.sh" "$run"; rm -rf "$tmp"' EXIT
 "$tb/start.sh" "$run" >/dev/null
 anchors=$run/trust-anchors.key
 

@@ -4,8 +4,12 @@
 # testbed (tests/testbed/dns/README.md lists the zones and what they test).
 set -euo pipefail
 : "${DANE_AGENT:?}" "${DANE_TEST_SRCDIR:?}" "${DANE_TEST_BINDIR:?}"
-run=$DANE_TEST_BINDIR/testbed/dns-zones
-trap '"$DANE_TEST_SRCDIR/tests/testbed/dns/stop.sh" "$run"' EXIT
+# the agent drops to nobody, which must read the run dir: not below the
+# build dir (a checkout may sit in a mode-0700 directory)
+tmp=$(mktemp -d /tmp/dane-dns-zones.XXXXXX)
+chmod 755 "$tmp"
+run=$tmp/dns
+trap '"$DANE_TEST_SRCDIR/tests/testbed/dns/stop.sh" "$run"; rm -rf "$tmp"' EXIT
 "$DANE_TEST_SRCDIR/tests/testbed/dns/start.sh" "$run" >/dev/null
 policy=$run/policy.yaml
 

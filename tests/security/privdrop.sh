@@ -103,8 +103,11 @@ Y
 TB_RC=0
 tb_message privdrop-nonroot > "$TB_RUN/msg"
 chmod 644 "$TB_RUN/msg"
+# daemon must be able to execute the binary: a copy in the run dir (the
+# checkout may sit in a mode-0700 directory)
+install -m 755 "$DANE_AGENT" "$TB_RUN/dane-agent"
 setpriv --reuid=daemon --regid=daemon --init-groups \
-    timeout 60 "$DANE_AGENT" deliver -c "$policy" -f sender@sender.test \
+    timeout 60 "$TB_RUN/dane-agent" deliver -c "$policy" -f sender@sender.test \
     -n "$PEER_NEXTHOP" -- rcpt@dane.test < "$TB_RUN/msg" \
     > "$TB_RUN/out" 2> "$TB_RUN/err" || TB_RC=$?
 TB_OUT=$(cat "$TB_RUN/out"); TB_ERR=$(cat "$TB_RUN/err")
