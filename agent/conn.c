@@ -219,6 +219,18 @@ enum conn_status conn_read(struct conn *c, uint8_t *buf, size_t cap, size_t *n,
     }
 }
 
+enum conn_status conn_read_now(struct conn *c, uint8_t *buf, size_t cap,
+                               size_t *n, const char **why)
+{
+    enum conn_status st = conn_read(c, buf, cap, n, conn_now_ms(), why);
+
+    if (st == CONN_TIMEOUT) {
+        *n = 0;
+        return CONN_OK;
+    }
+    return st;
+}
+
 /* write_step - one send or TLS write; *n bytes taken */
 static enum conn_status write_step(struct conn *c, const uint8_t *buf, size_t len,
                                    size_t *n, uint64_t deadline, const char **why)

@@ -54,6 +54,11 @@ enum conn_status conn_read(struct conn *c, uint8_t *buf, size_t cap, size_t *n,
 /* conn_write - write all of buf */
 enum conn_status conn_write(struct conn *c, const uint8_t *buf, size_t len,
                             uint64_t deadline, const char **why);
+/* conn_read_now - conn_read() that never waits: CONN_OK with *n = 0 when
+ * nothing is there yet (under TLS, records without application data, such
+ * as TLS 1.3 session tickets, are consumed and give *n = 0) */
+enum conn_status conn_read_now(struct conn *c, uint8_t *buf, size_t cap,
+                               size_t *n, const char **why);
 /* conn_plain_pending - 1 when unread plaintext bytes wait on the socket */
 int conn_plain_pending(struct conn *c);
 

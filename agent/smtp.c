@@ -36,11 +36,13 @@
 #include "conn.h"
 #include "dane.h"
 #include "envelope.h"
+#include "failure.h"
 #include "session_cache.h"
 
 #define TRANSCRIPT_MAX (64u * 1024)
 #define BODY_CHUNK 16384u
 #define CMD_MAX 1024u   /* MAIL FROM:<256> + parameters fits easily */
+#define QUIT_WAIT_MS 3000u  /* the result is known: QUIT waits no longer */
 
 static const struct {
     const char *while_text;     /* "while ..." */
@@ -85,6 +87,9 @@ struct session {
     int utf8;                   /* SMTPUTF8 needed */
     size_t accepted;            /* recipients accepted by RCPT */
     int failed;                 /* the session has a final outcome */
+    int out_of_step;            /* a protocol error: no reply of this
+                                 * session can be trusted to be whose it
+                                 * seems */
     struct session_cache *cache;    /* NULL: no session cache */
     int resume;                 /* offer the cached session on this run */
     int resume_failed;          /* a resumed session failed verification */
@@ -119,24 +124,60 @@ static uint64_t deadline_in(const struct session *s, unsigned ms)
     return s->p->deadline_ms != 0 && s->p->deadline_ms < d ? s->p->deadline_ms : d;
 }
 
-/* fail - the session's final outcome (first failure wins) */
-static void fail(struct session *s, enum smtp_result result, const char *enhanced,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void fail(struct session *s, enum smtp_result result, const char *enhanced,
-                 const char *fmt, ...)
+/* fail_v - the session's final outcome (first failure wins): class,
+ * enhanced code and RFC 8460 type from the classifier (failure.h) */
+static void fail_v(struct session *s, enum failure_cause cause, int code,
+                   const char *enhanced, const char *fmt, va_list ap)
 {
-    va_list ap;
-
     if (s->failed)
         return;
     s->failed = 1;
-    s->out->result = result;
+    s->out_of_step = cause == FAILURE_PROTOCOL;
+    s->out->result = failure_class_of(cause, code) == FAILURE_BOUNCE ? SMTP_BOUNCE
+                                                                     : SMTP_DEFER;
+    s->out->stage = s->stage;
+    failure_enhanced(cause, code, enhanced, s->out->enhanced);
+    if (s->out->rfc8460 == NULL)
+        s->out->rfc8460 = failure_rfc8460(cause);
+    vsnprintf(s->out->reason, sizeof(s->out->reason), fmt, ap);
+}
+
+/* fail - a failure of our side or of the connection */
+static void fail(struct session *s, enum failure_cause cause, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(struct session *s, enum failure_cause cause, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fail_v(s, cause, 0, NULL, fmt, ap);
+    va_end(ap);
+}
+
+/* fail_with_reply - a failure the current reply decides or explains */
+static void fail_with_reply(struct session *s, enum failure_cause cause,
+                            const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void fail_with_reply(struct session *s, enum failure_cause cause,
+                            const char *fmt, ...)
+{
+    va_list ap;
+
+    s->out->code = s->reply.code;
+    va_start(ap, fmt);
+    fail_v(s, cause, s->reply.code, s->reply.enhanced, fmt, ap);
+    va_end(ap);
+}
+
+/* fail_usage - nothing can be sent: the caller's input is unusable */
+static void fail_usage(struct session *s, const char *enhanced, const char *why)
+{
+    s->failed = 1;
+    s->out->result = SMTP_USAGE;
     s->out->stage = s->stage;
     snprintf(s->out->enhanced, sizeof(s->out->enhanced), "%s", enhanced);
-    va_start(ap, fmt);
-    vsnprintf(s->out->reason, sizeof(s->out->reason), fmt, ap);
-    va_end(ap);
+    snprintf(s->out->reason, sizeof(s->out->reason), "%s", why);
 }
 
 /* reply_dsn - the reply's enhanced code, else X.0.0 from its first digit */
@@ -149,37 +190,56 @@ static void reply_dsn(const struct smtp_reply *r, char out[SMTP_ENHANCED_MAX])
                  : r->code >= 400 ? '4' : '2');
 }
 
-static enum smtp_result reply_result(const struct smtp_reply *r)
-{
-    return r->code >= 500 ? SMTP_BOUNCE : r->code >= 400 ? SMTP_DEFER : SMTP_SENT;
-}
-
 /* fail_reply - the server said no: "host H[A] said: 550 5.1.1 text (in reply
  * to X command)" */
 static void fail_reply(struct session *s)
 {
-    char dsn[SMTP_ENHANCED_MAX];
+    fail_with_reply(s, FAILURE_REPLY, "host %s said: %d %s%s%s (in reply to %s command)",
+                    s->peer, s->reply.code, s->reply.enhanced,
+                    s->reply.enhanced[0] ? " " : "", s->reply.text,
+                    stage_text[s->stage].in_reply_to);
+}
 
-    reply_dsn(&s->reply, dsn);
-    s->out->code = s->reply.code;
-    fail(s, reply_result(&s->reply) == SMTP_BOUNCE ? SMTP_BOUNCE : SMTP_DEFER, dsn,
-         "host %s said: %d %s%s%s (in reply to %s command)", s->peer, s->reply.code,
-         s->reply.enhanced, s->reply.enhanced[0] ? " " : "", s->reply.text,
-         stage_text[s->stage].in_reply_to);
+/* fail_protocol - RFC 5321 §4.2, RFC 2920 §3: a reply that cannot belong to
+ * the command it follows; the stream is out of step, nothing more is sent */
+static void fail_protocol(struct session *s, const char *what)
+{
+    fail_with_reply(s, FAILURE_PROTOCOL, "protocol error: host %s %s %s", s->peer, what,
+                    stage_text[s->stage].while_text);
+}
+
+/* fail_unexpected_reply - a reply of the wrong kind for the stage */
+static void fail_unexpected_reply(struct session *s)
+{
+    char what[SMTP_REPLY_TEXT_MAX + 64];
+
+    snprintf(what, sizeof(what), "sent an unexpected reply %d %s%s%.200s", s->reply.code,
+             s->reply.enhanced, s->reply.enhanced[0] ? " " : "", s->reply.text);
+    fail_protocol(s, what);
+}
+
+/* is_2xx, is_refusal - reply classes */
+static int is_2xx(const struct smtp_reply *r)
+{
+    return r->code / 100 == 2;
+}
+
+static int is_refusal(const struct smtp_reply *r)
+{
+    return r->code / 100 == 4 || r->code / 100 == 5;
 }
 
 /* fail_io - a connection-level failure in the current stage */
 static void fail_io(struct session *s, enum conn_status st, const char *why)
 {
     if (st == CONN_TIMEOUT)
-        fail(s, SMTP_DEFER, "4.4.2", "conversation with %s timed out %s", s->peer,
+        fail(s, FAILURE_TIMEOUT, "conversation with %s timed out %s", s->peer,
              stage_text[s->stage].while_text);
     else if (st == CONN_EOF)
-        fail(s, SMTP_DEFER, "4.4.2", "lost connection with %s %s", s->peer,
+        fail(s, FAILURE_LOST, "lost connection with %s %s", s->peer,
              stage_text[s->stage].while_text);
     else
-        fail(s, SMTP_DEFER, "4.4.2", "%s with %s %s", why, s->peer,
-             stage_text[s->stage].while_text);
+        fail(s, FAILURE_IO, "%s with %s %s", why, s->peer, stage_text[s->stage].while_text);
 }
 
 /* ---- transcript (probe) ---- */
@@ -218,12 +278,51 @@ static void transcript(struct session *s, const char *dir, const uint8_t *p,
 
 /* ---- I/O ---- */
 
+/* take_input - append what the server has sent without waiting */
+static int take_input(struct session *s)
+{
+    for (;;) {
+        const char *why = "read error";
+        size_t n = 0;
+        enum conn_status st;
+
+        if (s->blen == s->bufsize)
+            return 0;   /* full: already more than any reply can hold */
+        st = conn_read_now(s->conn, s->buf + s->blen, s->bufsize - s->blen, &n, &why);
+        if (st != CONN_OK) {
+            fail_io(s, st, why);
+            return -1;
+        }
+        if (n == 0)
+            return 0;
+        s->blen += n;
+    }
+}
+
+/* in_step - RFC 5321 §4.2, RFC 2920 §3.1: before a command (or the body) is
+ * sent, every reply received so far must have been consumed; anything more
+ * is a reply to no command (early, surplus) and the session is out of step */
+static int in_step(struct session *s, const char *what)
+{
+    if (take_input(s) != 0)
+        return -1;
+    if (s->blen == s->bused)
+        return 0;
+    transcript(s, "< ", s->buf + s->bused, s->blen - s->bused);
+    fail(s, FAILURE_PROTOCOL, "protocol error: host %s sent a reply to no command %s",
+         s->peer, what);
+    return -1;
+}
+
+/* send_raw - write bytes; a command is only sent in step (in_step) */
 static int send_raw(struct session *s, const char *cmd, size_t len, unsigned ms)
 {
     const char *why = "write error";
-    enum conn_status st = conn_write(s->conn, (const uint8_t *)cmd, len,
-                                     deadline_in(s, ms), &why);
+    enum conn_status st;
 
+    if (in_step(s, stage_text[s->stage].while_text) != 0)
+        return -1;
+    st = conn_write(s->conn, (const uint8_t *)cmd, len, deadline_in(s, ms), &why);
     transcript(s, "> ", (const uint8_t *)cmd, len);
     if (st != CONN_OK) {
         fail_io(s, st, why);
@@ -254,7 +353,7 @@ static int read_reply(struct session *s, unsigned ms)
             transcript(s, "< ", s->raw, s->raw_len);
             return 0;
         case SMTP_REPLY_BAD:
-            fail(s, SMTP_DEFER, "4.5.0", "malformed reply from %s %s: %s", s->peer,
+            fail(s, FAILURE_MALFORMED, "malformed reply from %s %s: %s", s->peer,
                  stage_text[s->stage].while_text, why);
             return -1;
         case SMTP_REPLY_MORE:
@@ -308,31 +407,38 @@ static enum smtp_stage enter_connect(struct session *s)
                            &st, &why);
     s->out->connect_ms = (unsigned)(conn_now_ms() - t0);
     if (s->conn == NULL) {
-        fail(s, SMTP_DEFER, "4.4.1", "connect to %s:%s: %s", s->peer, s->port, why);
+        fail(s, FAILURE_CONNECT, "connect to %s:%s: %s", s->peer, s->port, why);
         return SMTP_STAGE_DONE;
     }
     s->out->connected = 1;
     return SMTP_STAGE_GREETING;
 }
 
+/* fail_refused - a 4xx/5xx greeting, EHLO or HELO: this server will not
+ * talk to us, another may (Postfix smtp_skip_5xx_greeting): deferred */
+static enum smtp_stage fail_refused(struct session *s)
+{
+    fail_with_reply(s, FAILURE_REFUSED, "host %s refused to talk to me: %d %s%s%s", s->peer,
+                    s->reply.code, s->reply.enhanced, s->reply.enhanced[0] ? " " : "",
+                    s->reply.text);
+    return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
+}
+
 static enum smtp_stage enter_greeting(struct session *s)
 {
-    char dsn[SMTP_ENHANCED_MAX];
-
     if (read_reply(s, s->to.greeting_ms) != 0)
         return SMTP_STAGE_DONE;
-    if (s->reply.code / 100 != 2) {
-        reply_dsn(&s->reply, dsn);
-        s->out->code = s->reply.code;
-        fail(s, reply_result(&s->reply), dsn, "host %s refused to talk to me: %d %s%s%s",
-             s->peer, s->reply.code, s->reply.enhanced, s->reply.enhanced[0] ? " " : "",
-             s->reply.text);
-        return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
+    if (is_refusal(&s->reply))
+        return fail_refused(s);
+    if (!is_2xx(&s->reply)) {
+        fail_unexpected_reply(s);
+        return SMTP_STAGE_DONE;
     }
     return SMTP_STAGE_EHLO;
 }
 
-/* ehlo - EHLO and its keywords; 1 accepted, 0 refused, -1 failed */
+/* ehlo - EHLO and its keywords; 1 accepted, 0 refused (4xx/5xx), -1 failed
+ * (including a reply that is neither) */
 static int ehlo(struct session *s)
 {
     struct smtp_ehlo e;
@@ -340,8 +446,12 @@ static int ehlo(struct session *s)
 
     if (command(s, s->to.helo_ms, "EHLO %s", s->p->helo_name) != 0)
         return -1;
-    if (s->reply.code / 100 != 2)
+    if (is_refusal(&s->reply))
         return 0;
+    if (!is_2xx(&s->reply)) {
+        fail_unexpected_reply(s);
+        return -1;
+    }
     if (smtp_ehlo_parse(s->raw, s->raw_len, &s->lim, &e, &why) != 0)
         memset(&e, 0, sizeof(e));   /* a 2xx other than 250: no keywords */
     s->out->ext = e.ext;
@@ -357,10 +467,12 @@ static enum smtp_stage enter_ehlo(struct session *s)
         return SMTP_STAGE_DONE;
     if (r > 0)
         return s->p->tls == SMTP_TLS_NONE ? SMTP_STAGE_MAIL : SMTP_STAGE_STARTTLS;
+    if (is_421(s))
+        return fail_refused(s);
     if (s->p->tls == SMTP_TLS_REQUIRED) {
-        s->out->rfc8460 = "starttls-not-supported";
-        fail(s, SMTP_DEFER, "4.7.4", "TLS is required, but host %s refused EHLO: %d %s",
-             s->peer, s->reply.code, s->reply.text);
+        fail_with_reply(s, FAILURE_STARTTLS_ABSENT,
+                        "TLS is required, but host %s refused EHLO: %d %s", s->peer,
+                        s->reply.code, s->reply.text);
         return SMTP_STAGE_QUIT;
     }
     return SMTP_STAGE_HELO;
@@ -370,9 +482,11 @@ static enum smtp_stage enter_helo(struct session *s)
 {
     if (command(s, s->to.helo_ms, "HELO %s", s->p->helo_name) != 0)
         return SMTP_STAGE_DONE;
-    if (s->reply.code / 100 != 2) {
-        fail_reply(s);
-        return SMTP_STAGE_QUIT;
+    if (is_refusal(&s->reply))
+        return fail_refused(s);
+    if (!is_2xx(&s->reply)) {
+        fail_unexpected_reply(s);
+        return SMTP_STAGE_DONE;
     }
     s->out->ext = 0;
     s->out->size_limit = 0;
@@ -381,12 +495,11 @@ static enum smtp_stage enter_helo(struct session *s)
 
 /* tls_failed - TLS did not come up: required fails 4.7.x; opportunistic ends
  * the session too, but the caller may retry in cleartext */
-static void tls_failed(struct session *s, const char *enhanced, const char *why)
+static void tls_failed(struct session *s, const char *why)
 {
     if (s->p->tls == SMTP_TLS_OPPORTUNISTIC)
         s->out->cleartext_retry_ok = 1;
-    s->out->rfc8460 = "validation-failure";     /* RFC 8460 §4.3.2.1 */
-    fail(s, SMTP_DEFER, enhanced, "Cannot start TLS with %s: %s", s->peer, why);
+    fail(s, FAILURE_TLS, "Cannot start TLS with %s: %s", s->peer, why);
 }
 
 static enum smtp_stage enter_starttls(struct session *s)
@@ -394,8 +507,7 @@ static enum smtp_stage enter_starttls(struct session *s)
     if (!(s->out->ext & SMTP_EXT_STARTTLS)) {
         if (s->p->tls == SMTP_TLS_OPPORTUNISTIC)
             return SMTP_STAGE_MAIL;
-        s->out->rfc8460 = "starttls-not-supported";
-        fail(s, SMTP_DEFER, "4.7.4", "TLS is required, but was not offered by host %s",
+        fail(s, FAILURE_STARTTLS_ABSENT, "TLS is required, but was not offered by host %s",
              s->peer);
         return SMTP_STAGE_QUIT;
     }
@@ -405,18 +517,21 @@ static enum smtp_stage enter_starttls(struct session *s)
         fail_reply(s);
         return SMTP_STAGE_DONE;
     }
-    if (s->reply.code != 220) {
+    if (is_refusal(&s->reply)) {
         if (s->p->tls == SMTP_TLS_OPPORTUNISTIC)
             return SMTP_STAGE_MAIL;     /* the session goes on in cleartext */
-        s->out->rfc8460 = "starttls-not-supported";
-        s->out->code = s->reply.code;
-        fail(s, SMTP_DEFER, "4.7.5", "TLS is required, but host %s refused to start TLS: "
-             "%d %s", s->peer, s->reply.code, s->reply.text);
+        fail_with_reply(s, FAILURE_STARTTLS_REFUSED, "TLS is required, but host %s "
+                        "refused to start TLS: %d %s", s->peer, s->reply.code,
+                        s->reply.text);
         return SMTP_STAGE_QUIT;
+    }
+    if (s->reply.code != 220) {     /* RFC 3207 §4 */
+        fail_unexpected_reply(s);
+        return SMTP_STAGE_DONE;
     }
     /* RFC 3207 §4.2: bytes after the 220 were not protected: injection */
     if (s->blen > s->bused) {
-        tls_failed(s, "4.7.5", "plaintext received after the 220 reply to STARTTLS "
+        tls_failed(s, "plaintext received after the 220 reply to STARTTLS "
                    "(possible injection)");
         return SMTP_STAGE_DONE;
     }
@@ -491,7 +606,7 @@ static enum smtp_stage enter_handshake(struct session *s)
         return SMTP_STAGE_DONE;
     }
     if (st != CONN_OK) {
-        tls_failed(s, "4.7.5", why);
+        tls_failed(s, why);
         return SMTP_STAGE_DONE;
     }
     s->out->tls = 1;
@@ -499,7 +614,7 @@ static enum smtp_stage enter_handshake(struct session *s)
     s->out->chain = dane_chain_new();
     if (s->out->chain == NULL ||
         tls_session_chain(conn_tls(s->conn), s->out->chain, &why) != 0) {
-        tls_failed(s, "4.7.5", s->out->chain == NULL ? "out of memory" : why);
+        tls_failed(s, s->out->chain == NULL ? "out of memory" : why);
         return SMTP_STAGE_QUIT;
     }
     return SMTP_STAGE_VERIFY;
@@ -534,7 +649,7 @@ static enum smtp_stage enter_verify(struct session *s)
     if (st == SMTP_PEER_FAIL) {
         /* never mail over an unauthenticated session where authentication
          * is required; the caller's level decides (no cleartext retry) */
-        fail(s, SMTP_DEFER, "4.7.5", "TLS authentication failed for %s: %s", s->peer, why);
+        fail(s, FAILURE_AUTH, "TLS authentication failed for %s: %s", s->peer, why);
         return SMTP_STAGE_QUIT;
     }
     return SMTP_STAGE_EHLO_TLS;
@@ -577,40 +692,42 @@ static int mail_cmd(struct session *s, char *buf, size_t size)
 static int mail_precheck(struct session *s)
 {
     if (s->utf8 && !(s->out->ext & SMTP_EXT_SMTPUTF8)) {
-        fail(s, SMTP_BOUNCE, "5.6.7", "SMTPUTF8 is required, but was not offered by host %s",
+        fail(s, FAILURE_SMTPUTF8, "SMTPUTF8 is required, but was not offered by host %s",
              s->peer);
         return -1;
     }
     /* RFC 1870 §6.2: do not send what the server said it will refuse */
     if ((s->out->ext & SMTP_EXT_SIZE) && s->out->size_limit > 0 &&
         s->m->size > s->out->size_limit) {
-        fail(s, SMTP_BOUNCE, "5.3.4", "message size %llu exceeds size limit %llu of server %s",
+        fail(s, FAILURE_SIZE, "message size %llu exceeds size limit %llu of server %s",
              (unsigned long long)s->m->size, (unsigned long long)s->out->size_limit, s->peer);
         return -1;
     }
     return 0;
 }
 
-/* rcpt_set - one recipient's result from the current reply */
+/* rcpt_set - one recipient's result from the current reply (2xx, 4xx or
+ * 5xx: the caller has refused any other) */
 static void rcpt_set(struct session *s, size_t i)
 {
     struct smtp_rcpt_result *r = &s->out->recipients[i];
 
     r->code = s->reply.code;
-    reply_dsn(&s->reply, r->enhanced);
     snprintf(r->text, sizeof(r->text), "%s", s->reply.text);
-    r->result = reply_result(&s->reply);
-    if (r->result == SMTP_SENT) {
+    if (is_2xx(&s->reply)) {
+        reply_dsn(&s->reply, r->enhanced);
         r->result = SMTP_DEFER;     /* accepted; sent only after the dot */
         s->accepted++;
         r->code = -r->code;         /* marks "accepted", see finish_rcpts */
         return;
     }
+    r->result = failure_class_of(FAILURE_REPLY, s->reply.code) == FAILURE_BOUNCE
+        ? SMTP_BOUNCE : SMTP_DEFER;
+    failure_enhanced(FAILURE_REPLY, s->reply.code, s->reply.enhanced, r->enhanced);
     snprintf(r->reason, sizeof(r->reason), "host %s said: %d %s%s%s (in reply to RCPT TO "
              "command)", s->peer, s->reply.code, s->reply.enhanced,
              s->reply.enhanced[0] ? " " : "", s->reply.text);
 }
-
 
 /* send_envelope - MAIL and RCPT commands in one write (PIPELINING) or MAIL alone */
 static int send_envelope(struct session *s, int pipelined)
@@ -620,7 +737,7 @@ static int send_envelope(struct session *s, int pipelined)
     int rc;
 
     if (buf == NULL) {
-        fail(s, SMTP_DEFER, "4.3.0", "out of memory");
+        fail(s, FAILURE_RESOURCE, "out of memory");
         return -1;
     }
     n = (size_t)mail_cmd(s, buf, CMD_MAX);
@@ -641,17 +758,20 @@ static enum smtp_stage enter_mail(struct session *s)
         return SMTP_STAGE_QUIT;
     if (send_envelope(s, pipelined) != 0 || read_reply(s, s->to.mail_ms) != 0)
         return SMTP_STAGE_DONE;
-    if (s->reply.code / 100 != 2) {
-        fail_reply(s);
-        if (is_421(s))
-            return SMTP_STAGE_DONE;
-        /* RFC 2920 §3.1: the pipelined RCPT replies still come; read them */
-        for (size_t i = 0; pipelined && i < s->m->nrecipients; i++)
-            if (read_reply(s, s->to.rcpt_ms) != 0)
-                return SMTP_STAGE_DONE;
-        return SMTP_STAGE_QUIT;
+    if (is_2xx(&s->reply))
+        return SMTP_STAGE_RCPT;
+    if (!is_refusal(&s->reply)) {
+        fail_unexpected_reply(s);
+        return SMTP_STAGE_DONE;
     }
-    return SMTP_STAGE_RCPT;
+    fail_reply(s);
+    if (is_421(s))
+        return SMTP_STAGE_DONE;
+    /* RFC 2920 §3.1: the pipelined RCPT replies still come; read them */
+    for (size_t i = 0; pipelined && i < s->m->nrecipients; i++)
+        if (read_reply(s, s->to.rcpt_ms) != 0)
+            return SMTP_STAGE_DONE;
+    return SMTP_STAGE_QUIT;
 }
 
 static enum smtp_stage enter_rcpt(struct session *s)
@@ -667,11 +787,15 @@ static enum smtp_stage enter_rcpt(struct session *s)
             fail_reply(s);
             return SMTP_STAGE_DONE;
         }
+        if (!is_2xx(&s->reply) && !is_refusal(&s->reply)) {
+            fail_unexpected_reply(s);
+            return SMTP_STAGE_DONE;
+        }
         rcpt_set(s, i);
     }
     if (s->accepted == 0) {
-        fail(s, SMTP_DEFER, "4.0.0", "no recipient accepted by %s", s->peer);
-        s->out->result = SMTP_BOUNCE;   /* refined by finish_rcpts */
+        /* nobody accepted: finish_rcpts() takes the recipients' verdicts */
+        fail(s, FAILURE_REPLY, "no recipient accepted by %s", s->peer);
         return SMTP_STAGE_QUIT;
     }
     return SMTP_STAGE_DATA;
@@ -681,11 +805,14 @@ static enum smtp_stage enter_data(struct session *s)
 {
     if (command(s, s->to.data_ms, "DATA") != 0)
         return SMTP_STAGE_DONE;
-    if (s->reply.code != 354) {
-        fail_reply(s);
-        return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
+    if (s->reply.code / 100 == 3)   /* 354, RFC 5321 §4.3.2 */
+        return SMTP_STAGE_BODY;
+    if (!is_refusal(&s->reply)) {
+        fail_unexpected_reply(s);   /* a 2xx to DATA answers no command */
+        return SMTP_STAGE_DONE;
     }
-    return SMTP_STAGE_BODY;
+    fail_reply(s);
+    return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
 }
 
 /* body_source - the next bytes of the message; returns bytes, 0 at the end,
@@ -715,11 +842,14 @@ static int send_body(struct session *s, struct body *b, uint8_t *in, uint8_t *ou
 
         if (got < 0) {
             /* the dot is never sent: the server discards the transaction */
-            fail(s, SMTP_DEFER, "4.3.0", "error reading the message file");
+            fail(s, FAILURE_MESSAGE, "error reading the message file");
             return -1;
         }
         if (got == 0)
             return 0;
+        /* a reply while the body is sent answers no command */
+        if (in_step(s, stage_text[s->stage].while_text) != 0)
+            return -1;
         while (used < (size_t)got) {
             size_t u = 0, n = body_feed(b, in + used, (size_t)got - used, out,
                                         BODY_CHUNK * 4, &u);
@@ -741,19 +871,24 @@ static enum smtp_stage enter_body(struct session *s)
     int rc = -1;
 
     if (b == NULL || in == NULL || out == NULL)
-        fail(s, SMTP_DEFER, "4.3.0", "out of memory");
+        fail(s, FAILURE_RESOURCE, "out of memory");
     else
         rc = send_body(s, b, in, out);
     if (rc == 0) {
         const char *why = "write error";
         size_t n = body_finish(b, out, BODY_CHUNK * 4);
-        /* from here on a failure may mean the message was delivered */
-        s->stage = SMTP_STAGE_DOT;
-        enum conn_status st = conn_write(s->conn, out, n,
-                                         deadline_in(s, s->to.data_xfer_ms), &why);
-        if (st != CONN_OK) {
-            fail_io(s, st, why);
+        enum conn_status st;
+
+        if (in_step(s, stage_text[s->stage].while_text) != 0) {
             rc = -1;
+        } else {
+            /* from here on a failure may mean the message was delivered */
+            s->stage = SMTP_STAGE_DOT;
+            st = conn_write(s->conn, out, n, deadline_in(s, s->to.data_xfer_ms), &why);
+            if (st != CONN_OK) {
+                fail_io(s, st, why);
+                rc = -1;
+            }
         }
     }
     body_free(b);
@@ -762,26 +897,40 @@ static enum smtp_stage enter_body(struct session *s)
     return rc == 0 ? SMTP_STAGE_DOT : SMTP_STAGE_DONE;
 }
 
+/* enter_dot - only a 2xx read after the end of data was sent delivers */
 static enum smtp_stage enter_dot(struct session *s)
 {
     if (read_reply(s, s->to.data_done_ms) != 0)
         return SMTP_STAGE_DONE;
     s->out->code = s->reply.code;
     s->final = s->reply;
-    if (s->reply.code / 100 != 2) {
-        fail_reply(s);
-        return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
+    if (is_2xx(&s->reply))
+        return SMTP_STAGE_QUIT;
+    if (!is_refusal(&s->reply)) {
+        fail_unexpected_reply(s);
+        return SMTP_STAGE_DONE;
     }
-    return SMTP_STAGE_QUIT;
+    fail_reply(s);
+    return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
 }
 
+/* enter_quit - a courtesy whose failure changes nothing (RFC 5321
+ * §4.1.1.10); the outcome is already known, so it waits a few seconds at
+ * most, and replies still unread are the server's business now */
 static enum smtp_stage enter_quit(struct session *s)
 {
-    /* QUIT is a courtesy: its failure changes nothing (RFC 5321 §4.1.1.10) */
+    static const char quit[] = "QUIT\r\n";
+    const char *why = NULL;
+    unsigned ms = s->to.quit_ms < QUIT_WAIT_MS ? s->to.quit_ms : QUIT_WAIT_MS;
     int saved = s->failed;
 
     s->failed = 1;
-    (void)command(s, s->to.quit_ms, "QUIT");
+    s->bused = s->blen;
+    if (conn_write(s->conn, (const uint8_t *)quit, sizeof(quit) - 1,
+                   deadline_in(s, ms), &why) == CONN_OK) {
+        transcript(s, "> ", (const uint8_t *)quit, sizeof(quit) - 1);
+        (void)read_reply(s, ms);
+    }
     s->failed = saved;
     return SMTP_STAGE_DONE;
 }
@@ -811,13 +960,49 @@ static enum smtp_stage enter(struct session *s)
 
 /* ---- recipients' verdicts ---- */
 
+/* sent_verdict - an accepted recipient after the 2xx to the end of data */
+static void sent_verdict(const struct smtp_reply *f, struct smtp_rcpt_result *r)
+{
+    r->result = SMTP_SENT;
+    r->code = f->code;
+    reply_dsn(f, r->enhanced);
+    snprintf(r->text, sizeof(r->text), "%s", f->text);
+    snprintf(r->reason, sizeof(r->reason), "%d %s%s%s", f->code, f->enhanced,
+             f->enhanced[0] ? " " : "", f->text);
+}
+
+/* session_verdict - a recipient that shares the session's failure */
+static void session_verdict(const struct smtp_outcome *o, struct smtp_rcpt_result *r)
+{
+    r->result = o->result == SMTP_BOUNCE ? SMTP_BOUNCE : SMTP_DEFER;
+    memcpy(r->enhanced, o->enhanced, sizeof(r->enhanced));
+    snprintf(r->reason, sizeof(r->reason), "%s", o->reason);
+}
+
+/* nobody_accepted - every recipient was refused: the session defers when
+ * one of them was deferred, and takes that recipient's code */
+static void nobody_accepted(struct smtp_outcome *o)
+{
+    enum smtp_result want = SMTP_BOUNCE;
+
+    for (size_t i = 0; i < o->nrecipients; i++)
+        if (o->recipients[i].result == SMTP_DEFER)
+            want = SMTP_DEFER;
+    o->result = want;
+    for (size_t i = 0; i < o->nrecipients; i++)
+        if (o->recipients[i].result == want) {
+            memcpy(o->enhanced, o->recipients[i].enhanced, sizeof(o->enhanced));
+            return;
+        }
+}
+
 /* finish_rcpts - every recipient gets a final result: accepted ones follow
  * the end of data (or the session failure), others keep their RCPT reply or
- * get the session's reason */
+ * get the session's reason; after a protocol error no RCPT reply is trusted
+ * and every recipient shares the session's deferral */
 static void finish_rcpts(struct session *s)
 {
     struct smtp_outcome *o = s->out;
-    size_t sent = 0, deferred = 0;
 
     for (size_t i = 0; i < o->nrecipients; i++) {
         struct smtp_rcpt_result *r = &o->recipients[i];
@@ -825,29 +1010,15 @@ static void finish_rcpts(struct session *s)
 
         if (accepted)
             r->code = -r->code;
-        if (accepted && !s->failed) {
-            const struct smtp_reply *f = &s->final;
-            r->result = SMTP_SENT;
-            r->code = f->code;
-            reply_dsn(f, r->enhanced);
-            snprintf(r->text, sizeof(r->text), "%s", f->text);
-            snprintf(r->reason, sizeof(r->reason), "%d %s%s%s", f->code, f->enhanced,
-                     f->enhanced[0] ? " " : "", f->text);
-        } else if (accepted || r->code == 0) {
-            r->result = o->result == SMTP_BOUNCE ? SMTP_BOUNCE : SMTP_DEFER;
-            memcpy(r->enhanced, o->enhanced, sizeof(r->enhanced));
-            snprintf(r->reason, sizeof(r->reason), "%s", o->reason);
-        }
-        sent += r->result == SMTP_SENT;
-        deferred += r->result == SMTP_DEFER;
+        if (accepted && !s->failed)
+            sent_verdict(&s->final, r);
+        else if (accepted || r->code == 0 || s->out_of_step)
+            session_verdict(o, r);
     }
-    if (!s->failed) {
-        o->result = sent > 0 ? SMTP_SENT : SMTP_BOUNCE;
-    } else if (s->accepted == 0 && o->stage == SMTP_STAGE_RCPT) {
-        /* nobody accepted: deferred if any recipient was deferred */
-        o->result = deferred > 0 ? SMTP_DEFER : SMTP_BOUNCE;
-        snprintf(o->enhanced, sizeof(o->enhanced), "%s", o->recipients[0].enhanced);
-    }
+    if (!s->failed)
+        o->result = SMTP_SENT;
+    else if (s->accepted == 0 && o->stage == SMTP_STAGE_RCPT && !s->out_of_step)
+        nobody_accepted(o);
 }
 
 int smtp_envelope_check(const struct smtp_message *m, const char **why)
@@ -923,14 +1094,14 @@ static int setup(struct session *s)
     s->to.quit_ms = or_default(p->timeouts.quit_ms, 300000);
     peer_name(s);
     if (!p->probe && smtp_envelope_check(s->m, &why) != 0) {
-        fail(s, SMTP_USAGE, "5.1.3", "bad envelope address: %s", why);
+        fail_usage(s, "5.1.3", why);
         return -1;
     }
     if (p->tls != SMTP_TLS_NONE && p->tls_ctx == NULL)
         abort();    /* programmer error: TLS wanted without a context */
     if (p->helo_name == NULL || envelope_needs_smtputf8(p->helo_name, strlen(p->helo_name)) ||
         strlen(p->helo_name) > 255 || strpbrk(p->helo_name, " \t\r\n") != NULL) {
-        fail(s, SMTP_USAGE, "5.3.5", "bad EHLO name");
+        fail_usage(s, "5.3.5", "bad EHLO name");
         return -1;
     }
     /* room for a whole reply: lines * (line + CRLF) */
@@ -939,7 +1110,7 @@ static int setup(struct session *s)
     s->out->nrecipients = p->probe ? 0 : s->m->nrecipients;
     s->out->recipients = calloc(s->out->nrecipients + 1, sizeof(*s->out->recipients));
     if (s->buf == NULL || s->out->recipients == NULL) {
-        fail(s, SMTP_DEFER, "4.3.0", "out of memory");
+        fail(s, FAILURE_RESOURCE, "out of memory");
         return -1;
     }
     return 0;

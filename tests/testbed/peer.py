@@ -58,6 +58,19 @@ Scenarios (python3 standard library only):
   no-dot-reply        never answers the end of data
   dot-4xx             451 4.3.0 to the end of data
   starttls-454        454 to STARTTLS
+Replies out of step (RFC 5321 §4.2, RFC 2920 §3), each ending the data
+with 554 5.7.1 so that a client that takes the early reply is caught:
+  early-dot-reply     "354" and "250 queued early" in one segment to DATA
+  reply-during-body   "250 queued early" after the first body line, then
+                      reads nothing for 1 s (small receive buffer: the
+                      client is still sending when the reply arrives)
+  surplus-ehlo        an extra "250 2.0.0 surplus" line after the EHLO reply,
+                      in the same segment
+  data-250            250 to DATA
+  dot-354             354 to the end of data
+  rcpt-354            354 to RCPT TO
+  554-ehlo-helo       554 5.7.1 to EHLO and to HELO
+  no-quit-reply       accepts the message, never answers QUIT
 """
 import argparse
 import os
@@ -115,6 +128,8 @@ class Session:
         lines = list(EHLO_OK)
         if self.scenario == "no-starttls" or self.tls:
             lines.remove("STARTTLS")
+        if self.scenario == "reply-during-body":
+            lines[lines.index("SIZE 1000000")] = "SIZE 100000000"
         if self.scenario == "size-limit":
             lines[lines.index("SIZE 1000000")] = "SIZE 10"
         if self.scenario == "smtputf8":
@@ -191,7 +206,14 @@ class Session:
     def data(self):
         if self.drops("data"):
             return False
-        self.reply(354, ["End data with <CR><LF>.<CR><LF>"])
+        if self.scenario == "data-250":
+            self.reply(250, ["2.0.0 Ok: queued as EARLY"])
+            return True
+        if self.scenario == "early-dot-reply":
+            self.send(b"354 End data with <CR><LF>.<CR><LF>\r\n"
+                      b"250 2.0.0 Ok: queued early\r\n")
+        else:
+            self.reply(354, ["End data with <CR><LF>.<CR><LF>"])
         content = b""
         self.raw = bytearray()
         while True:
@@ -200,6 +222,9 @@ class Session:
                 return False
             if line == b".":
                 break
+            if self.scenario == "reply-during-body" and not content:
+                self.reply(250, ["2.0.0 Ok: queued early"])
+                time.sleep(1)
             content += line + b"\r\n"
         with open(os.path.join(self.args.dir, "data"), "wb") as f:
             f.write(content)
@@ -216,6 +241,12 @@ class Session:
         if self.scenario == "dot-4xx":
             self.reply(451, ["4.3.0 Error: queue file write error"])
             return True
+        if self.scenario == "dot-354":
+            self.reply(354, ["End data with <CR><LF>.<CR><LF>"])
+            return True
+        if self.scenario in ("early-dot-reply", "reply-during-body", "surplus-ehlo"):
+            self.reply(554, ["5.7.1 Error: rejected at end of data"])
+            return True
         self.reply(250, ["2.0.0 Ok: queued as PEER1"])
         return True
 
@@ -227,6 +258,9 @@ class Session:
             self.reply(421, ["4.4.2 mx.peer.test Error: timeout exceeded"])
             return False
         addr = line[8:].lower()
+        if self.scenario == "rcpt-354":
+            self.reply(354, ["go ahead"])
+            return True
         if self.scenario == "mixed-rcpt" and addr.startswith(b"<temp"):
             self.reply(450, ["4.2.0 <%s>: Recipient address rejected: try later"
                              % addr[1:-1].decode()])
@@ -245,11 +279,20 @@ class Session:
                 return False
             if self.scenario == "no-ehlo":
                 self.reply(502, ["5.5.2 Error: command not recognized"])
+            elif self.scenario == "554-ehlo-helo":
+                self.reply(554, ["5.7.1 Error: you are not welcome"])
+            elif self.scenario == "surplus-ehlo" and not self.tls:
+                lines = self.ehlo_lines()
+                self.send("".join("250-%s\r\n" % l for l in lines[:-1]).encode()
+                          + ("250 %s\r\n250 2.0.0 surplus\r\n" % lines[-1]).encode())
             else:
                 self.reply(250, self.ehlo_lines())
             return True
         if verb == b"HELO":
-            self.reply(250, ["mx.peer.test"])
+            if self.scenario == "554-ehlo-helo":
+                self.reply(554, ["5.7.1 Error: you are not welcome"])
+            else:
+                self.reply(250, ["mx.peer.test"])
             return True
         if verb == b"STARTTLS":
             return self.starttls()
@@ -263,6 +306,10 @@ class Session:
         if verb == b"DATA":
             return self.data()
         if verb == b"QUIT":
+            if self.scenario == "no-quit-reply":
+                while self.sock.recv(4096):
+                    pass
+                return False
             self.reply(221, ["2.0.0 Bye"])
             return False
         self.reply(502, ["5.5.2 Error: command not recognized"])
@@ -393,6 +440,8 @@ def main():
     family = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
     lsock = socket.socket(family, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if args.scenario == "reply-during-body":
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
     lsock.bind((args.addr, args.port))
     lsock.listen(4)
     with open(os.path.join(args.dir, "ready"), "w") as f:

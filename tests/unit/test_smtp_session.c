@@ -123,12 +123,20 @@ static char *peer_file(const char *name)
     return buf;
 }
 
+/* peer_saw - did a command line starting with verb reach the peer? */
+static int peer_saw(const char *verb)
+{
+    const char *c = peer_file("commands");
+    char line_start[32];
+
+    snprintf(line_start, sizeof(line_start), "\n%s", verb);
+    return strncmp(c, verb, strlen(verb)) == 0 || strstr(c, line_start) != NULL;
+}
+
 /* mail_sent - did a MAIL FROM reach the peer? */
 static int mail_sent(void)
 {
-    const char *c = peer_file("commands");
-
-    return strncmp(c, "MAIL", 4) == 0 || strstr(c, "\nMAIL") != NULL;
+    return peer_saw("MAIL");
 }
 
 struct verify_arg {
@@ -248,9 +256,10 @@ static const struct session_case cases[] = {
       { "a@dest.test" }, SMTP_DEFER, SMTP_STAGE_GREETING, "4.3.2",
       "refused to talk to me: 421 4.3.2 mx.peer.test Service shutting down", 0,
       { SMTP_DEFER } },
-    { "rfc5321_s3_1_554_greeting", "554-greeting", SMTP_TLS_REQUIRED, 0, 0,
-      { "a@dest.test" }, SMTP_BOUNCE, SMTP_STAGE_GREETING, "5.7.1",
-      "refused to talk to me: 554 5.7.1", 0, { SMTP_BOUNCE } },
+    /* Postfix smtp_skip_5xx_greeting: another server may take it */
+    { "rfc5321_s3_1_554_greeting_defers", "554-greeting", SMTP_TLS_REQUIRED, 0, 0,
+      { "a@dest.test" }, SMTP_DEFER, SMTP_STAGE_GREETING, "4.7.1",
+      "refused to talk to me: 554 5.7.1", 0, { SMTP_DEFER } },
     { "rfc5321_s4_5_3_1_5_long_reply_line", "long-reply", SMTP_TLS_REQUIRED, 0, 0,
       { "a@dest.test" }, SMTP_DEFER, SMTP_STAGE_EHLO, "4.5.0", "reply line too long", 0,
       { SMTP_DEFER } },
@@ -596,4 +605,130 @@ Test(smtp_session, anonymous_session_never_verified, .init = setup, .fini = tear
     cr_assert_eq(mail_sent(), 0);
     smtp_outcome_free(&o);
     tls_ctx_free(own);
+}
+
+/* Replies out of step (RFC 5321 §4.2, RFC 2920 §3): a reply that arrives
+ * before its command was sent, or one too many, or of a kind the command
+ * cannot have, is a protocol error: the attempt defers, no recipient is
+ * sent, and every peer scenario ends the data with 554 so that a client
+ * taking the early reply as the answer to the dot would report "sent". */
+struct sync_case {
+    const char *name;
+    const char *scenario;
+    enum smtp_tls_mode tls;
+    int big_body;               /* 8 MB from a file: still sending when the
+                                 * early reply arrives */
+    enum smtp_stage want_stage;
+    const char *want_enhanced;
+    const char *want_reason;    /* substring */
+    int want_dot_sent;          /* the peer received the end of data */
+    const char *want_absent;    /* a command the peer must not have seen */
+};
+
+static const struct sync_case sync_cases[] = {
+    { "early_reply_with_354", "early-dot-reply", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_BODY,
+      "4.5.0", "sent a reply to no command while sending message body", 0, NULL },
+    { "reply_while_body_sent", "reply-during-body", SMTP_TLS_REQUIRED, 1, SMTP_STAGE_BODY,
+      "4.5.0", "sent a reply to no command while sending message body", 0, NULL },
+    { "surplus_after_ehlo", "surplus-ehlo", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_STARTTLS,
+      "4.5.0", "sent a reply to no command while sending STARTTLS", 0, "STARTTLS" },
+    { "surplus_after_ehlo_cleartext", "surplus-ehlo", SMTP_TLS_NONE, 0, SMTP_STAGE_MAIL,
+      "4.5.0", "sent a reply to no command while sending MAIL FROM", 0, "MAIL" },
+    { "2xx_to_data", "data-250", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_DATA, "4.5.0",
+      "unexpected reply 250 2.0.0 Ok: queued as EARLY while sending DATA", 0, NULL },
+    { "3xx_to_dot", "dot-354", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_DOT, "4.5.0",
+      "unexpected reply 354", 1, NULL },
+    { "3xx_to_rcpt", "rcpt-354", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_RCPT, "4.5.0",
+      "unexpected reply 354 go ahead while sending RCPT TO", 0, "DATA" },
+    /* Postfix smtp_skip_5xx_greeting: a 5xx EHLO and HELO only skip the host */
+    { "5xx_ehlo_and_helo_defer", "554-ehlo-helo", SMTP_TLS_OPPORTUNISTIC, 0,
+      SMTP_STAGE_HELO, "4.7.1", "refused to talk to me: 554 5.7.1", 0, "MAIL" },
+};
+
+ParameterizedTestParameters(smtp_session, out_of_step)
+{
+    static size_t idx[sizeof(sync_cases) / sizeof(sync_cases[0])];
+    for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, sizeof(idx) / sizeof(idx[0]));
+}
+
+/* big_body_fd - an unlinked file of 8 MB of text lines */
+static int big_body_fd(uint64_t *size)
+{
+    char path[] = "/tmp/dane-big-XXXXXX";
+    char line[1001];
+    int fd = mkstemp(path);
+
+    cr_assert(fd >= 0);
+    unlink(path);
+    memset(line, 'x', sizeof(line) - 1);
+    line[sizeof(line) - 1] = '\n';
+    for (size_t i = 0; i < 8u * 1024; i++)
+        cr_assert_eq(write(fd, line, sizeof(line)), (ssize_t)sizeof(line));
+    *size = 8u * 1024 * sizeof(line);
+    return fd;
+}
+
+ParameterizedTest(size_t *i, smtp_session, out_of_step, .init = setup, .fini = teardown,
+                  .timeout = 60)
+{
+    static const char *const rcpts[] = { "a@dest.test", "b@dest.test" };
+    const struct sync_case *c = &sync_cases[*i];
+    struct verify_arg va = { 0 };
+    struct smtp_params p;
+    struct smtp_message m;
+    struct smtp_outcome o;
+
+    peer_start(70 + (unsigned)*i, c->scenario);
+    params_init(&p, c->tls, &va);
+    message_init(&m, rcpts, 2);
+    if (c->big_body)
+        m.fd = big_body_fd(&m.size);
+    smtp_session(&p, &m, &o);
+    if (c->big_body)
+        close(m.fd);
+
+    cr_assert_eq(o.result, SMTP_DEFER, "%s: result %d (%s)", c->name, o.result, o.reason);
+    cr_assert_eq(o.stage, c->want_stage, "%s: stage %d (%s)", c->name, o.stage, o.reason);
+    cr_assert_str_eq(o.enhanced, c->want_enhanced, "%s: %s", c->name, o.reason);
+    cr_assert_not_null(strstr(o.reason, c->want_reason), "%s: reason '%s' lacks '%s'",
+                       c->name, o.reason, c->want_reason);
+    for (size_t k = 0; k < 2; k++) {
+        cr_assert_eq(o.recipients[k].result, SMTP_DEFER, "%s: recipient %zu: %d (%s)",
+                     c->name, k, o.recipients[k].result, o.recipients[k].reason);
+        cr_assert_eq(o.recipients[k].enhanced[0], '4', "%s: recipient %zu has %s", c->name,
+                     k, o.recipients[k].enhanced);
+    }
+    cr_assert_eq(peer_file("data")[0] != '\0', c->want_dot_sent,
+                 "%s: the end of data was %s", c->name,
+                 c->want_dot_sent ? "not received" : "sent after an early reply");
+    if (c->want_absent != NULL)
+        cr_assert_not(peer_saw(c->want_absent), "%s: the peer saw %s: %s", c->name,
+                      c->want_absent, peer_file("commands"));
+    smtp_outcome_free(&o);
+}
+
+/* The outcome is decided by the 2xx to the dot: a server that never answers
+ * QUIT does not hold the delivery for the QUIT timeout. */
+Test(smtp_session, quit_unanswered_bounded, .init = setup, .fini = teardown, .timeout = 60)
+{
+    static const char *const rcpts[] = { "a@dest.test" };
+    struct verify_arg va = { 0 };
+    struct smtp_params p;
+    struct smtp_message m;
+    struct smtp_outcome o;
+    uint64_t t0;
+
+    peer_start(90, "no-quit-reply");
+    params_init(&p, SMTP_TLS_REQUIRED, &va);
+    p.deadline_ms = conn_now_ms() + 50000;
+    message_init(&m, rcpts, 1);
+    t0 = conn_now_ms();
+    smtp_session(&p, &m, &o);
+    cr_assert_eq(o.result, SMTP_SENT, "%s", o.reason);
+    cr_assert_eq(o.recipients[0].result, SMTP_SENT);
+    cr_assert_lt(conn_now_ms() - t0, 10000, "QUIT held the session for %llu ms",
+                 (unsigned long long)(conn_now_ms() - t0));
+    smtp_outcome_free(&o);
 }
