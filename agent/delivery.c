@@ -24,6 +24,7 @@
 #include "dane.h"
 #include "delivery.h"
 #include "dnsplan.h"
+#include "failure.h"
 #include "policy.h"
 #include "probe.h"
 #include "report.h"
@@ -43,6 +44,13 @@ enum rank {
     RANK_SESSION,       /* + enum smtp_stage */
 };
 
+/* A reason kept for the final status line: its enhanced code apart, so that
+ * the class printed is always that of the status (failure_dsn_for). */
+struct note {
+    char enhanced[SMTP_ENHANCED_MAX];
+    char text[SMTP_REASON_MAX - FAILURE_ENHANCED_MAX];  /* "X.Y.Z text" fits */
+};
+
 struct delivery {
     const struct delivery_input *in;
     struct tls_ctx *ctx_auth;           /* no anonymous suites */
@@ -52,8 +60,8 @@ struct delivery {
     struct dane_pin pins[MAX_PINS];
     size_t npins;
     int best_rank;
-    char reason[SMTP_REASON_MAX];       /* best deferral reason */
-    char bounce_reason[SMTP_REASON_MAX];    /* first permanent refusal */
+    struct note deferral;               /* the most specific deferral */
+    struct note bounce;                 /* the first permanent refusal */
     struct delivery_result *out;
 };
 
@@ -66,6 +74,18 @@ struct peer_check {
     char dot_nexthop[DNS_NAME_MAX + 2];
 };
 
+/* note_set - enhanced code and text; a text that starts with the code
+ * (DNS reasons do) is kept without it */
+static void note_set(struct note *n, const char *enhanced, const char *text)
+{
+    size_t len = enhanced != NULL ? strlen(enhanced) : 0;
+
+    snprintf(n->enhanced, sizeof(n->enhanced), "%s", len > 0 ? enhanced : "");
+    if (len > 0 && strncmp(text, enhanced, len) == 0 && text[len] == ' ')
+        text += len + 1;
+    snprintf(n->text, sizeof(n->text), "%s", text);
+}
+
 /* note_reason - keep the most specific deferral reason */
 static void note_reason(struct delivery *d, int rank, const char *enhanced,
                         const char *text)
@@ -73,11 +93,7 @@ static void note_reason(struct delivery *d, int rank, const char *enhanced,
     if (rank <= d->best_rank)
         return;
     d->best_rank = rank;
-    if (enhanced != NULL && *enhanced != '\0'
-        && strncmp(text, enhanced, strlen(enhanced)) != 0)
-        snprintf(d->reason, sizeof(d->reason), "%s %s", enhanced, text);
-    else
-        snprintf(d->reason, sizeof(d->reason), "%s", text);
+    note_set(&d->deferral, enhanced, text);
 }
 
 /* tls_mode - what a level demands of STARTTLS */
@@ -416,13 +432,8 @@ static size_t pending_message(const struct delivery *d, const char **rcpts,
 /* note_bounce - keep the first permanent refusal, with its DSN code */
 static void note_bounce(struct delivery *d, const char *enhanced, const char *text)
 {
-    if (d->bounce_reason[0] != '\0')
-        return;
-    if (enhanced != NULL && *enhanced != '\0'
-        && strncmp(text, enhanced, strlen(enhanced)) != 0)
-        snprintf(d->bounce_reason, sizeof(d->bounce_reason), "%s %s", enhanced, text);
-    else
-        snprintf(d->bounce_reason, sizeof(d->bounce_reason), "%s", text);
+    if (d->bounce.text[0] == '\0')
+        note_set(&d->bounce, enhanced, text);
 }
 
 /* settle - per-recipient results of a session that reached the transaction:
@@ -443,7 +454,7 @@ static void settle(struct delivery *d, const struct smtp_outcome *o,
         else if (r->result != SMTP_SENT)
             note_reason(d, RANK_SESSION + SMTP_STAGE_DONE, r->enhanced, text);
     }
-    if (o->result != SMTP_SENT)
+    if (o->result == SMTP_DEFER)
         note_reason(d, RANK_SESSION + (int)o->stage, o->enhanced, o->reason);
 }
 
@@ -587,6 +598,19 @@ static int host_unusable(struct delivery *d, size_t hi)
     return 1;
 }
 
+/* status_line - "X.Y.Z text": pipe(8) takes the code's class as the DSN
+ * class, so it is always that of the status (75 with 4.X.X, 69 with 5.X.X) */
+static void status_line(enum failure_class cls, const struct note *n, char *out,
+                        size_t size)
+{
+    char enhanced[FAILURE_ENHANCED_MAX];
+
+    failure_dsn_for(cls, n->enhanced, enhanced);
+    snprintf(out, size, "%s %s", enhanced, n->text);
+}
+
+static const struct note unreached = { "4.4.1", "no server could be reached" };
+
 /* conclude - the request's status from the recipients' states: any pending
  * recipient defers the request; bounced without pending bounces */
 static void conclude(struct delivery *d)
@@ -607,12 +631,11 @@ static void conclude(struct delivery *d)
         out->status = DELIVERY_BOUNCED;
     else
         out->status = DELIVERY_SENT;
-    /* the reason matches the status: pipe(8) takes its DSN code */
     if (out->status == DELIVERY_BOUNCED)
-        snprintf(out->reason, sizeof(out->reason), "%s", d->bounce_reason);
+        status_line(FAILURE_BOUNCE, &d->bounce, out->reason, sizeof(out->reason));
     else if (out->status == DELIVERY_DEFERRED)
-        snprintf(out->reason, sizeof(out->reason), "%s",
-                 d->reason[0] ? d->reason : "4.4.1 no server could be reached");
+        status_line(FAILURE_DEFER, d->deferral.text[0] ? &d->deferral : &unreached,
+                    out->reason, sizeof(out->reason));
 }
 
 /* delivery_run - deliver (or probe) through every host of the plan */

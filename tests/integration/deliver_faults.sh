@@ -60,6 +60,15 @@ peer_stop() { kill "$PEER_PID" 2>/dev/null || true; wait "$PEER_PID" 2>/dev/null
 # peer_saw WORD - the peer logged a command starting with WORD
 peer_saw() { grep -q "^$1" "$PEER_DIR/commands" 2>/dev/null; }
 
+# expect_status_line ERE LABEL - the last stderr line, the one pipe(8) takes
+# its DSN code from, matches ^ERE (its class agrees with the exit status)
+expect_status_line() {
+    local last
+    last=$(tail -n 1 <<<"$TB_ERR")
+    if grep -qE -- "^$1" <<<"$last"; then tb_pass "$2"
+    else tb_fail "$2: last stderr line '$last' does not match /^$1/" "$(tb_context)"; fi
+}
+
 # deliver SUBJECT RCPT... - to the current peer
 deliver() {
     local subject=$1
@@ -134,6 +143,40 @@ peer 554-greeting
 deliver "554 greeting" rcpt@peer.test
 peer_stop
 expect_rc 75 "554 greeting deferred (as Postfix's smtp_skip_5xx_greeting)"
+expect_status_line '4\.7\.1 .*refused to talk to me: 554 5\.7\.1' "554 greeting: the status line says 4.7.1"
+
+echo "== 5xx to EHLO and HELO (level may): skipped, deferred with 4.X.X"
+peer 554-ehlo-helo 2590
+deliver "554 ehlo helo" rcpt@peer.test
+peer_stop
+expect_rc 75 "5xx EHLO and HELO deferred"
+expect_status_line '4\.7\.1 ' "5xx HELO: the status line says 4.7.1"
+peer_saw MAIL && tb_fail "MAIL sent after a 5xx HELO" || tb_pass "no MAIL after a 5xx HELO"
+
+echo "== 554 to the end of data: bounced, 69 with 5.7.1"
+peer dot-5xx
+deliver "dot 5xx" rcpt@peer.test
+peer_stop
+expect_rc 69 "554 after the dot bounced"
+expect_status_line '5\.7\.1 .*554 5\.7\.1' "554 after the dot: the status line says 5.7.1"
+
+echo "== replies out of step (RFC 5321 §4.2, RFC 2920 §3): deferred 4.5.0, never sent"
+# each of these peers answers the end of data with 554: a client that took
+# the early reply as the answer would exit 0 (or 69)
+for scenario in early-dot-reply surplus-ehlo data-250 rcpt-354 dot-354; do
+    peer "$scenario"
+    deliver "$scenario" rcpt@peer.test
+    peer_stop
+    expect_rc 75 "$scenario: deferred"
+    expect_status_line '4\.5\.0 protocol error: ' "$scenario: the status line says 4.5.0 protocol error"
+    expect_json 'last["recipients"][0]["result"] == "deferred"' "$scenario: JSON recipient deferred"
+    case $scenario in
+        dot-354) [ -s "$PEER_DIR/data" ] && tb_pass "$scenario: the data was sent" \
+                     || tb_fail "$scenario: no data reached the peer" ;;
+        *) [ -e "$PEER_DIR/data" ] && tb_fail "$scenario: the end of data was sent after an early reply" \
+               || tb_pass "$scenario: no end of data sent" ;;
+    esac
+done
 
 echo "== 454 to STARTTLS: encrypt defers, may goes on in cleartext"
 peer starttls-454

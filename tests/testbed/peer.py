@@ -57,6 +57,7 @@ Scenarios (python3 standard library only):
                       "perm" get 550 5.1.1, others 250
   no-dot-reply        never answers the end of data
   dot-4xx             451 4.3.0 to the end of data
+  dot-5xx             554 5.7.1 to the end of data
   starttls-454        454 to STARTTLS
 Replies out of step (RFC 5321 §4.2, RFC 2920 §3), each ending the data
 with 554 5.7.1 so that a client that takes the early reply is caught:
@@ -244,7 +245,8 @@ class Session:
         if self.scenario == "dot-354":
             self.reply(354, ["End data with <CR><LF>.<CR><LF>"])
             return True
-        if self.scenario in ("early-dot-reply", "reply-during-body", "surplus-ehlo"):
+        if self.scenario in ("early-dot-reply", "reply-during-body", "surplus-ehlo",
+                             "dot-5xx"):
             self.reply(554, ["5.7.1 Error: rejected at end of data"])
             return True
         self.reply(250, ["2.0.0 Ok: queued as PEER1"])
