@@ -9,7 +9,10 @@
 #   - a DANE authentication failure stays deferred in the sending queue with
 #     dane-agent's reason and DSN code in the log and the queue listing;
 #   - a permanent failure (550 recipient, null MX) bounces with dane-agent's
-#     text in the DSN.
+#     text in the DSN;
+#   - against the scripted peer (tests/testbed/peer.py): a 554 greeting
+#     leaves the message deferred in the queue (dsn=4.7.1, as Postfix's own
+#     smtp_skip_5xx_greeting), a 554 after the end of data bounces it.
 set -euo pipefail
 . "${DANE_TEST_SRCDIR:?}/tests/integration/lib/testbed.sh"
 sender=$TB_SRC/tests/testbed/smtp/sender.sh
@@ -26,6 +29,9 @@ defaults:
   level: dane
   connect_timeout: 5s
   delivery_timeout: 60s
+destinations:
+  "[127.0.26.31]:2731": { level: encrypt }
+  "[127.0.26.32]:2732": { level: encrypt }
 Y
 )
 report=$TB_RUN/report.jsonl
@@ -34,7 +40,21 @@ for f in "$TB_RUN/dane-agent" "$policy" "$TB_RUN/dns/trust-anchors.key" "$report
     su -s /bin/sh nobody -c "test -r '$f'" || { echo "FATAL: $f not readable by nobody" >&2; exit 1; }
 done
 
-DANE_AGENT_OPTS="--report $report" \
+# scripted peers for the two faults a real server is not configured to make
+peer_dirs=()
+for spec in "31 554-greeting" "32 dot-5xx"; do
+    set -- $spec
+    dir=$TB_RUN/peer-$2; mkdir -p "$dir"; peer_dirs+=("$dir")
+    python3 "$TB_SRC/tests/testbed/peer.py" --addr "127.0.26.$1" --port "27$1" \
+        --scenario "$2" --dir "$dir" --connections 3 > "$dir/log" 2>&1 &
+    tb_on_exit "kill $!"
+done
+for dir in "${peer_dirs[@]}"; do
+    for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.1; done
+    [ -s "$dir/ready" ] || { echo "FATAL: peer.py did not start: $(cat "$dir/log")" >&2; exit 1; }
+done
+
+DANE_AGENT_OPTS="--report $report" DANE_TRANSPORT=$'greet554.test dane:[127.0.26.31]:2731\ndot554.test dane:[127.0.26.32]:2732' \
     bash "$sender" start "$TB_RUN/sender" "$TB_RUN/dane-agent" "$policy"
 maillog=$TB_RUN/sender/maillog
 
@@ -59,6 +79,8 @@ submit "ok3@dane.test defer@dane.test" "pipe two at limit 1"
 submit x@mismatch.dane.test "pipe dane failure"
 submit reject@dane.test "pipe bounce"
 submit y@nullmx.test "pipe null mx"
+submit g@greet554.test "pipe 554 greeting"
+submit d@dot554.test "pipe 554 after dot"
 
 echo "== sent: the message arrives, Verified"
 wait_log 'to=<ok@dane\.test>, relay=dane, .*dsn=2\.0\.0, status=sent' "sender log: ok@dane.test sent by dane-agent"
@@ -107,6 +129,22 @@ bounce_dsn "Recipient address rejected: testbed: recipient rejected" "DSN for re
 bounce_dsn "Status: 5.1.1" "DSN for reject@ has Status: 5.1.1"
 bounce_dsn "does not accept mail (null MX" "DSN for the null MX carries the agent's text"
 bounce_dsn "Status: 5.1.10" "DSN for the null MX has Status: 5.1.10"
+
+echo "== a 554 greeting defers (the queue keeps it), a 554 after the dot bounces"
+wait_log 'to=<g@greet554\.test>, relay=dane, .*dsn=4\.7\.1, status=deferred \(host 127\.0\.26\.31\[127\.0\.26\.31\] refused to talk to me: 554 5\.7\.1' \
+    "sender log: 554 greeting deferred with dsn=4.7.1"
+queue=$(bash "$sender" queue "$TB_RUN/sender")
+grep -q 'g@greet554.test' <<<"$queue" && tb_pass "queue listing: the 554-greeting message is still queued" \
+    || tb_fail "the 554-greeting message left the queue" "$queue"
+wait_log 'to=<d@dot554\.test>, relay=dane, .*dsn=5\.7\.1, status=bounced \(host 127\.0\.26\.32\[127\.0\.26\.32\] said: 554 5\.7\.1' \
+    "sender log: 554 after the dot bounced with dsn=5.7.1"
+bounce_dsn "<d@dot554.test>: host 127.0.26.32[127.0.26.32] said: 554 5.7.1 Error: rejected" "DSN for d@dot554.test carries the server's 554 text"
+bounce_dsn "Final-Recipient: rfc822; d@dot554.test" "DSN for d@dot554.test is a delivery report"
+if grep -q 'greet554' <<<"$(grep -l 'Undelivered Mail' -r "$TB_RUN/sender/mail" 2>/dev/null | xargs -r cat)"; then
+    tb_fail "a bounce was sent for the 554-greeting message"
+else
+    tb_pass "no bounce for the 554-greeting message"
+fi
 
 echo "== recipient limit 1 (the README's setting): each recipient its own result"
 wait_log 'to=<ok3@dane\.test>, relay=dane, .*status=sent' "limit 1: ok3@ sent"

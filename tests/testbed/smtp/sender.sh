@@ -17,7 +17,9 @@
 # and delay notices to a sender@sender.test can be inspected.
 # Environment: DANE_RCPT_LIMIT (default 1) sets
 # dane_destination_recipient_limit; DANE_AGENT_OPTS adds options after
-# "-c POLICY" (e.g. "--report /tmp/r.jsonl --log-stderr"). The agent runs as
+# "-c POLICY" (e.g. "--report /tmp/r.jsonl --log-stderr"); DANE_TRANSPORT
+# adds transport(5) lines (e.g. "peer.test dane:[127.0.26.31]:2731", one per
+# line) so that a domain is handed over with an explicit next-hop. The agent runs as
 # user nobody: AGENT, POLICY and anything they read or write must be
 # accessible to it. Logs: RUNDIR/maillog.
 set -euo pipefail
@@ -39,8 +41,10 @@ virtual_mailbox_base = $run/mail
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 delay_warning_time = 0
+transport_maps = texthash:$run/etc/transport
 CF
     } > "$run/etc/main.cf"
+    printf '%s\n' "${DANE_TRANSPORT:-}" > "$run/etc/transport"
     {
         pf_master_base
         echo "virtual   unix  -       n       n       -       -       virtual"
