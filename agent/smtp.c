@@ -748,9 +748,26 @@ static int send_envelope(struct session *s, int pipelined)
     return rc;
 }
 
+/* after_reply - the verdict on a reply to MAIL, DATA or the end of data:
+ * the wanted class (2 or 3) goes on to next; 4xx/5xx is the server's refusal
+ * (then QUIT, but not after 421); any other reply is out of step */
+static enum smtp_stage after_reply(struct session *s, int want_class,
+                                   enum smtp_stage next)
+{
+    if (s->reply.code / 100 == want_class)
+        return next;
+    if (!is_refusal(&s->reply)) {
+        fail_unexpected_reply(s);
+        return SMTP_STAGE_DONE;
+    }
+    fail_reply(s);
+    return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
+}
+
 static enum smtp_stage enter_mail(struct session *s)
 {
     int pipelined = (s->out->ext & SMTP_EXT_PIPELINING) != 0;
+    enum smtp_stage next;
 
     if (s->p->probe)
         return SMTP_STAGE_QUIT;
@@ -758,20 +775,12 @@ static enum smtp_stage enter_mail(struct session *s)
         return SMTP_STAGE_QUIT;
     if (send_envelope(s, pipelined) != 0 || read_reply(s, s->to.mail_ms) != 0)
         return SMTP_STAGE_DONE;
-    if (is_2xx(&s->reply))
-        return SMTP_STAGE_RCPT;
-    if (!is_refusal(&s->reply)) {
-        fail_unexpected_reply(s);
-        return SMTP_STAGE_DONE;
-    }
-    fail_reply(s);
-    if (is_421(s))
-        return SMTP_STAGE_DONE;
-    /* RFC 2920 §3.1: the pipelined RCPT replies still come; read them */
-    for (size_t i = 0; pipelined && i < s->m->nrecipients; i++)
+    next = after_reply(s, 2, SMTP_STAGE_RCPT);
+    /* refused: RFC 2920 §3.1, the pipelined RCPT replies still come */
+    for (size_t i = 0; next == SMTP_STAGE_QUIT && pipelined && i < s->m->nrecipients; i++)
         if (read_reply(s, s->to.rcpt_ms) != 0)
             return SMTP_STAGE_DONE;
-    return SMTP_STAGE_QUIT;
+    return next;
 }
 
 static enum smtp_stage enter_rcpt(struct session *s)
@@ -805,14 +814,8 @@ static enum smtp_stage enter_data(struct session *s)
 {
     if (command(s, s->to.data_ms, "DATA") != 0)
         return SMTP_STAGE_DONE;
-    if (s->reply.code / 100 == 3)   /* 354, RFC 5321 §4.3.2 */
-        return SMTP_STAGE_BODY;
-    if (!is_refusal(&s->reply)) {
-        fail_unexpected_reply(s);   /* a 2xx to DATA answers no command */
-        return SMTP_STAGE_DONE;
-    }
-    fail_reply(s);
-    return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
+    /* 354 (RFC 5321 §4.3.2); a 2xx to DATA answers no command */
+    return after_reply(s, 3, SMTP_STAGE_BODY);
 }
 
 /* body_source - the next bytes of the message; returns bytes, 0 at the end,
@@ -904,14 +907,7 @@ static enum smtp_stage enter_dot(struct session *s)
         return SMTP_STAGE_DONE;
     s->out->code = s->reply.code;
     s->final = s->reply;
-    if (is_2xx(&s->reply))
-        return SMTP_STAGE_QUIT;
-    if (!is_refusal(&s->reply)) {
-        fail_unexpected_reply(s);
-        return SMTP_STAGE_DONE;
-    }
-    fail_reply(s);
-    return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
+    return after_reply(s, 2, SMTP_STAGE_QUIT);
 }
 
 /* enter_quit - a courtesy whose failure changes nothing (RFC 5321
