@@ -1,4 +1,4 @@
-/* agent.h - dane-agent's subcommands (contracts in README.md and DESIGN.md)
+/* agent.h - dane-agent's subcommands (contracts in README.md and man/dane-agent.8)
  *
  * Each entry point takes the arguments after the subcommand name (argv[0] is
  * the subcommand) and returns a sysexits.h exit status: 0 done, 75 deferred,

@@ -1,4 +1,4 @@
-/* nexthop.h - the next-hop syntax of Postfix (and DESIGN.md): `domain`,
+/* nexthop.h - the next-hop syntax of Postfix (dane-agent(8)): `domain`,
  *             `domain:port`, `[host]`, `[host]:port`
  *
  * Brackets suppress the MX lookup (RFC 5321 §5.1 behaviour of Postfix's

@@ -2,7 +2,7 @@
  *            format (FORWARD_SECRECY_README), a Postfix-style delivery line
  *            per recipient, syslog (facility mail, ident dane-agent) with an
  *            optional copy on stderr, and one JSON Lines record per attempt
- *            (DESIGN.md "What a delivery reports"; RFC 8460 result types)
+ *            (dane-agent(8) LOGGING; RFC 8460 result types)
  *
  * The input is plain data, struct report_attempt, filled by the caller from
  * the SMTP session, DNS and policy results (level names from

@@ -1,4 +1,4 @@
-/* policy.h - the YAML TLS policy table (README "Policy"; DESIGN.md;
+/* policy.h - the YAML TLS policy table (README "Policy"; dane-agent(8) POLICY;
  * every key is shown in policy.yaml.example)
  *
  * policy_load() parses and validates a whole file with libyaml; any error

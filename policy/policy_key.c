@@ -5,7 +5,7 @@
  *   pname_check(name, len, why)
  *
  * DESCRIPTION
- *   Forms (Postfix's next-hop syntax, DESIGN.md): `domain`, `domain:port`,
+ *   Forms (Postfix's next-hop syntax, dane-agent(8) POLICY): `domain`, `domain:port`,
  *   `.parent` (keys only), `[host]`, `[host]:port`, where host is a name,
  *   an IPv4 address or an IPv6 address (optionally written `ipv6:...`).
  *   The normal form is lower case, without a trailing dot, without `:25`

@@ -54,7 +54,7 @@ expect_err_re 'to=<rcpt@dane\.test>, relay=mx\.dane\.test\[127\.0\.25\.10\]:25, 
     "the Postfix-format delivery line"
 expect_json 'len(r) == 1 and last["verification"] == "Verified" and last["result"] == "sent"' "JSON: one attempt, Verified, sent"
 expect_json 'all(k in last for k in ("destination","mx","address","port","level","effective_level","dnssec","tlsa_base_domain","sni","tls","verification","tlsa_match","recipients","result","reason","timings"))' \
-    "JSON: every DESIGN.md field present"
+    "JSON: every field of the man page's record present"
 expect_json 'last["dnssec"] == {"mx": "secure", "address": "secure", "tlsa": "secure"} and last["tlsa_base_domain"] == "mx.dane.test" and last["sni"] == "mx.dane.test" and last["effective_level"] == "dane"' \
     "JSON: DNSSEC statuses, TLSA base domain, SNI, effective level"
 expect_json 'last["tlsa_match"] == {"usage": 3, "selector": 1, "mtype": 1, "depth": 0}' "JSON: matched 3 1 1 at depth 0"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # manpage.sh - man/dane-agent.8 renders without a single groff warning (at
 # several widths), documents every subcommand the binary knows, every key of
-# policy.yaml.example, every exit status of DESIGN.md; and its Postfix pipe(8)
+# policy.yaml.example, every exit status of the contract; and its Postfix pipe(8)
 # line is the one of docs/queue-managers.md and of the line the private
 # sending Postfix (tests/testbed/smtp/sender.sh) runs, paths substituted.
 set -euo pipefail
@@ -40,7 +40,7 @@ MANWIDTH=200 man -l "$page" 2>/dev/null | col -b > "$work/page.txt"
 # would count as a miss)
 section() { awk -v s="$1" '/^[A-Z]/ { on = ($0 == s) } on' "$work/page.txt" || true; }
 
-# 2. Every subcommand: the fixed list of DESIGN.md and whatever --help lists.
+# 2. Every subcommand: the fixed list of subcommands and whatever --help lists.
 "$agent" --help > "$work/help.txt"
 subs=$( { printf '%s\n' deliver probe tlsa-match policy-check
           sed -n 's/^ *dane-agent \([a-z-]*\).*/\1/p' "$work/help.txt"; } | sort -u)
@@ -67,7 +67,7 @@ for key in $keys; do
         && pass "POLICY documents $key" || fail "POLICY lacks key $key"
 done
 
-# 4. Every exit status of DESIGN.md's contract.
+# 4. Every exit status of the contract.
 for code in 0 64 65 66 69 70 75 78; do
     section "EXIT STATUS" | grep -Eq "^ {7}$code( |\$)" \
         && pass "EXIT STATUS has $code" || fail "EXIT STATUS lacks $code"

@@ -1,7 +1,7 @@
 /* test_report.c - the JSON writer (agent/json.h) and the report lines and
  * records (agent/report.h): exact Postfix-format lines
  * (FORWARD_SECRECY_README, log_adhoc.c), RFC 8259 escaping, every field of
- * DESIGN.md's record, and the record parsed back by python3's json module */
+ * the man page's record, and the record parsed back by python3's json module */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <fcntl.h>
@@ -582,7 +582,7 @@ Test(report, json_record_failure_has_nulls_and_rfc8460_type)
     free(got);
 }
 
-/* python3 parses the record back and checks every DESIGN.md field, so the
+/* python3 parses the record back and checks every field of the record, so the
  * escaping is judged by an independent JSON parser, not by this writer. */
 static void python_check(const char *record, size_t len, const char *script)
 {

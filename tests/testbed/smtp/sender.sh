@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/testbed/smtp/sender.sh - a private SENDING Postfix instance whose queue
 # manager hands every message to dane-agent through pipe(8), with the master.cf
-# line of DESIGN.md / the README (only the agent and policy paths substituted).
+# line of the README (only the agent and policy paths substituted).
 #
 #   sender.sh start RUNDIR AGENT POLICY   lay out RUNDIR, start (no listener)
 #   sender.sh stop RUNDIR                 stop the master by its PID
