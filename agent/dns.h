@@ -14,11 +14,8 @@
  * context (and libgetdns itself, getdns_lib.h) is created only when an
  * answer is missing, so a process served from the cache never loads it.
  *
- * Every answer carries exactly one enum dns_status. The facts are plain data
- * (struct dns_answer, struct dns_host) so that the RFC 7672 §2 decision
- * (mxplan.h) stays a pure function; each TLSA answer owns a tlsa_set, freed
- * by dns_answer_clear() / dns_host_clear(). Every failure carries a static
- * reason in `why`.
+ * Every answer carries exactly one enum dns_status; the facts are the plain
+ * values of dns_answer.h. Every failure carries a static reason in `why`.
  *
  * This header does not include getdns: only dns_getdns.c and dns_reply.c see it.
  */
@@ -28,110 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct tlsa_set;
-
-#define DNS_NAME_MAX 253        /* presentation form, no trailing dot */
-#define DNS_MAX_RRS 32          /* MX / address records kept per answer */
-#define DNS_MAX_CNAMES 8        /* CNAME links kept per answer */
-#define DNS_ADDR_MAX 46         /* INET6_ADDRSTRLEN */
-#define DNS_DEFAULT_TIMEOUT_MS 5000u
-#define DNS_DEFAULT_CACHE_MAX_TTL 3600u
-
-#define DNS_TYPE_A 1
-#define DNS_TYPE_CNAME 5
-#define DNS_TYPE_MX 15
-#define DNS_TYPE_AAAA 28
-#define DNS_TYPE_TLSA 52
-
-/* One status per answer (an RRset, or its proven absence). */
-enum dns_status {
-    DNS_SECURE = 0,             /* records, validated */
-    DNS_INSECURE,               /* records, provably unsigned */
-    DNS_NODATA_SECURE,          /* name exists, no such type: validated */
-    DNS_NODATA_INSECURE,
-    DNS_NXDOMAIN_SECURE,        /* no such name: validated */
-    DNS_NXDOMAIN_INSECURE,
-    DNS_BOGUS,                  /* validation failed (RFC 4033 §5) */
-    DNS_INDETERMINATE,          /* no trust anchor covers the name */
-    DNS_SERVFAIL,               /* SERVFAIL or another error rcode */
-    DNS_TIMEOUT,                /* no upstream answered in time */
-};
-
-struct dns_upstream {
-    char address[64];           /* numeric IPv4 or IPv6, no brackets */
-    uint16_t port;              /* 0: 53 */
-};
-
-/* The resolver's configuration; borrowed by dns_resolver_new() only. */
-struct dns_config {
-    const struct dns_upstream *upstreams;   /* none: /etc/resolv.conf */
-    size_t nupstreams;
-    const char *trust_anchors;  /* DS/DNSKEY zone-file text; NULL: getdns's
-                                 * root key */
-    unsigned timeout_ms;        /* per query; 0: DNS_DEFAULT_TIMEOUT_MS */
-    uint64_t deadline_ms;       /* CLOCK_MONOTONIC ms after which nothing
-                                 * is asked any more, and no query waits
-                                 * beyond it; 0: none */
-    const char *cache_dir;      /* NULL: no DNS cache */
-    unsigned cache_max_ttl;     /* seconds; 0: DNS_DEFAULT_CACHE_MAX_TTL */
-};
-
-/* One record of an MX or address answer. */
-struct dns_rr {
-    uint16_t preference;        /* MX only */
-    char text[DNS_NAME_MAX + 1];    /* MX host (lower case, no trailing
-                                     * dot; "" is the null MX) or address */
-};
-
-struct dns_answer {
-    int asked;                  /* 0: never asked (other fields empty) */
-    enum dns_status status;
-    const char *why;            /* static detail for errors, else NULL */
-    uint16_t qtype;
-    uint8_t rcode;
-    char qname[DNS_NAME_MAX + 1];
-    char owner[DNS_NAME_MAX + 1];   /* after CNAME expansion (else qname) */
-    size_t ncnames;             /* CNAME links followed, qname first */
-    char cnames[DNS_MAX_CNAMES][DNS_NAME_MAX + 1];  /* targets, in order */
-    size_t nrr;                 /* kept in rr[] (MX, A, AAAA) */
-    size_t nrr_seen;            /* present in the answer (> nrr: cut) */
-    struct dns_rr rr[DNS_MAX_RRS];
-    struct tlsa_set *tlsa;      /* TLSA: owned; NULL when none */
-    size_t tlsa_total;          /* TLSA records kept */
-    size_t tlsa_usable;         /* of which usable (RFC 7672 §3.1.3) */
-    uint32_t ttl;               /* seconds it may be kept: least TTL of the
-                                 * answer's records and signatures, or of
-                                 * the SOA for a negative one (RFC 2308 §5);
-                                 * 0: not to be kept */
-    int cached;                 /* 1: served from the DNS cache */
-    unsigned elapsed_ms;
-};
-
-/* Facts about one MX host (RFC 7672 §2.2.2, §2.2.3). */
-struct dns_host {
-    char name[DNS_NAME_MAX + 1];
-    uint16_t port;
-    struct dns_answer a;
-    struct dns_answer aaaa;
-    struct dns_answer tlsa_expanded;    /* _port._tcp.<CNAME target> */
-    struct dns_answer tlsa_original;    /* _port._tcp.<name> */
-};
-
-/* dns_status_name - "secure", "nodata-secure", ..., "timeout" */
-const char *dns_status_name(enum dns_status status);
-/* dns_status_is_error - 1 for bogus, indeterminate, servfail, timeout */
-int dns_status_is_error(enum dns_status status);
-/* dns_status_is_secure - 1 for secure, nodata-secure, nxdomain-secure */
-int dns_status_is_secure(enum dns_status status);
-
-/* dns_answer_clear - free what an answer owns and zero it */
-void dns_answer_clear(struct dns_answer *answer);
-/* dns_host_clear - dns_answer_clear() on each of the host's answers */
-void dns_host_clear(struct dns_host *host);
-
-/* dns_tlsa_qname - "_<port>._tcp.<base>" into out (size >= DNS_NAME_MAX+1);
- * 0, or -1 when too long */
-int dns_tlsa_qname(uint16_t port, const char *base, char *out, size_t size);
+#include "dns_answer.h"
 
 struct dns_resolver;
 
@@ -154,14 +48,6 @@ const char *dns_resolver_cache_why(const struct dns_resolver *resolver);
  * 127.0.0.1 strips DNSSEC records (no RRSIG for test. DNSKEY): cannot
  * validate", or "DNS resolver: cannot open the trust anchor file: PATH"). */
 int dns_resolver_check(struct dns_resolver *resolver, char *msg, size_t size);
-
-/* dns_host_address_status - one status for a host's A and AAAA answers:
- * bogus if either is bogus; else secure/insecure when either has records
- * (insecure if any record-bearing answer is; an error on the other family
- * is then ignored); else the error, else the negative answer of A. *via is
- * the answer that decided (its CNAME chain is the host's). */
-enum dns_status dns_host_address_status(const struct dns_host *host,
-                                        const struct dns_answer **via);
 
 /* dns_lookup_mx - the MX RRset of domain into *out (cleared first), in
  * answer order (mxplan.h orders it) */

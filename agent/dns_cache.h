@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "dns.h"
+#include "dns_answer.h"
 
 #define DNS_CACHE_MAX_ENTRY (64u * 1024u)  /* encoded answer bytes */
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dns.h"
+#include "dns_answer.h"
 
 struct dns_getdns;
 

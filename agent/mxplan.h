@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dns.h"
+#include "dns_answer.h"
 #include "policy.h"
 
 #define MXPLAN_MAX_HOSTS 32
