@@ -128,6 +128,10 @@ static uint64_t deadline_in(const struct session *s, unsigned ms)
  * enhanced code and RFC 8460 type from the classifier (failure.h) */
 static void fail_v(struct session *s, enum failure_cause cause, int code,
                    const char *enhanced, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static void fail_v(struct session *s, enum failure_cause cause, int code,
+                   const char *enhanced, const char *fmt, va_list ap)
 {
     if (s->failed)
         return;
