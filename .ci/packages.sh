@@ -40,9 +40,11 @@ apt-get install -y --no-install-recommends "${packages[@]}"
 # the current exim4-base and exim4-daemon-light .debs, replacing older ones
 mkdir -p "$EXIM_DEBS_DIR"
 exim_new=$(mktemp -d "$EXIM_DEBS_DIR/.new.XXXXXX")
+if id _apt >/dev/null 2>&1; then chown _apt "$exim_new"; fi   # apt's sandbox user
 (cd "$exim_new" && apt-get download exim4-base exim4-daemon-light)
 rm -f "$EXIM_DEBS_DIR"/*.deb
 mv "$exim_new"/*.deb "$EXIM_DEBS_DIR"/
 rmdir "$exim_new"
+chown root:root "$EXIM_DEBS_DIR"/*.deb
 chmod 755 "$EXIM_DEBS_DIR"; chmod 644 "$EXIM_DEBS_DIR"/*.deb
 if [ "$created_rc" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
