@@ -3,6 +3,9 @@
 # testbed need (as root; apt-get update, then apt-get install -y). System
 # daemons of these packages (nsd, unbound, postfix) are never started, and
 # Postfix stays unconfigured: the tests and the demo run private instances.
+# Exim is never installed (Debian's exim4 packages conflict with postfix): its
+# .debs are only downloaded into $EXIM_DEBS_DIR, where
+# tests/integration/exim_pipe.sh unpacks them into a run directory.
 set -euo pipefail
 
 packages=(
@@ -11,7 +14,14 @@ packages=(
   openssl ca-certificates python3 iproute2 procps groff-base man-db time
   nsd unbound ldnsutils bind9-dnsutils getdns-utils
   postfix
+  # for tests/integration/exim_pipe.sh: the shared libraries of the unpacked
+  # exim4-daemon-light (its Depends), and nss_wrapper, which lets that exim
+  # find its compiled-in user Debian-exim without adding it to /etc/passwd
+  libidn12 libidn2-0 libgnutls30 libgnutls-dane0 libdb5.3 libnsl2 libpcre2-8-0
+  libcrypt1 libnss-wrapper
 )
+# downloaded, never installed (see above); the test's default location
+EXIM_DEBS_DIR=${EXIM_DEBS_DIR:-/var/cache/dane-agent-ci/exim}
 
 if [ "$(id -u)" != 0 ]; then
   echo ".ci/packages.sh: not root; assuming these packages are installed: ${packages[*]}" >&2
@@ -27,4 +37,14 @@ fi
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update
 apt-get install -y --no-install-recommends "${packages[@]}"
+# the current exim4-base and exim4-daemon-light .debs, replacing older ones
+mkdir -p "$EXIM_DEBS_DIR"
+exim_new=$(mktemp -d "$EXIM_DEBS_DIR/.new.XXXXXX")
+if id _apt >/dev/null 2>&1; then chown _apt "$exim_new"; fi   # apt's sandbox user
+(cd "$exim_new" && apt-get download exim4-base exim4-daemon-light)
+rm -f "$EXIM_DEBS_DIR"/*.deb
+mv "$exim_new"/*.deb "$EXIM_DEBS_DIR"/
+rmdir "$exim_new"
+chown root:root "$EXIM_DEBS_DIR"/*.deb
+chmod 755 "$EXIM_DEBS_DIR"; chmod 644 "$EXIM_DEBS_DIR"/*.deb
 if [ "$created_rc" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
