@@ -22,29 +22,39 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* check_envelope - every address safe to put on an SMTP command line */
-static int check_envelope(struct deliver_request *req, const char **why)
+/* unbracket - check addr and strip one surrounding pair of angle brackets in
+ * place (argv's strings are writable): the address, NUL-terminated, within
+ * addr; NULL with *why when the address is unusable */
+static char *unbracket(char *addr, enum envelope_role role, int *smtputf8,
+                       const char **why)
 {
     const char *inner;
     size_t len;
+    char *bare;
 
+    if (envelope_check(addr, strlen(addr), role, &inner, &len, why) != 0)
+        return NULL;
+    bare = addr + (inner - addr);
+    bare[len] = '\0';
+    *smtputf8 |= envelope_needs_smtputf8(bare, len);
+    return bare;
+}
+
+/* check_envelope - every address safe to put on an SMTP command line, and
+ * handed on bare: "<>" is the null sender, "<a@b>" is a@b */
+static int check_envelope(struct deliver_request *req, char *sender,
+                          char **rcpts, const char **why)
+{
     /* pipe(8) without null_sender= passes the null sender as MAILER-DAEMON */
-    if (strcasecmp(req->sender, "MAILER-DAEMON") == 0)
+    if (strcasecmp(sender, "MAILER-DAEMON") == 0)
         req->sender = "";
-    if (envelope_check(req->sender, strlen(req->sender), ENVELOPE_SENDER,
-                       &inner, &len, why) != 0)
+    else if ((req->sender = unbracket(sender, ENVELOPE_SENDER, &req->smtputf8,
+                                      why)) == NULL)
         return -1;
-    req->smtputf8 |= envelope_needs_smtputf8(inner, len);
-    req->sender = inner;
-    req->sender_len = len;
-    for (size_t i = 0; i < req->nrcpts; i++) {
-        const char *r = req->rcpts[i];
-
-        if (envelope_check(r, strlen(r), ENVELOPE_RECIPIENT, &inner, &len,
-                           why) != 0)
+    for (size_t i = 0; i < req->nrcpts; i++)
+        if ((rcpts[i] = unbracket(rcpts[i], ENVELOPE_RECIPIENT,
+                                  &req->smtputf8, why)) == NULL)
             return -1;
-        req->smtputf8 |= envelope_needs_smtputf8(inner, len);
-    }
     return 0;
 }
 
@@ -52,6 +62,7 @@ static int check_envelope(struct deliver_request *req, const char **why)
 int request_parse(int argc, char **argv, struct deliver_request *req,
                   const char **why)
 {
+    char *sender = NULL;
     int opt;
 
     memset(req, 0, sizeof(*req));
@@ -60,7 +71,7 @@ int request_parse(int argc, char **argv, struct deliver_request *req,
     while ((opt = getopt_long(argc, argv, "+c:f:n:", options, NULL)) != -1) {
         switch (opt) {
         case 'c': req->policy_path = optarg; break;
-        case 'f': req->sender = optarg; break;
+        case 'f': sender = optarg; break;
         case 'n': req->nexthop_text = optarg; break;
         case OPT_REPORT: req->report_path = optarg; break;
         case OPT_JSON: req->json = 1; break;
@@ -70,7 +81,7 @@ int request_parse(int argc, char **argv, struct deliver_request *req,
             return -1;
         }
     }
-    if (req->policy_path == NULL || req->sender == NULL
+    if (req->policy_path == NULL || sender == NULL
         || req->nexthop_text == NULL) {
         *why = "-c POLICY, -f SENDER and -n NEXTHOP are required";
         return -1;
@@ -83,7 +94,7 @@ int request_parse(int argc, char **argv, struct deliver_request *req,
     }
     if (nexthop_parse(req->nexthop_text, &req->nexthop, why) != 0)
         return -1;
-    return check_envelope(req, why);
+    return check_envelope(req, sender, argv + optind, why);
 }
 
 /* message_read - read fd to EOF, at most max bytes */

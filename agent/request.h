@@ -2,7 +2,10 @@
  *             `deliver -c POLICY -f SENDER -n NEXTHOP [--report FILE]
  *             [--json] [--log-stderr] -- RCPT...` plus the message on stdin
  *
- * request_parse() borrows argv's strings (they live as long as the process).
+ * request_parse() borrows argv's strings (they live as long as the process)
+ * and strips one surrounding pair of angle brackets from each address in
+ * place, so that every address reaches the rest of the program bare and
+ * NUL-terminated: "<>" is the null sender, "<a@b>" is a@b.
  * message_read() returns an owned buffer: free it with message_free().
  * Envelope addresses are checked here, before any network activity: CR, LF,
  * NUL, spaces or unbalanced brackets are a usage error and nothing is sent.
@@ -18,10 +21,9 @@
 struct deliver_request {
     const char *policy_path;
     const char *sender;             /* without brackets; "" for bounces */
-    size_t sender_len;
     const char *nexthop_text;       /* as given */
     struct nexthop nexthop;
-    const char *const *rcpts;       /* as given (brackets stripped in check) */
+    const char *const *rcpts;       /* without brackets */
     size_t nrcpts;
     const char *report_path;        /* NULL: no report file */
     int json;                       /* JSON records to stdout */
