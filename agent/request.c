@@ -1,12 +1,8 @@
-/* request.c - deliver's command line and message (request.h) */
-#include <errno.h>
+/* request.c - deliver's command line (request.h) */
 #include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
-#include "body.h"
 #include "envelope.h"
 #include "request.h"
 
@@ -95,69 +91,4 @@ int request_parse(int argc, char **argv, struct deliver_request *req,
     if (nexthop_parse(req->nexthop_text, &req->nexthop, why) != 0)
         return -1;
     return check_envelope(req, sender, argv + optind, why);
-}
-
-/* message_read - read fd to EOF, at most max bytes */
-int message_read(int fd, size_t max, struct message *msg, int *too_big,
-                 const char **why)
-{
-    size_t cap = max < 64 * 1024 ? max + 1 : 64 * 1024;
-
-    memset(msg, 0, sizeof(*msg));
-    *too_big = 0;
-    msg->data = malloc(cap);
-    if (msg->data == NULL) {
-        *why = "out of memory reading the message";
-        return -1;
-    }
-    for (;;) {
-        ssize_t n;
-
-        if (msg->len == cap) {
-            uint8_t *bigger;
-
-            if (cap > max) {
-                *too_big = 1;
-                *why = "message is larger than the configured maximum";
-                message_free(msg);
-                return -1;
-            }
-            /* never hold more than max + 1 bytes: one more proves too big */
-            cap = cap > max / 2 ? max + 1 : cap * 2;
-            bigger = realloc(msg->data, cap);
-            if (bigger == NULL) {
-                *why = "out of memory reading the message";
-                message_free(msg);
-                return -1;
-            }
-            msg->data = bigger;
-        }
-        n = read(fd, msg->data + msg->len, cap - msg->len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            *why = "cannot read the message from standard input";
-            message_free(msg);
-            return -1;
-        }
-        if (n == 0)
-            break;
-        msg->len += (size_t)n;
-    }
-    if (msg->len > max) {
-        *too_big = 1;
-        *why = "message is larger than the configured maximum";
-        message_free(msg);
-        return -1;
-    }
-    msg->eightbit = body_has_8bit(msg->data, msg->len);
-    return 0;
-}
-
-/* message_free - release the buffer; safe on a zeroed message */
-void message_free(struct message *msg)
-{
-    free(msg->data);
-    msg->data = NULL;
-    msg->len = 0;
 }
