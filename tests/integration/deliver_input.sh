@@ -14,13 +14,17 @@
 #   of data (the spool file is read again);
 # - a 64 MB message is streamed in bounded memory (max RSS under 32 MB; not
 #   checked in a sanitizer build);
+# - spool_dir (top-level policy key) holds the spool; one that does not
+#   exist defers 4.3.0 (75) naming it, nothing sent;
 # - max_message_size bounces 5.3.4 (69) before any connection.
 set -euo pipefail
 . "${DANE_TEST_SRCDIR:?}/tests/security/lib.bash"
 sec_init deliver-input dns
 
 FAILOVER_PORT=2760
+mkdir -m 755 "$TB_RUN/spool"
 policy=$(sec_policy input <<Y
+spool_dir: $TB_RUN/spool
 defaults:
   level: may
   connect_timeout: 3s
@@ -215,6 +219,21 @@ if ldd "$DANE_AGENT" | grep -q libasan; then
     echo "skip: max RSS $rss KiB not checked: ASan's shadow memory and quarantine"
 elif [ "$rss" -lt 32768 ]; then tb_pass "max RSS $rss KiB < 32 MiB"
 else tb_fail "max RSS $rss KiB, want < 32768" "$(sec_context)"; fi
+
+echo "== spool_dir that does not exist: 4.3.0 naming it, exit 75, nothing sent"
+good_policy=$policy
+policy=$TB_RUN/nospool.yaml
+sed "s|^spool_dir: .*|spool_dir: $TB_RUN/no-such-dir|" "$good_policy" > "$policy"
+sec_peer 40 ok
+deliver 's@sender.test' "$PEER_NEXTHOP" "$TB_RUN/large" 'r@peer.test'
+sec_peer_stop
+policy=$good_policy
+expect_rc 75 "unusable spool directory deferred"
+expect_first_err_re "^4\.3\.0 cannot make a temporary file in $TB_RUN/no-such-dir: No such file or directory" \
+    "reason 4.3.0 names the directory and errno"
+expect_nothing_sent "unusable spool directory: nothing sent"
+[ -z "$(ls -A "$TB_RUN/spool")" ] && tb_pass "nothing left in spool_dir" ||
+    tb_fail "files left in $TB_RUN/spool: $(ls -A "$TB_RUN/spool")"
 
 echo "== max_message_size (100K): 5.3.4, exit 69, before any connection"
 sec_peer 42 ok
