@@ -3,16 +3,22 @@
  * deliver -c POLICY -f SENDER -n NEXTHOP [--report FILE] [--json]
  *         [--log-stderr] -- RCPT...
  *
- * Order of work: arguments and envelope (64, nothing sent), policy (78),
- * message from stdin (69 when too big), DNS resolver and its capability
- * check (75; none for an address literal), the RFC 7672 §2 plan (69 null MX / no such domain, 75 lookup
- * failure), then the delivery loop (0 sent, 75 deferred, 69 bounced).
- * Exactly one line with the reason goes to stderr when not everything was
- * sent: pipe(8) puts it into the defer or bounce notice.
+ * Order of work: the deadline (armed first), arguments and envelope (64,
+ * nothing sent), policy (78), the message from stdin into the spool (69
+ * when larger than max_message_size, 75 when stdin does not end by the
+ * deadline or cannot be kept), the report file (78), DNS resolver and its
+ * capability check (75; none for an address literal), the RFC 7672 §2 plan
+ * (69 null MX / no such domain, 75 lookup failure), then the delivery loop
+ * (0 sent, 75 deferred, 69 bounced). Exactly one line with the reason goes
+ * to stderr when not everything was sent, led by an enhanced status code of
+ * the exit status's class (75: 4.X.X, 69: 5.X.X; 78: 4.3.5, so that pipe(8)
+ * defers): pipe(8) puts it into the defer or bounce notice.
  *
- * A total deadline (policy delivery_timeout) bounds every step; an alarm a
- * few seconds later is the last resort that defers instead of hanging,
- * because pipe(8) bounces a command that exceeds its own time limit.
+ * One total deadline from process start (policy delivery_timeout; the
+ * built-in default until the policy is loaded) bounds every step: reading
+ * stdin, opening the report file (non-blocking), DNS, SMTP. An alarm a few
+ * seconds later is the last resort that defers instead of hanging, because
+ * pipe(8) bounces a command that exceeds its own time limit.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -30,9 +36,8 @@
 #include "privdrop.h"
 #include "report.h"
 #include "request.h"
+#include "spool.h"
 
-/* Hard cap on a message held in memory when the policy sets no limit. */
-#define MESSAGE_HARD_MAX (512u * 1024u * 1024u)
 #define ALARM_GRACE_S 5u
 
 /* on_alarm - the total deadline passed and something did not return */
@@ -55,16 +60,45 @@ static int fail(int status, const char *enhanced, const char *what,
     return status;
 }
 
-/* arm_deadline - the last-resort alarm; returns the absolute deadline */
+/* arm_deadline - (re)arm the last-resort alarm for the deadline start +
+ * timeout_ms; returns that absolute deadline */
 static uint64_t arm_deadline(uint64_t start, unsigned timeout_ms)
 {
+    uint64_t deadline = start + timeout_ms, now = conn_now_ms();
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
-    alarm(timeout_ms / 1000u + ALARM_GRACE_S);
-    return start + timeout_ms;
+    alarm((unsigned)((deadline > now ? deadline - now : 0) / 1000u)
+          + ALARM_GRACE_S);
+    return deadline;
+}
+
+/* spool_stdin - the message into the spool; 0, or the exit status after
+ * the stderr line */
+static int spool_stdin(const struct policy *policy,
+                       const struct policy_entry *entry, uint64_t deadline,
+                       struct spool **out)
+{
+    struct spool_params p = {
+        .dir = policy_spool_dir(policy),
+        .max_size = entry->max_message_size,
+        .deadline_ms = deadline,
+    };
+    char err[512];
+
+    switch (spool_read(STDIN_FILENO, &p, out, err, sizeof(err))) {
+    case SPOOL_OK:
+        return 0;
+    case SPOOL_TOO_BIG:     /* RFC 3463: 5.3.4 message too big for system */
+        return fail(EX_UNAVAILABLE, "5.3.4", "message too big", err);
+    case SPOOL_TIMEOUT:
+        return fail(EX_TEMPFAIL, "4.4.7", err, NULL);
+    case SPOOL_FAILED:
+        break;
+    }
+    return fail(EX_TEMPFAIL, "4.3.0", err, NULL);
 }
 
 /* plan_enhanced - the DSN code of dnsplan_exit()'s reason: the domain's
@@ -137,36 +171,52 @@ static void report_plan(const struct deliver_request *req,
         report_log_line(LOG_WARNING, why, req->log_stderr ? stderr : NULL);
 }
 
+/* smtp_message_of - the message as smtp.h reads it: from the spool file,
+ * or from memory */
+static void smtp_message_of(const struct deliver_request *req,
+                            const struct spool *sp, struct smtp_message *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->sender = req->sender;
+    m->recipients = req->rcpts;
+    m->nrecipients = req->nrcpts;
+    m->fd = spool_fd(sp);
+    m->buf = spool_data(sp);
+    m->len = (size_t)spool_size(sp);
+    m->size = spool_size(sp);
+    m->body_8bit = spool_8bit(sp);
+    m->smtputf8 = req->smtputf8;
+}
+
 /* run - everything after the policy is loaded */
 static int run(const struct deliver_request *req, const struct policy *policy,
                uint64_t start)
 {
     const struct policy_entry *entry = policy_lookup(policy, req->nexthop_text);
-    size_t max = entry->max_message_size ? entry->max_message_size : MESSAGE_HARD_MAX;
     struct delivery_input in;
     struct delivery_result res;
     struct smtp_message smsg;
-    struct message msg;
+    struct spool *sp = NULL;
     struct dns_resolver *resolver;
     struct dnsplan *plan;
     const char *why, *reason;
-    char err[512];
-    int too_big, status, report_fd = -1;
+    char err[1024];
+    int status, report_fd = -1;
 
-    if (message_read(STDIN_FILENO, max, &msg, &too_big, &why) != 0)
-        return too_big ? fail(EX_UNAVAILABLE, "5.3.4", "message too big", why)
-                       : fail(EX_TEMPFAIL, "4.3.0", why, NULL);
+    memset(&in, 0, sizeof(in));
+    in.deadline_ms = arm_deadline(start, entry->delivery_timeout_ms);
+    status = spool_stdin(policy, entry, in.deadline_ms, &sp);
+    if (status != 0)
+        return status;
     if (req->report_path != NULL
-        && (report_fd = report_open(req->report_path, &why)) < 0) {
-        message_free(&msg);
-        return fail(EX_CONFIG, "4.3.5", "cannot open report file", why);
+        && (report_fd = report_open(req->report_path, err, sizeof(err))) < 0) {
+        spool_free(sp);
+        return fail(EX_CONFIG, "4.3.5", "cannot open report file", err);
     }
     if (privdrop(entry->user, &why) != 0) {     /* before any network input */
         status = fail(EX_CONFIG, "4.3.5", "refusing to run as root", why);
         goto out;
     }
-    memset(&in, 0, sizeof(in));
-    in.deadline_ms = arm_deadline(start, entry->delivery_timeout_ms);
     /* an address literal needs no DNS (dnsplan.c): no resolver, no check,
      * so a [192.0.2.1] relay keeps working while DNS is down */
     resolver = req->nexthop.literal ? NULL
@@ -189,16 +239,7 @@ static int run(const struct deliver_request *req, const struct policy *policy,
         fail(status, plan_enhanced(plan), reason, NULL);
         goto out_plan;
     }
-    memset(&smsg, 0, sizeof(smsg));
-    smsg.sender = req->sender;
-    smsg.recipients = req->rcpts;
-    smsg.nrecipients = req->nrcpts;
-    smsg.fd = -1;
-    smsg.buf = msg.data;
-    smsg.len = msg.len;
-    smsg.size = msg.len;
-    smsg.body_8bit = msg.eightbit;
-    smsg.smtputf8 = req->smtputf8;
+    smtp_message_of(req, sp, &smsg);
     in.entry = entry;
     in.plan = plan;
     in.nexthop_text = req->nexthop_text;
@@ -219,7 +260,7 @@ out_resolver:
 out:
     if (report_fd >= 0)
         close(report_fd);
-    message_free(&msg);
+    spool_free(sp);
     return status;
 }
 
@@ -234,6 +275,7 @@ int cmd_deliver(int argc, char **argv)
     uint64_t start = conn_now_ms();
     int status;
 
+    arm_deadline(start, POLICY_DELIVERY_TIMEOUT_DEFAULT_MS);
     if (request_parse(argc, argv, &req, &why) != 0)
         return fail(EX_USAGE, "5.5.4", "dane-agent deliver", why);
     policy = policy_load_status(req.policy_path, &pst, err, sizeof(err));

@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -454,15 +456,27 @@ char *report_json(const struct report_attempt *a, size_t *len,
     return out;
 }
 
-/* report_open - the --report file, append mode */
-int report_open(const char *path, const char **why)
+/* report_open - the --report file, append mode; O_NONBLOCK so that a FIFO
+ * never blocks open(2), fstat() so that only a regular file is kept */
+int report_open(const char *path, char *err, size_t errsize)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-                  0644);
+    struct stat st;
+    const char *why = NULL;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY
+                  | O_NONBLOCK, 0644);
 
     if (fd < 0)
-        *why = "cannot open the report file for appending";
-    return fd;
+        why = strerror(errno);
+    else if (fstat(fd, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    if (why == NULL)
+        return fd;
+    snprintf(err, errsize, "%s: %s", path, why);
+    if (fd >= 0)
+        close(fd);
+    return -1;
 }
 
 /* report_write_json - one write() per record; a short write (disk full,

@@ -146,8 +146,10 @@ char *report_json(const struct report_attempt *a, size_t *len,
                   const char **why);
 
 /* report_open - open FILE for --report: append, create (mode 0644 less the
- * umask), close-on-exec; an fd, or -1 with *why */
-int report_open(const char *path, const char **why);
+ * umask), close-on-exec, without blocking (a FIFO without a reader fails at
+ * once); only a regular file is accepted. An fd, or -1 with err naming the
+ * path and the errno text (NUL-terminated, truncated to errsize) */
+int report_open(const char *path, char *err, size_t errsize);
 
 /* report_write_json - append the attempt's record to fd with one write()
  * (O_APPEND keeps concurrent writers' lines whole); 0, or -1 with *why */

@@ -1,12 +1,8 @@
-/* request.c - deliver's command line and message (request.h) */
-#include <errno.h>
+/* request.c - deliver's command line (request.h) */
 #include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
-#include "body.h"
 #include "envelope.h"
 #include "request.h"
 
@@ -22,29 +18,39 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* check_envelope - every address safe to put on an SMTP command line */
-static int check_envelope(struct deliver_request *req, const char **why)
+/* unbracket - check addr and strip one surrounding pair of angle brackets in
+ * place (argv's strings are writable): the address, NUL-terminated, within
+ * addr; NULL with *why when the address is unusable */
+static char *unbracket(char *addr, enum envelope_role role, int *smtputf8,
+                       const char **why)
 {
     const char *inner;
     size_t len;
+    char *bare;
 
+    if (envelope_check(addr, strlen(addr), role, &inner, &len, why) != 0)
+        return NULL;
+    bare = addr + (inner - addr);
+    bare[len] = '\0';
+    *smtputf8 |= envelope_needs_smtputf8(bare, len);
+    return bare;
+}
+
+/* check_envelope - every address safe to put on an SMTP command line, and
+ * handed on bare: "<>" is the null sender, "<a@b>" is a@b */
+static int check_envelope(struct deliver_request *req, char *sender,
+                          char **rcpts, const char **why)
+{
     /* pipe(8) without null_sender= passes the null sender as MAILER-DAEMON */
-    if (strcasecmp(req->sender, "MAILER-DAEMON") == 0)
+    if (strcasecmp(sender, "MAILER-DAEMON") == 0)
         req->sender = "";
-    if (envelope_check(req->sender, strlen(req->sender), ENVELOPE_SENDER,
-                       &inner, &len, why) != 0)
+    else if ((req->sender = unbracket(sender, ENVELOPE_SENDER, &req->smtputf8,
+                                      why)) == NULL)
         return -1;
-    req->smtputf8 |= envelope_needs_smtputf8(inner, len);
-    req->sender = inner;
-    req->sender_len = len;
-    for (size_t i = 0; i < req->nrcpts; i++) {
-        const char *r = req->rcpts[i];
-
-        if (envelope_check(r, strlen(r), ENVELOPE_RECIPIENT, &inner, &len,
-                           why) != 0)
+    for (size_t i = 0; i < req->nrcpts; i++)
+        if ((rcpts[i] = unbracket(rcpts[i], ENVELOPE_RECIPIENT,
+                                  &req->smtputf8, why)) == NULL)
             return -1;
-        req->smtputf8 |= envelope_needs_smtputf8(inner, len);
-    }
     return 0;
 }
 
@@ -52,6 +58,7 @@ static int check_envelope(struct deliver_request *req, const char **why)
 int request_parse(int argc, char **argv, struct deliver_request *req,
                   const char **why)
 {
+    char *sender = NULL;
     int opt;
 
     memset(req, 0, sizeof(*req));
@@ -60,7 +67,7 @@ int request_parse(int argc, char **argv, struct deliver_request *req,
     while ((opt = getopt_long(argc, argv, "+c:f:n:", options, NULL)) != -1) {
         switch (opt) {
         case 'c': req->policy_path = optarg; break;
-        case 'f': req->sender = optarg; break;
+        case 'f': sender = optarg; break;
         case 'n': req->nexthop_text = optarg; break;
         case OPT_REPORT: req->report_path = optarg; break;
         case OPT_JSON: req->json = 1; break;
@@ -70,7 +77,7 @@ int request_parse(int argc, char **argv, struct deliver_request *req,
             return -1;
         }
     }
-    if (req->policy_path == NULL || req->sender == NULL
+    if (req->policy_path == NULL || sender == NULL
         || req->nexthop_text == NULL) {
         *why = "-c POLICY, -f SENDER and -n NEXTHOP are required";
         return -1;
@@ -83,70 +90,5 @@ int request_parse(int argc, char **argv, struct deliver_request *req,
     }
     if (nexthop_parse(req->nexthop_text, &req->nexthop, why) != 0)
         return -1;
-    return check_envelope(req, why);
-}
-
-/* message_read - read fd to EOF, at most max bytes */
-int message_read(int fd, size_t max, struct message *msg, int *too_big,
-                 const char **why)
-{
-    size_t cap = max < 64 * 1024 ? max + 1 : 64 * 1024;
-
-    memset(msg, 0, sizeof(*msg));
-    *too_big = 0;
-    msg->data = malloc(cap);
-    if (msg->data == NULL) {
-        *why = "out of memory reading the message";
-        return -1;
-    }
-    for (;;) {
-        ssize_t n;
-
-        if (msg->len == cap) {
-            uint8_t *bigger;
-
-            if (cap > max) {
-                *too_big = 1;
-                *why = "message is larger than the configured maximum";
-                message_free(msg);
-                return -1;
-            }
-            /* never hold more than max + 1 bytes: one more proves too big */
-            cap = cap > max / 2 ? max + 1 : cap * 2;
-            bigger = realloc(msg->data, cap);
-            if (bigger == NULL) {
-                *why = "out of memory reading the message";
-                message_free(msg);
-                return -1;
-            }
-            msg->data = bigger;
-        }
-        n = read(fd, msg->data + msg->len, cap - msg->len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            *why = "cannot read the message from standard input";
-            message_free(msg);
-            return -1;
-        }
-        if (n == 0)
-            break;
-        msg->len += (size_t)n;
-    }
-    if (msg->len > max) {
-        *too_big = 1;
-        *why = "message is larger than the configured maximum";
-        message_free(msg);
-        return -1;
-    }
-    msg->eightbit = body_has_8bit(msg->data, msg->len);
-    return 0;
-}
-
-/* message_free - release the buffer; safe on a zeroed message */
-void message_free(struct message *msg)
-{
-    free(msg->data);
-    msg->data = NULL;
-    msg->len = 0;
+    return check_envelope(req, sender, argv + optind, why);
 }

@@ -1,9 +1,12 @@
 /* request.h - one delivery request as a queue manager hands it over:
  *             `deliver -c POLICY -f SENDER -n NEXTHOP [--report FILE]
- *             [--json] [--log-stderr] -- RCPT...` plus the message on stdin
+ *             [--json] [--log-stderr] -- RCPT...` (the message on stdin:
+ *             spool.h)
  *
- * request_parse() borrows argv's strings (they live as long as the process).
- * message_read() returns an owned buffer: free it with message_free().
+ * request_parse() borrows argv's strings (they live as long as the process)
+ * and strips one surrounding pair of angle brackets from each address in
+ * place, so that every address reaches the rest of the program bare and
+ * NUL-terminated: "<>" is the null sender, "<a@b>" is a@b.
  * Envelope addresses are checked here, before any network activity: CR, LF,
  * NUL, spaces or unbalanced brackets are a usage error and nothing is sent.
  */
@@ -11,17 +14,15 @@
 #define DANE_AGENT_REQUEST_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include "nexthop.h"
 
 struct deliver_request {
     const char *policy_path;
     const char *sender;             /* without brackets; "" for bounces */
-    size_t sender_len;
     const char *nexthop_text;       /* as given */
     struct nexthop nexthop;
-    const char *const *rcpts;       /* as given (brackets stripped in check) */
+    const char *const *rcpts;       /* without brackets */
     size_t nrcpts;
     const char *report_path;        /* NULL: no report file */
     int json;                       /* JSON records to stdout */
@@ -34,18 +35,5 @@ struct deliver_request {
 /* request_parse - parse deliver's arguments; 0, or -1 with *why (exit 64) */
 int request_parse(int argc, char **argv, struct deliver_request *req,
                   const char **why);
-
-struct message {
-    uint8_t *data;
-    size_t len;
-    int eightbit;                   /* a byte >= 0x80: BODY=8BITMIME */
-};
-
-/* message_read - read fd to EOF, at most max bytes; 0, or -1 with *why and
- * *too_big set when the message exceeds max (a bounce, 5.3.4) */
-int message_read(int fd, size_t max, struct message *msg, int *too_big,
-                 const char **why);
-/* message_free - release the buffer; safe on a zeroed message */
-void message_free(struct message *msg);
 
 #endif

@@ -36,12 +36,21 @@
       master's cutime/cstime, reaped ones) from /proc, before and after.
   measure.py submit --messages M --name NAME -- ARGV...
       Pipe M messages (as parallel makes them) to ARGV one at a time.
+  measure.py large --mb N --name NAME --out FILE --summary FILE
+                   --rss-with GNU_TIME -- ARGV...
+      One message of N MB (2^20 bytes), generated on the fly and written to
+      ARGV's stdin through a pipe (never stored), under GNU time (-f %M):
+      ARGV must exit 0 and SUMMARY (peer.py --discard-data's data-summary)
+      must hold the byte count and SHA-256 of the message as generated
+      (CRLF lines without a leading dot: what the server receives is the
+      message itself). Records wall time, MB/s and the agent's max RSS.
   measure.py micro --out FILE < bench_micro output
       Turn bench_micro's lines into result records.
   measure.py table FILE...
       Print the Markdown table of the result files.
 """
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -341,6 +350,7 @@ def cmd_table(args):
     rep = [r for r in rows if r["kind"] == "repeat"]
     rate = [r for r in rows if r["kind"] == "rate"]
     micro = [r for r in rows if r["kind"] == "micro"]
+    large = [r for r in rows if r["kind"] == "large"]
     if rep:
         base = next((r for r in rep if r["name"].startswith("posttls-finger")),
                     rep[-1])
@@ -385,12 +395,83 @@ def cmd_table(args):
               "deliveries/s at the same concurrency.\n")
         for text in failures:
             print("FAILED: %s\n" % text)
+    if large:
+        print("| one large message, streamed | MiB | seconds | MiB/s | "
+              "agent max RSS KiB |")
+        print("|---|---:|---:|---:|---:|")
+        for r in large:
+            print("| %s | %d | %.1f | %.1f | %d |" % (
+                r["name"], r["mb"], r["wall_s"], r["mb_per_s"], r["rss_kb"]))
+        print("\nTarget (issue 13, never asserted here): max RSS < 32 MB "
+              "(32768 KiB) for a 600 MB message.\n")
     if micro:
         print("| micro-benchmark (bench_micro) | calls | ns/call |")
         print("|---|---:|---:|")
         for r in micro:
             print("| %s | %d | %d |" % (r["name"], r["calls"], r["ns"]))
         print()
+
+
+LARGE_LINE = (b"The quick brown fox jumps over the lazy dog; 0123456789 "
+              b"gr\xc3\xbc\xc3\x9fe.\r\n")
+
+
+def large_chunks(size):
+    """The message in chunks of about 1 MiB: headers, then LARGE_LINE
+    repeated, the last line longer so that the total is size bytes (at
+    least 2 MiB)."""
+    head = (b"From: bench@sender.test\r\nTo: bob@peer.test\r\n"
+            b"Subject: bench large\r\n\r\n")
+    block = LARGE_LINE * (1048576 // len(LARGE_LINE))
+    yield head
+    left = size - len(head)
+    while left >= len(block) + len(LARGE_LINE):
+        yield block
+        left -= len(block)
+    lines, rest = divmod(left, len(LARGE_LINE))     # lines >= 1
+    yield (LARGE_LINE * (lines - 1)
+           + b"x" * (len(LARGE_LINE) + rest - 2) + b"\r\n")
+
+
+def cmd_large(args):
+    """Stream one large message into ARGV under GNU time; check the peer's
+    summary; one result record."""
+    argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    size = args.mb * 1048576
+    rss_file = args.out + ".rss"
+    digest, sent = hashlib.sha256(), 0
+    t0 = time.monotonic()
+    proc = subprocess.Popen([args.rss_with, "-f", "%M", "-o", rss_file] + argv,
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        for chunk in large_chunks(size):
+            digest.update(chunk)
+            proc.stdin.write(chunk)
+            sent += len(chunk)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    err = proc.stderr.read().decode("utf-8", "replace")
+    code = proc.wait()
+    wall = time.monotonic() - t0
+    want = "bytes %d\nsha256 %s\n" % (sent, digest.hexdigest())
+    try:
+        with open(args.summary) as f:
+            got = f.read()
+    except OSError as e:
+        got = str(e)
+    if code != 0 or sent != size or got != want:
+        sys.exit("measure: %s: exit %d, the server's summary %r, want %r:\n%s"
+                 % (args.name, code, got, want, err))
+    with open(rss_file) as f:
+        rss = int(f.read().split()[-1])
+    os.unlink(rss_file)
+    with open(args.out, "w") as f:
+        json.dump({"kind": "large", "name": args.name, "mb": args.mb,
+                   "wall_s": wall, "mb_per_s": args.mb / wall,
+                   "rss_kb": rss}, f)
+        f.write("\n")
 
 
 def cmd_micro(args):
@@ -442,6 +523,14 @@ def main():
     s.add_argument("--name", required=True)
     s.add_argument("argv", nargs=argparse.REMAINDER)
     s.set_defaults(func=cmd_submit)
+    g = sub.add_parser("large")
+    g.add_argument("--mb", type=int, default=600)
+    g.add_argument("--name", required=True)
+    g.add_argument("--out", required=True)
+    g.add_argument("--summary", required=True)
+    g.add_argument("--rss-with", default="/usr/bin/time")
+    g.add_argument("argv", nargs=argparse.REMAINDER)
+    g.set_defaults(func=cmd_large)
     m = sub.add_parser("micro")
     m.add_argument("--out", required=True)
     m.set_defaults(func=cmd_micro)

@@ -23,8 +23,13 @@
 #    connection cache off, default_destination_concurrency_limit=C,
 #    smtp_tls_session_cache_database empty or btree); a row with failed
 #    deliveries is printed as such (FAILED lines) and the bench goes on;
-# 5. bench_micro (dane_verify, policy_lookup);
-# 6. stops every server it started, by PID, and prints the table (also
+# 5. one large message: $BENCH_LARGE_MB (default 600; 0: skip) MB generated
+#    on the fly and streamed into one `dane-agent deliver` under GNU time,
+#    over TLS to peer.py --discard-data (which keeps a byte count and a
+#    SHA-256, not the data) on 127.0.26.99:2799: the agent's max RSS;
+#    BENCH_ONLY=large runs this row alone (no DNS or Postfix testbed);
+# 6. bench_micro (dane_verify, policy_lookup);
+# 7. stops every server it started, by PID, and prints the table (also
 #    written to $BENCH_OUT when set).
 #
 # Postfix resolves through /etc/resolv.conf: posttls-finger and the sending
@@ -63,6 +68,60 @@ cleanup() {
     if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "== kept $run"; else rm -rf "$run"; fi
 }
 trap cleanup EXIT
+
+# large_message - one message of BENCH_LARGE_MB MB into one deliver process
+# (measure.py large: generated and streamed, never stored; max RSS by GNU
+# time), level encrypt to peer.py on 127.0.26.99:2799, which discards the
+# data but keeps its byte count and SHA-256 for measure.py to check; the
+# spool file goes to the scratch directory
+large_message() {
+    local mb=${BENCH_LARGE_MB:-600} dir=$run/large pid
+    [ "$mb" -gt 0 ] || return 0
+    mkdir -p "$dir"
+    cat > "$run/policy-large.yaml" <<Y
+spool_dir: $run
+dns:
+  upstreams: ["127.0.53.9"]
+defaults:
+  level: encrypt
+  data_timeout: 300s
+  delivery_timeout: 900s
+Y
+    python3 "$root/tests/testbed/peer.py" --addr 127.0.26.99 --port 2799 --scenario ok \
+        --dir "$dir" --discard-data --size-limit 0 > "$dir/peer.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.1; done
+    [ -s "$dir/ready" ] || die "peer.py did not start: $(cat "$dir/peer.log")"
+    echo "== one message of $mb MB, streamed to peer.py over TLS"
+    if "${measure[@]}" large --mb "$mb" --name "dane-agent deliver, one message" \
+        --out "$run/large.json" --summary "$dir/data-summary" --rss-with /usr/bin/time -- \
+        "$agent" deliver -c "$run/policy-large.yaml" -f bench@sender.test \
+        -n "[127.0.26.99]:2799" -- bob@peer.test; then
+        results+=("$run/large.json")
+    else
+        echo "== large message: failed (see above)"
+    fi
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# print_table - the heading line and the Markdown tables of results[]
+print_table() {
+    echo
+    {
+        echo "dane-agent $(git -C "$root" describe --always --dirty 2>/dev/null), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+        echo
+        "${measure[@]}" table "${results[@]}"
+    } | tee "${BENCH_OUT:-/dev/null}"
+}
+
+if [ "${BENCH_ONLY:-}" = large ]; then
+    results=()
+    large_message
+    [ "${#results[@]}" -gt 0 ] || die "the large message row failed"
+    print_table
+    exit 0
+fi
 
 # wait_for_addresses - other engineers' testbeds use the same fixed
 # addresses: poll (every 0.5 s) until none is bound, within the deadline
@@ -283,13 +342,9 @@ for cache in off on; do
     done
 done
 
+large_message
+
 echo "== bench_micro"
 "$build/bench/bench_micro" "$run/certs" | "${measure[@]}" micro --out "$run/micro.json"
 results+=("$run/micro.json")
-
-echo
-{
-    echo "dane-agent $(git -C "$root" describe --always --dirty 2>/dev/null), $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo
-    "${measure[@]}" table "${results[@]}"
-} | tee "${BENCH_OUT:-/dev/null}"
+print_table

@@ -2,7 +2,8 @@
  *
  * SYNOPSIS
  *   policy_load(), policy_load_status(), policy_parse(), policy_free(),
- *   policy_dns(), policy_defaults(), policy_lookup(), policy_level_name(),
+ *   policy_dns(), policy_spool_dir(), policy_defaults(), policy_lookup(),
+ *   policy_level_name(),
  *   policy_level_from_name()                        (contract: policy.h)
  *
  * DESCRIPTION
@@ -46,6 +47,7 @@ struct policy {
     struct policy_entry defaults;
     struct dest *dests;         /* sorted by norm */
     size_t ndests;
+    const char *spool_dir;      /* NULL: the agent's default */
 };
 
 /* State of one load. */
@@ -926,7 +928,7 @@ static void builtin_defaults(struct ctx *c, struct policy_entry *e)
     e->helo_timeout_ms = 120 * MS_PER_S;
     e->starttls_timeout_ms = 120 * MS_PER_S;
     e->data_timeout_ms = 180 * MS_PER_S;
-    e->delivery_timeout_ms = 300 * MS_PER_S;
+    e->delivery_timeout_ms = POLICY_DELIVERY_TIMEOUT_DEFAULT_MS;
     e->helo_name = c->hostname;
     e->user = "nobody";
     e->max_mx_hosts = 10;
@@ -1130,20 +1132,25 @@ static int parse_destinations(struct ctx *c, const struct pnode *v,
     return check_unique(c, p);
 }
 
-static const char *const top_keys[] = {"dns", "defaults", "destinations"};
+static const char *const top_keys[] = {"dns", "defaults", "destinations",
+                                       "spool_dir"};
 
 /* parse_policy - the document's top level */
 static int parse_policy(struct ctx *c, const struct pnode *root,
                         struct policy *p)
 {
-    const struct pnode *keys[3] = {0}, *vals[3] = {0};
+    const struct pnode *keys[NELEM(top_keys)] = {0};
+    const struct pnode *vals[NELEM(top_keys)] = {0};
     struct policy_entry builtin;
 
     if (root->type != PNODE_MAPPING)
         return fail(c, root, "a policy is a mapping with dns, defaults and "
                     "destinations, found %s",
                     is_null(root) ? "nothing" : ptree_type_name(root));
-    if (collect(c, "the policy", root, top_keys, 3, keys, vals, 0) < 0)
+    if (collect(c, "the policy", root, top_keys, NELEM(top_keys), keys, vals,
+                0) < 0)
+        return -1;
+    if (vals[3] != NULL && get_path(c, "spool_dir", vals[3], &p->spool_dir) < 0)
         return -1;
     p->dns.timeout_ms = 5 * MS_PER_S;
     p->dns.cache_max_ttl_ms = 3600 * MS_PER_S;
@@ -1299,6 +1306,12 @@ void policy_free(struct policy *policy)
 const struct policy_dns *policy_dns(const struct policy *policy)
 {
     return &policy->dns;
+}
+
+/* policy_spool_dir - see policy.h */
+const char *policy_spool_dir(const struct policy *policy)
+{
+    return policy->spool_dir;
 }
 
 /* policy_defaults - see policy.h */

@@ -97,7 +97,8 @@ struct policy_entry {
     unsigned helo_timeout_ms;
     unsigned starttls_timeout_ms;
     unsigned data_timeout_ms;
-    unsigned delivery_timeout_ms;   /* total deadline of one delivery */
+    unsigned delivery_timeout_ms;   /* total deadline of one delivery;
+                                     * POLICY_DELIVERY_TIMEOUT_DEFAULT_MS */
     uint64_t max_message_size;      /* bytes; 0: no limit of our own */
     const char *session_cache;      /* path, or NULL: no cache */
     const char *helo_name;          /* EHLO name; default gethostname() */
@@ -132,6 +133,10 @@ struct policy_dns {
 
 struct policy;
 
+/* The built-in delivery_timeout: also deliver's deadline from process start
+ * until the policy is loaded. */
+#define POLICY_DELIVERY_TIMEOUT_DEFAULT_MS (300u * 1000u)
+
 /* A larger file is refused before parsing. */
 #define POLICY_MAX_FILE_SIZE (1024u * 1024u)
 
@@ -157,6 +162,9 @@ struct policy *policy_parse(const char *name, const uint8_t *text, size_t len,
 void policy_free(struct policy *policy);
 /* policy_dns - the `dns` section (built-in defaults when absent) */
 const struct policy_dns *policy_dns(const struct policy *policy);
+/* policy_spool_dir - the top-level `spool_dir` (absolute path of the
+ * directory for messages too large to keep in memory), or NULL when unset */
+const char *policy_spool_dir(const struct policy *policy);
 /* policy_lookup - the entry for a next-hop as given on the command line
  * ("domain", "domain:port", "[host]", "[host]:port"); never NULL */
 const struct policy_entry *policy_lookup(const struct policy *policy,

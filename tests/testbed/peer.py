@@ -6,6 +6,7 @@ Usage: peer.py --addr 127.0.26.N --port PORT --scenario NAME --dir DIR
                [--tls-max 1.2|1.3] [--ciphers OPENSSL-LIST] [--dh]
                [--connections N] [--record-all] [--record-resumption]
                [--reply-lines N] [--reply-line-length N]
+               [--discard-data] [--size-limit N]
 
 Listens on ADDR:PORT (never a wildcard address), writes DIR/ready once
 listening, serves N connections (default 1) one after the other, then exits.
@@ -31,6 +32,11 @@ group for TLS 1.2 DHE suites; --ciphers restricts the TLS 1.2 suites (e.g.
   DIR/sni         the server name the client sent (empty: none)
   DIR/pre-tls     bytes the client sent after STARTTLS and before its TLS
                   ClientHello (a client must wait for the 220; absent: none)
+--discard-data keeps no DATA content (nor data-raw): DIR/data-summary gets
+"bytes N" and "sha256 HEX" of what DIR/data would have held, computed in
+constant memory, for messages of any size. --size-limit N is the SIZE the
+EHLO reply announces (default 1000000; 0: "SIZE" without a limit, RFC 1870
+§4).
 --reply-lines N sets the line count of many-lines (default 1000),
 --reply-line-length N the long line of long-reply (default 5000).
 
@@ -74,6 +80,7 @@ with 554 5.7.1 so that a client that takes the early reply is caught:
   no-quit-reply       accepts the message, never answers QUIT
 """
 import argparse
+import hashlib
 import os
 import socket
 import ssl
@@ -129,10 +136,12 @@ class Session:
         lines = list(EHLO_OK)
         if self.scenario == "no-starttls" or self.tls:
             lines.remove("STARTTLS")
+        size = "SIZE %d" % self.args.size_limit if self.args.size_limit else "SIZE"
         if self.scenario == "reply-during-body":
-            lines[lines.index("SIZE 1000000")] = "SIZE 100000000"
+            size = "SIZE 100000000"
         if self.scenario == "size-limit":
-            lines[lines.index("SIZE 1000000")] = "SIZE 10"
+            size = "SIZE 10"
+        lines[lines.index("SIZE 1000000")] = size
         if self.scenario == "smtputf8":
             lines.append("SMTPUTF8")
         if self.scenario == "long-reply":
@@ -204,6 +213,32 @@ class Session:
             with open(os.path.join(self.args.dir, "pre-tls"), "wb") as f:
                 f.write(early)
 
+    def discard_data(self):
+        """--discard-data: byte count and SHA-256 of the content DIR/data
+        would hold (up to and including the CRLF before the final dot),
+        keeping at most one received chunk and four bytes."""
+        digest, count = hashlib.sha256(), 0
+        # window[:done] is hashed already, or the virtual CRLF before line 1
+        window, done = b"\r\n" + self.buf, 2
+        end = window.find(b"\r\n.\r\n")
+        while end < 0:
+            keep = max(len(window) - 4, done)   # the tail may begin the end
+            digest.update(window[done:keep])
+            count += keep - done
+            cut = len(window) - 4 if len(window) > 4 else 0
+            window, done = window[cut:], keep - cut
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                return False
+            window += chunk
+            end = window.find(b"\r\n.\r\n")
+        digest.update(window[done:end + 2])
+        count += max(end + 2 - done, 0)
+        self.buf = window[end + 5:]
+        with open(os.path.join(self.args.dir, "data-summary"), "w") as f:
+            f.write("bytes %d\nsha256 %s\n" % (count, digest.hexdigest()))
+        return True
+
     def data(self):
         if self.drops("data"):
             return False
@@ -215,6 +250,8 @@ class Session:
                       b"250 2.0.0 Ok: queued early\r\n")
         else:
             self.reply(354, ["End data with <CR><LF>.<CR><LF>"])
+        if self.args.discard_data:
+            return self.end_of_data() if self.discard_data() else False
         content = b""
         self.raw = bytearray()
         while True:
@@ -233,6 +270,9 @@ class Session:
             with open(os.path.join(self.args.dir, "data-raw"), "wb") as f:
                 f.write(self.raw)
         self.raw = None
+        return self.end_of_data()
+
+    def end_of_data(self):
         if self.drops("dot"):
             return False
         if self.scenario == "no-dot-reply":
@@ -413,6 +453,8 @@ def main():
     ap.add_argument("--record-resumption", action="store_true")
     ap.add_argument("--reply-lines", type=int, default=1000)
     ap.add_argument("--reply-line-length", type=int, default=5000)
+    ap.add_argument("--discard-data", action="store_true")
+    ap.add_argument("--size-limit", type=int, default=1000000)
     args = ap.parse_args()
     if not args.addr.startswith("127.") and args.addr != "::1":
         sys.exit("peer.py: loopback addresses only")

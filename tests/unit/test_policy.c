@@ -236,6 +236,13 @@ static const struct err_case err_cases[] = {
      "  \"[ipv6:2001:DB8:0::1]:25\": {}\n", 3, 3, "duplicate destination"},
     {"key_duplicate_exact", "destinations:\n  a.example: {}\n  a.example: {}\n",
      3, 3, "duplicate destination"},
+    {"spool_dir_relative", "spool_dir: var/tmp\n", 1, 12,
+     "spool_dir: \"var/tmp\" is not an absolute path"},
+    {"spool_dir_list", "spool_dir: [/var/tmp]\n", 1, 12,
+     "spool_dir: expected an absolute path, found a list"},
+    {"spool_dir_empty", "spool_dir:\n", 1, 11, "spool_dir: missing value"},
+    {"spool_dir_in_defaults", "defaults:\n  spool_dir: /var/tmp\n", 2, 3,
+     "unknown key \"spool_dir\" in defaults"},
     {"user_root", "defaults:\n  user: root\n", 2, 9,
      "root is not an unprivileged user"},
     {"user_bad_characters", "defaults:\n  user: \"mail user\"\n", 2, 9,
@@ -362,6 +369,7 @@ Test(policy, file_example_is_valid)
     cr_expect_eq(policy_lookup(p, "example.com")->level, POLICY_LEVEL_DANE_ONLY);
     cr_expect_eq(policy_lookup(p, "[mx.example.org]:587")->level,
                  POLICY_LEVEL_FINGERPRINT);
+    cr_expect_str_eq(policy_spool_dir(p), "/var/tmp");
     policy_free(p);
 }
 
@@ -393,6 +401,8 @@ Test(policy, builtin_defaults)
     cr_expect_eq(e->starttls_timeout_ms, 120000);
     cr_expect_eq(e->data_timeout_ms, 180000);
     cr_expect_eq(e->delivery_timeout_ms, 300000);
+    cr_expect_eq(e->delivery_timeout_ms, POLICY_DELIVERY_TIMEOUT_DEFAULT_MS,
+                 "deliver's deadline before the policy is loaded");
     cr_expect_lt(e->delivery_timeout_ms, 1000000, "below pipe(8)'s limit");
     cr_expect_eq(e->max_message_size, 0);
     cr_expect_null(e->session_cache);
@@ -413,6 +423,17 @@ Test(policy, builtin_defaults)
     cr_expect_eq(d->timeout_ms, 5000);
     cr_expect_null(d->cache);
     cr_expect_eq(d->cache_max_ttl_ms, 3600000);
+    cr_expect_null(policy_spool_dir(p), "unset: the agent's default");
+    policy_free(p);
+}
+
+Test(policy, spool_dir_top_level)
+{
+    struct policy *p = parse_ok("spool_dir: /var/spool/dane-agent\n"
+                                "defaults:\n  level: may\n");
+
+    cr_expect_str_eq(policy_spool_dir(p), "/var/spool/dane-agent");
+    cr_expect_eq(policy_defaults(p)->level, POLICY_LEVEL_MAY);
     policy_free(p);
 }
 

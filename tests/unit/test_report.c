@@ -4,10 +4,12 @@
  * the man page's record, and the record parsed back by python3's json module */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -646,7 +648,7 @@ Test(report, json_record_parses_back_with_hostile_peer_text)
 Test(report, report_file_appends_whole_lines)
 {
     char dir[] = "/tmp/test_report_dir.XXXXXX";
-    char path[64], buf[8192];
+    char path[64], buf[8192], err[512];
     struct report_rcpt r[2];
     struct report_attempt a = full_attempt(r);
     const char *why = NULL;
@@ -657,8 +659,8 @@ Test(report, report_file_appends_whole_lines)
     cr_assert_not_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/report.jsonl", dir);
     for (i = 0; i < 2; i++) {   /* a second open appends, never truncates */
-        fd = report_open(path, &why);
-        cr_assert(fd >= 0, "%s", why);
+        fd = report_open(path, err, sizeof(err));
+        cr_assert(fd >= 0, "%s", err);
         cr_assert_eq(report_write_json(fd, &a, &why), 0, "%s", why);
         cr_assert(fcntl(fd, F_GETFL) & O_APPEND);
         close(fd);
@@ -674,12 +676,44 @@ Test(report, report_file_appends_whole_lines)
     cr_assert_eq(memcmp(buf, buf + n / 2, (size_t)n / 2), 0);
 }
 
-Test(report, report_open_failure_has_reason)
+Test(report, report_open_failure_names_path_and_errno)
 {
-    const char *why = NULL;
+    char err[512] = "";
 
-    cr_assert_eq(report_open("/nonexistent-dir/report.jsonl", &why), -1);
-    cr_assert_not_null(why);
+    cr_assert_eq(report_open("/nonexistent-dir/report.jsonl", err, sizeof(err)), -1);
+    cr_assert_neq(strstr(err, "/nonexistent-dir/report.jsonl"), NULL, "%s", err);
+    cr_assert_neq(strstr(err, strerror(ENOENT)), NULL, "%s", err);
+}
+
+/* A FIFO without a reader would block open(2) for ever without O_NONBLOCK;
+ * with one it is still no place for records: only regular files. */
+Test(report, report_open_refuses_fifo_without_blocking, .timeout = 5)
+{
+    char dir[] = "/tmp/test_report.XXXXXX", path[256], err[512] = "";
+    int reader;
+
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    cr_assert_eq(report_open(path, err, sizeof(err)), -1);
+    cr_assert_neq(strstr(err, path), NULL, "%s", err);
+    cr_assert_neq(strstr(err, strerror(ENXIO)), NULL, "%s", err);
+    reader = open(path, O_RDONLY | O_NONBLOCK);
+    cr_assert(reader >= 0);
+    err[0] = '\0';
+    cr_assert_eq(report_open(path, err, sizeof(err)), -1);
+    cr_assert_neq(strstr(err, "not a regular file"), NULL, "%s", err);
+    close(reader);
+    unlink(path);
+    rmdir(dir);
+}
+
+Test(report, report_open_refuses_directory)
+{
+    char err[512] = "";
+
+    cr_assert_eq(report_open("/tmp", err, sizeof(err)), -1);
+    cr_assert_neq(strstr(err, "/tmp"), NULL, "%s", err);
 }
 
 Test(report, report_write_failure_has_reason)

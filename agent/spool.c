@@ -1,0 +1,245 @@
+/* spool.c - the message on standard input, in memory or in an unlinked file
+ *
+ * SYNOPSIS
+ *   spool_read(), spool_free(), spool_fd(), spool_data(), spool_size(),
+ *   spool_8bit()                                     (contract: spool.h)
+ *
+ * DESCRIPTION
+ *   One buffer of memory_max + 1 bytes is filled from the input. A message
+ *   that ends before the buffer is full stays there; otherwise the buffer
+ *   is written to a temporary file each time it is full, and freed at the
+ *   end. Each read waits in poll() for at most the time left before the
+ *   deadline, and the deadline is checked before every read, so neither a
+ *   silent writer nor an endless stream holds the process.
+ *
+ * DIAGNOSTICS
+ *   "cannot make a temporary file in DIR: ERRNO", "cannot write the
+ *   message to a temporary file in DIR: ERRNO", "cannot read the message
+ *   from standard input: ERRNO", "message is larger than N bytes", "no end
+ *   of file on standard input before the delivery deadline".
+ */
+#define _GNU_SOURCE     /* O_TMPFILE, mkostemp */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "body.h"
+#include "conn.h"
+#include "spool.h"
+
+#define SPOOL_DEFAULT_DIR "/var/tmp"    /* on disk: /tmp may be tmpfs (RAM) */
+
+struct spool {
+    int fd;                 /* temporary file, or -1 */
+    uint8_t *buf;           /* while reading: the chunk; after: the message
+                             * when in memory, else NULL */
+    size_t fill;            /* bytes in buf not yet written to fd */
+    uint64_t size;
+    int eightbit;
+    const char *dir;
+};
+
+/* spool_dir - params->dir, else $TMPDIR when absolute, else /var/tmp */
+static const char *spool_dir(const struct spool_params *params)
+{
+    const char *tmpdir = getenv("TMPDIR");
+
+    if (params->dir != NULL)
+        return params->dir;
+    return tmpdir != NULL && tmpdir[0] == '/' ? tmpdir : SPOOL_DEFAULT_DIR;
+}
+
+/* temp_file - an unlinked file in dir, opened for reading and writing */
+static int temp_file(const char *dir, char *err, size_t errsize)
+{
+    char path[4096];
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+    /* the file system (EOPNOTSUPP) or the kernel (EISDIR) lacks O_TMPFILE */
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+        if ((size_t)snprintf(path, sizeof(path), "%s/dane-agent.XXXXXX", dir)
+            >= sizeof(path)) {
+            errno = ENAMETOOLONG;
+        } else if ((fd = mkostemp(path, O_CLOEXEC)) >= 0) {
+            unlink(path);
+        }
+    }
+    if (fd < 0)
+        snprintf(err, errsize, "cannot make a temporary file in %s: %s", dir,
+                 strerror(errno));
+    return fd;
+}
+
+/* flush - write the buffer to the file (made on first use) */
+static int flush(struct spool *s, char *err, size_t errsize)
+{
+    size_t off = 0;
+
+    if (s->fd < 0 && (s->fd = temp_file(s->dir, err, errsize)) < 0)
+        return -1;
+    while (off < s->fill) {
+        ssize_t n = write(s->fd, s->buf + off, s->fill - off);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            snprintf(err, errsize, "cannot write the message to a temporary "
+                     "file in %s: %s", s->dir,
+                     strerror(n < 0 ? errno : ENOSPC));
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    s->fill = 0;
+    return 0;
+}
+
+/* wait_input - poll fd until readable or the deadline; 0 readable (or
+ * hung up: read() tells), -1 at the deadline */
+static int wait_input(int fd, uint64_t deadline_ms)
+{
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        uint64_t now = conn_now_ms();
+        int left, r;
+
+        if (deadline_ms == 0)
+            return 0;
+        if (now >= deadline_ms)
+            return -1;
+        left = deadline_ms - now > 1000000u ? 1000000 : (int)(deadline_ms - now);
+        r = poll(&pfd, 1, left);
+        if (r > 0 || (r < 0 && errno != EINTR))
+            return 0;           /* an error shows in read() */
+    }
+}
+
+/* fill_some - read what is there into the free part of the buffer; bytes
+ * read, 0 at end of file, -1 on error or at the deadline */
+static ssize_t fill_some(struct spool *s, int fd, size_t cap,
+                         const struct spool_params *p,
+                         enum spool_status *st, char *err, size_t errsize)
+{
+    ssize_t n;
+
+    do {
+        if (wait_input(fd, p->deadline_ms) != 0) {
+            *st = SPOOL_TIMEOUT;
+            snprintf(err, errsize, "no end of file on standard input before "
+                     "the delivery deadline (%llu bytes read)",
+                     (unsigned long long)s->size);
+            return -1;
+        }
+        n = read(fd, s->buf + s->fill, cap - s->fill);
+    } while (n < 0 && (errno == EINTR || errno == EAGAIN));
+    if (n < 0) {
+        snprintf(err, errsize, "cannot read the message from standard "
+                 "input: %s", strerror(errno));
+        return -1;
+    }
+    return n;
+}
+
+/* take - account for n new bytes; -1 when the message is now too big */
+static int take(struct spool *s, size_t n, const struct spool_params *p,
+                char *err, size_t errsize)
+{
+    s->eightbit |= body_has_8bit(s->buf + s->fill, n);
+    s->fill += n;
+    s->size += n;
+    if (p->max_size != 0 && s->size > p->max_size) {
+        snprintf(err, errsize, "message is larger than %llu bytes",
+                 (unsigned long long)p->max_size);
+        return -1;
+    }
+    return 0;
+}
+
+/* read_all - the input into buf and, past memory_max, the file */
+static enum spool_status read_all(struct spool *s, int fd,
+                                  const struct spool_params *p, size_t cap,
+                                  char *err, size_t errsize)
+{
+    enum spool_status st = SPOOL_FAILED;
+    ssize_t n;
+
+    for (;;) {
+        if (s->fill == cap && flush(s, err, errsize) != 0)
+            return SPOOL_FAILED;
+        n = fill_some(s, fd, cap, p, &st, err, errsize);
+        if (n < 0)
+            return st;
+        if (n == 0)
+            break;
+        if (take(s, (size_t)n, p, err, errsize) != 0)
+            return SPOOL_TOO_BIG;
+    }
+    if (s->fd >= 0 || s->fill == cap) {
+        if (flush(s, err, errsize) != 0)
+            return SPOOL_FAILED;
+        free(s->buf);
+        s->buf = NULL;
+    }
+    return SPOOL_OK;
+}
+
+/* spool_read - see spool.h */
+enum spool_status spool_read(int fd, const struct spool_params *params,
+                             struct spool **out, char *err, size_t errsize)
+{
+    size_t cap = (params->memory_max ? params->memory_max
+                                     : SPOOL_MEMORY_MAX) + 1;
+    struct spool *s = calloc(1, sizeof(*s));
+    enum spool_status st;
+
+    *out = NULL;
+    if (s == NULL || (s->buf = malloc(cap)) == NULL) {
+        snprintf(err, errsize, "out of memory reading the message");
+        free(s);
+        return SPOOL_FAILED;
+    }
+    s->fd = -1;
+    s->dir = spool_dir(params);
+    st = read_all(s, fd, params, cap, err, errsize);
+    if (st != SPOOL_OK) {
+        spool_free(s);
+        return st;
+    }
+    *out = s;
+    return SPOOL_OK;
+}
+
+/* spool_free - see spool.h */
+void spool_free(struct spool *spool)
+{
+    if (spool == NULL)
+        return;
+    if (spool->fd >= 0)
+        close(spool->fd);
+    free(spool->buf);
+    free(spool);
+}
+
+int spool_fd(const struct spool *spool)
+{
+    return spool->fd;
+}
+
+const uint8_t *spool_data(const struct spool *spool)
+{
+    return spool->buf;
+}
+
+uint64_t spool_size(const struct spool *spool)
+{
+    return spool->size;
+}
+
+int spool_8bit(const struct spool *spool)
+{
+    return spool->eightbit;
+}
