@@ -31,6 +31,7 @@
 #include "agent.h"
 #include "conn.h"
 #include "delivery.h"
+#include "failure.h"
 #include "dnsplan.h"
 #include "policy.h"
 #include "privdrop.h"
@@ -55,8 +56,16 @@ static void on_alarm(int sig)
 static int fail(int status, const char *enhanced, const char *what,
                 const char *detail)
 {
-    fprintf(stderr, "%s%s%s%s%s\n", enhanced ? enhanced : "",
-            enhanced ? " " : "", what, detail ? ": " : "", detail ? detail : "");
+    char code[FAILURE_ENHANCED_MAX] = "";
+
+    /* pipe(8) takes the DSN class from the code: it must be the status's
+     * (75 and 78 defer: 4.X.X; 69 and 64 bounce: 5.X.X) */
+    if (enhanced != NULL)
+        failure_dsn_for(status == EX_TEMPFAIL || status == EX_CONFIG ? FAILURE_DEFER
+                                                                     : FAILURE_BOUNCE,
+                        enhanced, code);
+    fprintf(stderr, "%s%s%s%s%s\n", code, enhanced ? " " : "", what, detail ? ": " : "",
+            detail ? detail : "");
     return status;
 }
 
@@ -236,7 +245,7 @@ static int run(const struct deliver_request *req, const struct policy *policy,
     status = dnsplan_exit(plan, &reason);
     if (status != 0) {
         report_plan(req, entry, plan, status, reason, report_fd, start);
-        fail(status, plan_enhanced(plan), reason, NULL);
+        fail(status, plan_enhanced(plan) ? plan_enhanced(plan) : "", reason, NULL);
         goto out_plan;
     }
     smtp_message_of(req, sp, &smsg);
