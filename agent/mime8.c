@@ -48,7 +48,12 @@ enum field { F_NONE, F_PASS, F_CT, F_CTE };
 
 enum cte { CTE_NONE, CTE_7BIT, CTE_8BIT, CTE_BINARY, CTE_ENCODED, CTE_OTHER };
 
-enum ctype { CT_LEAF, CT_MULTIPART, CT_RFC822, CT_PARTIAL };
+/* CT_OPAQUE: message/partial, message/external-body, a multipart without
+ * boundary: not looked into, and 7-bit only (RFC 2046 §5.2.2.1, §5.2.3.1) */
+enum ctype { CT_LEAF, CT_MULTIPART, CT_RFC822, CT_OPAQUE };
+
+/* how a header block ends */
+enum hend { END_EMPTY_LINE, END_NOT_HEADER, END_INPUT };
 
 struct bound {
     uint8_t text[MIME8_BOUNDARY_MAX];
@@ -70,6 +75,7 @@ struct mime8 {
     size_t block, nblocks;  /* its number, in order of appearance */
     int msg_level;          /* top or message/rfc822: MIME-Version counts */
     int has_mv, n_ct, n_cte, n_boundary, dflt_rfc822, digest;
+    int inserted;           /* a field of ours was added to the block */
     enum field field;
     enum ctype ctype;
     enum cte cte;
@@ -127,6 +133,7 @@ static void insert(struct mime8 *m, const char *text)
         emit_eol(m);
     emit(m, text, strlen(text));
     emit_eol(m);
+    m->inserted = 1;
 }
 
 static int is_wsp(uint8_t c)
@@ -267,7 +274,7 @@ static void parse_ct(struct mime8 *m)
         if (ieq(sub.text, sub.len, "rfc822"))
             m->ctype = CT_RFC822;
         else if (ieq(sub.text, sub.len, "partial") || ieq(sub.text, sub.len, "external-body"))
-            m->ctype = CT_PARTIAL;
+            m->ctype = CT_OPAQUE;
     }
 }
 
@@ -346,7 +353,7 @@ static void block_start(struct mime8 *m, int msg_level, int dflt_rfc822)
     m->block = m->nblocks++;
     m->msg_level = msg_level;
     m->dflt_rfc822 = dflt_rfc822;
-    m->has_mv = m->n_ct = m->n_cte = m->n_boundary = m->digest = 0;
+    m->has_mv = m->n_ct = m->n_cte = m->n_boundary = m->digest = m->inserted = 0;
     m->field = F_NONE;
     m->ctype = dflt_rfc822 ? CT_RFC822 : CT_LEAF;
     m->cte = CTE_NONE;
@@ -404,7 +411,7 @@ static int header_end(struct mime8 *m)
         return 0;
     }
     if (m->ctype == CT_MULTIPART && m->newb.len == 0)
-        m->ctype = CT_PARTIAL;  /* no boundary: nothing to look into */
+        m->ctype = CT_OPAQUE;  /* no boundary: nothing to look into */
     if (!is_identity(m->cte) && m->ctype != CT_LEAF) {
         leaf_end(m);
         return 0;
@@ -417,7 +424,7 @@ static int header_end(struct mime8 *m)
         if (m->cte != CTE_NONE && m->cte != CTE_7BIT)
             insert(m, "Content-Transfer-Encoding: 7bit");
         return 1;
-    case CT_PARTIAL:
+    case CT_OPAQUE:
         if (m->cte == CTE_8BIT || m->cte == CTE_BINARY) {
             fail(m, "8-bit message/partial, message/external-body or multipart "
                     "without boundary (RFC 2046 §5.2.2)");
@@ -433,16 +440,16 @@ static int header_end(struct mime8 *m)
     }
 }
 
-/* header_done - the block ended; blank: write the empty line that ends it
- * (no empty line: the end of input, or a line that is no header field,
- * where Postfix adds the empty line in the primary header only) */
-static void header_done(struct mime8 *m, int blank)
+/* header_done - the block ended. A line that is no header field ends it
+ * without an empty line; Postfix then adds one in the primary header, and
+ * we also where we added a field, so that it is read as one. */
+static void header_done(struct mime8 *m, enum hend how)
 {
     int rfc822 = header_end(m);
 
     if (m->state == S_DEAD)
         return;
-    if (blank)
+    if (how == END_EMPTY_LINE || (how == END_NOT_HEADER && (m->block == 0 || m->inserted)))
         emit_eol(m);
     if (rfc822)
         block_start(m, 1, 0);
@@ -489,7 +496,7 @@ static void not_header(struct mime8 *m, const uint8_t *more, size_t n, int eol)
         memcpy(line + len, more, n);
     len += n;
     m->hold_len = 0;
-    header_done(m, m->block == 0);
+    header_done(m, END_NOT_HEADER);
     m->in_bol = 1;
     for (size_t i = 0; i < len; i++)
         any_byte(m, line[i]);
@@ -569,7 +576,7 @@ static void header_eol(struct mime8 *m, int crlf)
     switch (m->state) {
     case S_HSTART:
         field_close(m);
-        header_done(m, 1);
+        header_done(m, END_EMPTY_LINE);
         break;
     case S_HFIELD:
         m->state = S_HSTART;
@@ -799,13 +806,13 @@ static int end_step(struct mime8 *m)
         return 1;
     case S_HFIELD:
         field_close(m);
-        header_done(m, 0);
+        header_done(m, END_INPUT);
         return 1;
     case S_HSTART:
         if (m->field == F_NONE)
             return 0;
         field_close(m);
-        header_done(m, 0);
+        header_done(m, END_INPUT);
         return 1;
     case S_BHOLD:
         hold_decide(m, -1);
@@ -872,6 +879,8 @@ int mime8_scan_end(struct mime8 *m, const char **why)
 {
     const char *error;
 
+    if (m->informed || m->fed)
+        abort();    /* programmer error: no scan to end */
     m->scanning = 1;
     input_end(m);
     error = m->error;

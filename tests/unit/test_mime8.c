@@ -213,6 +213,14 @@ static const struct mime8_case cases[] = {
       "Subject: s\nnot a header \xe9\n",
       "Subject: s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=unknown-8bit\n"
       "Content-Transfer-Encoding: quoted-printable\n\nnot a header =E9\n", NULL },
+    { "rfc2046_s5_1_1_part_without_header_gets_field_and_empty_line",
+      MP_HDR "\n--b 1\n\xe9 text\n--b 1--\n",
+      MP_HDR "\n--b 1\nContent-Transfer-Encoding: quoted-printable\n\n=E9 text\n--b 1--\n",
+      NULL },
+    { "rfc2046_s5_1_1_boundary_prefix_is_text",
+      MP_HDR "\n--b 1\nContent-Transfer-Encoding: 8bit\n\n--b 2 \xe9\n- \n--b 1--\n",
+      MP_HDR "\n--b 1\nContent-Transfer-Encoding: quoted-printable\n\n--b 2 =E9\n-=20\n"
+      "--b 1--\n", NULL },
     { "rfc6152_s3_8bit_in_header_impossible",
       "Subject: caf\xc3\xa9\n\nbody\n", NULL, "header" },
     { "rfc6152_s3_8bit_in_part_header_impossible",
