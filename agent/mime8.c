@@ -74,7 +74,7 @@ struct mime8 {
     /* the header block */
     size_t block, nblocks;  /* its number, in order of appearance */
     int msg_level;          /* top or message/rfc822: MIME-Version counts */
-    int has_mv, n_ct, n_cte, n_boundary, dflt_rfc822, digest;
+    int has_mv, n_ct, n_cte, n_boundary, digest;
     int inserted;           /* a field of ours was added to the block */
     enum field field;
     enum ctype ctype;
@@ -352,7 +352,6 @@ static void block_start(struct mime8 *m, int msg_level, int dflt_rfc822)
     m->state = S_HSTART;
     m->block = m->nblocks++;
     m->msg_level = msg_level;
-    m->dflt_rfc822 = dflt_rfc822;
     m->has_mv = m->n_ct = m->n_cte = m->n_boundary = m->digest = m->inserted = 0;
     m->field = F_NONE;
     m->ctype = dflt_rfc822 ? CT_RFC822 : CT_LEAF;
@@ -400,6 +399,19 @@ static void multipart_end(struct mime8 *m)
     body_start(m, M_PASS);
 }
 
+/* opaque_end - the header of an entity not looked into ends */
+static void opaque_end(struct mime8 *m)
+{
+    if (m->cte == CTE_8BIT || m->cte == CTE_BINARY) {
+        fail(m, "8-bit message/partial, message/external-body or multipart "
+                "without boundary (RFC 2046 §5.2.2)");
+        return;
+    }
+    m->why8 = "8-bit octets in message/partial, message/external-body or "
+              "multipart without boundary";
+    body_start(m, M_PASS);
+}
+
 /* header_end - the header block ends: decide how its body goes; 1 when
  * an embedded message's header follows. A composite labelled
  * quoted-printable or base64 (RFC 2045 §6.4 forbids it) is not looked into. */
@@ -425,14 +437,7 @@ static int header_end(struct mime8 *m)
             insert(m, "Content-Transfer-Encoding: 7bit");
         return 1;
     case CT_OPAQUE:
-        if (m->cte == CTE_8BIT || m->cte == CTE_BINARY) {
-            fail(m, "8-bit message/partial, message/external-body or multipart "
-                    "without boundary (RFC 2046 §5.2.2)");
-            return 0;
-        }
-        m->why8 = "8-bit octets in message/partial, message/external-body or "
-                  "multipart without boundary";
-        body_start(m, M_PASS);
+        opaque_end(m);
         return 0;
     default:
         leaf_end(m);
@@ -715,6 +720,23 @@ static void bline_eol(struct mime8 *m)
     }
 }
 
+/* body_line_byte - a body byte; a line that starts with '-' inside a
+ * multipart is held until it can be told from a boundary */
+static void body_line_byte(struct mime8 *m, uint8_t c, int bol)
+{
+    if (m->state == S_BHOLD) {
+        m->lh[m->lh_len++] = c;
+        if (m->lh_len == LINE_HOLD_MAX)
+            hold_decide(m, -1);
+    } else if (bol && m->depth > 0 && c == '-') {
+        m->state = S_BHOLD;
+        m->lh[0] = c;
+        m->lh_len = 1;
+    } else {
+        body_byte(m, c);
+    }
+}
+
 /* ---- dispatch ---- */
 
 static void any_byte(struct mime8 *m, uint8_t c)
@@ -734,18 +756,8 @@ static void any_byte(struct mime8 *m, uint8_t c)
         field_byte(m, c);
         break;
     case S_BODY:
-        if (bol && m->depth > 0 && c == '-') {
-            m->state = S_BHOLD;
-            m->lh[0] = c;
-            m->lh_len = 1;
-        } else {
-            body_byte(m, c);
-        }
-        break;
     case S_BHOLD:
-        m->lh[m->lh_len++] = c;
-        if (m->lh_len == LINE_HOLD_MAX)
-            hold_decide(m, -1);
+        body_line_byte(m, c, bol);
         break;
     case S_BLINE:
         body_byte(m, c);
