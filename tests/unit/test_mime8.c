@@ -3,6 +3,7 @@
  * conversion impossible; chunking, progress and bounded memory. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -468,4 +469,49 @@ Test(mime8, fifty_megabytes_in_bounded_memory)
     cr_assert_gt(outn, (size_t)(50u << 20) * 2);    /* mostly =XX escapes */
     cr_assert_lt(max_rss_kb() - before, 4096, "RSS grew by %ld KiB", max_rss_kb() - before);
     mime8_free(m);
+}
+
+Test(mime8, outcap_one_progress_after_a_large_held_field)
+{
+    size_t n = 0, cap = MIME8_FIELD_MAX + 256;
+    char *in = malloc(cap);
+
+    n += (size_t)snprintf(in, cap, "Content-Type: text/plain;\n");
+    while (n < MIME8_FIELD_MAX - 64)
+        n += (size_t)snprintf(in + n, cap - n, " x-p=\"abcdefghijklmnopqrstuvwxyz\";\n");
+    n += (size_t)snprintf(in + n, cap - n, " charset=utf-8\n\n\xc3\xa9t\xc3\xa9\n");
+    struct conv one = convert((const uint8_t *)in, n, 1, n, 1);
+    struct conv all = convert((const uint8_t *)in, n, 1, n, 65536);
+    cr_assert_null(one.why, "%s", one.why);
+    cr_assert(one.len == all.len && memcmp(one.out, all.out, one.len) == 0);
+    cr_assert_not_null(strstr((char *)one.out, "\n\n=C3=A9t=C3=A9\n"));
+    free(one.out);
+    free(all.out);
+    free(in);
+}
+
+Test(mime8, scan_after_the_output_pass_began_aborts, .signal = SIGABRT)
+{
+    struct mime8 *m = mime8_new();
+    uint8_t out[8];
+    size_t used;
+
+    mime8_feed(m, (const uint8_t *)"a", 1, out, sizeof(out), &used);
+    mime8_scan(m, (const uint8_t *)"a", 1);
+}
+
+Test(mime8, field_longer_than_the_hold_impossible)
+{
+    size_t n = 0, cap = MIME8_FIELD_MAX * 2;
+    char *in = malloc(cap);
+
+    n += (size_t)snprintf(in, cap, "Content-Type: text/plain;\n");
+    while (n < MIME8_FIELD_MAX)
+        n += (size_t)snprintf(in + n, cap - n, " x-p=\"abcdefghijklmnopqrstuvwxyz\";\n");
+    snprintf(in + n, cap - n, "\nx\n");
+    struct conv r = convert_str(in, 1);
+    cr_assert_not_null(r.why);
+    cr_assert_not_null(strstr(r.why, "too long"));
+    free(r.out);
+    free(in);
 }
