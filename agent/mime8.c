@@ -921,8 +921,8 @@ size_t mime8_feed(struct mime8 *m, const uint8_t *in, size_t inlen,
 {
     size_t i = 0, n = 0;
 
-    if (m->finished)
-        abort();    /* programmer error: fed after mime8_finish */
+    if (m->finished || m->scanning)
+        abort();    /* programmer error: after mime8_finish, or in a scan */
     m->fed = 1;
     for (;;) {
         n += drain(m, out + n, outcap - n);

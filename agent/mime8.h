@@ -67,7 +67,8 @@ struct mime8 *mime8_new(void);
 void mime8_free(struct mime8 *m);
 
 /* mime8_scan - the optional first pass: read in[0..inlen) of the message,
- * write nothing. Call for the whole message before any mime8_feed(). */
+ * write nothing. Call for the whole message, then mime8_scan_end(), before
+ * any mime8_feed(); other orders are programmer errors and abort. */
 void mime8_scan(struct mime8 *m, const uint8_t *in, size_t inlen);
 /* mime8_scan_end - end the first pass: 0 when the message can be converted,
  * else -1 with *why set to a static reason. Then the converter is ready for
