@@ -27,11 +27,11 @@
  *   text/plain; charset=unknown-8bit" (RFC 1428 §3; Postfix adds nothing).
  * Leaves are everything but multipart and message/rfc822, partial and
  * external-body: message/global may be encoded (RFC 6532 §3.5), and so is
- * any other message subtype (Postfix labels it 7bit and encodes the body). binary
- * is encoded line by line, as Postfix does: its LF are line ends. A header
- * block ended by a line that is no header field (Postfix: the body starts
- * there) gets an empty line where Postfix adds one, in the primary header,
- * and where a field was added to it, so that the field counts.
+ * any other message subtype (Postfix labels it 7bit and encodes the body).
+ * binary is encoded line by line, as Postfix does: its LF are line ends. A
+ * header block ended by a line that is no header field (Postfix: the body
+ * starts there) gets an empty line where Postfix adds one, in the primary
+ * header, and where a field was added to it, so that the field counts.
  *
  * Conversion is impossible (the caller bounces with 5.6.3) when an 8-bit
  * octet is where no encoding can reach it: a header field (Postfix sends it
