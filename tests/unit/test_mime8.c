@@ -361,7 +361,8 @@ Test(mime8, without_scan_unlabelled_leaves_are_encoded_7bit_labelled_fail)
     struct conv r = convert_str(PLAIN_HDR "\nascii\n", 0);
     cr_assert_null(r.why);
     cr_assert_str_eq((char *)r.out, PLAIN_HDR "MIME-Version: 1.0\nContent-Type: text/plain;"
-                     " charset=unknown-8bit\nContent-Transfer-Encoding: quoted-printable\n\nascii\n");
+                     " charset=unknown-8bit\nContent-Transfer-Encoding: quoted-printable\n"
+                     "\nascii\n");
     free(r.out);
     r = convert_str("Content-Transfer-Encoding: 7bit\n\n\xe9\n", 0);
     cr_assert_not_null(r.why);
