@@ -808,6 +808,47 @@ static void input_byte(struct mime8 *m, uint8_t c)
         any_byte(m, c);
 }
 
+/* is_plain - a byte the body's mode passes as it is */
+static int is_plain(const struct mime8 *m, uint8_t c)
+{
+    if (m->mode == M_QP)
+        return c >= 33 && c <= 126 && c != '=';
+    return c != '\r' && c != '\n' && c < 0x80;
+}
+
+/* body_run - the fast path: plain bytes inside a body line, at most what
+ * one byte may add to the queue (STEP_MAX) or what fits the encoded line;
+ * returns the bytes taken, 0 where the byte-wise path must decide */
+static size_t body_run(struct mime8 *m, const uint8_t *p, size_t len)
+{
+    size_t max = m->mode == M_QP ? QP_COL_MAX - m->col : STEP_MAX, n = 0;
+
+    if (m->state != S_BODY || m->pend_cr || m->in_bol || m->pend_ws)
+        return 0;
+    if (len < max)
+        max = len;
+    while (n < max && is_plain(m, p[n]))
+        n++;
+    emit(m, p, n);
+    if (m->mode == M_QP)
+        m->col += n;
+    return n;
+}
+
+/* take - the input bytes in[0..len) while the queue has room for a step */
+static size_t take(struct mime8 *m, const uint8_t *in, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len && m->q_len <= QUEUE_MAX - STEP_MAX && m->state != S_DEAD) {
+        size_t run = body_run(m, in + i, len - i);
+        if (run == 0)
+            input_byte(m, in[i++]);
+        i += run;
+    }
+    return m->state == S_DEAD ? len : i;
+}
+
 /* end_step - one step of ending the input; 0 when nothing is left */
 static int end_step(struct mime8 *m)
 {
@@ -883,8 +924,7 @@ void mime8_scan(struct mime8 *m, const uint8_t *in, size_t inlen)
     if (m->informed || m->fed)
         abort();    /* programmer error: scan after the output pass began */
     m->scanning = 1;
-    for (size_t i = 0; i < inlen && m->state != S_DEAD; i++)
-        input_byte(m, in[i]);
+    take(m, in, inlen);
 }
 
 int mime8_scan_end(struct mime8 *m, const char **why)
@@ -928,8 +968,7 @@ size_t mime8_feed(struct mime8 *m, const uint8_t *in, size_t inlen,
         n += drain(m, out + n, outcap - n);
         if (m->q_len > 0 || i == inlen)
             break;
-        while (i < inlen && m->q_len <= QUEUE_MAX - STEP_MAX)
-            input_byte(m, in[i++]);
+        i += take(m, in + i, inlen - i);
     }
     *consumed = i;
     return n;
