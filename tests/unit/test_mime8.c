@@ -509,3 +509,20 @@ Test(mime8, field_longer_than_the_hold_impossible)
     free(r.out);
     free(in);
 }
+
+Test(mime8, rfc2045_s6_7_rule5_soft_breaks_end_lines_as_the_input_does)
+{
+    char in[512] = "Content-Transfer-Encoding: 8bit\r\n\r\n";
+    size_t n = strlen(in);
+
+    memset(in + n, 0xe9, 200);
+    memcpy(in + n + 200, "\r\n", 3);
+    struct conv r = convert_str(in, 1);
+    cr_assert_null(r.why);
+    for (size_t i = 0; i < r.len; i++)
+        if (r.out[i] == '\n')
+            cr_assert(i > 0 && r.out[i - 1] == '\r', "bare LF at %zu", i);
+    cr_assert_not_null(strstr((char *)r.out, "=E9=\r\n=E9"));
+    cr_assert_leq(longest_line(r.out, r.len), 76);
+    free(r.out);
+}
