@@ -927,21 +927,32 @@ void mime8_scan(struct mime8 *m, const uint8_t *in, size_t inlen)
     take(m, in, inlen);
 }
 
+/* pass_restart - back to the start of the message; the verdict stays */
+static void pass_restart(struct mime8 *m)
+{
+    const char *error = m->error;
+
+    reset(m);
+    m->fed = 0;
+    if (error != NULL)
+        fail(m, error);
+}
+
 int mime8_scan_end(struct mime8 *m, const char **why)
 {
-    const char *error;
-
     if (m->informed || m->fed)
         abort();    /* programmer error: no scan to end */
     m->scanning = 1;
     input_end(m);
-    error = m->error;
-    reset(m);
+    pass_restart(m);
     m->scanning = 0;
     m->informed = 1;
-    if (error != NULL)
-        fail(m, error);
     return mime8_error(m, why);
+}
+
+void mime8_restart(struct mime8 *m)
+{
+    pass_restart(m);
 }
 
 /* drain - move queued output to out */

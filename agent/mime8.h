@@ -92,6 +92,10 @@ size_t mime8_feed(struct mime8 *m, const uint8_t *in, size_t inlen,
  * outcap >= 1 it returns 0 only when all output is written). */
 size_t mime8_finish(struct mime8 *m, uint8_t *out, size_t outcap);
 
+/* mime8_restart - ready for another output pass over the same message
+ * (failover to another server); what the scan learnt, and an error, stay */
+void mime8_restart(struct mime8 *m);
+
 /* mime8_error - 0 while conversion is possible; -1 with *why set to a
  * static reason once it is known to be impossible (RFC 3463 5.6.3) */
 int mime8_error(const struct mime8 *m, const char **why);

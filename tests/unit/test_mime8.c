@@ -526,3 +526,31 @@ Test(mime8, rfc2045_s6_7_rule5_soft_breaks_end_lines_as_the_input_does)
     cr_assert_leq(longest_line(r.out, r.len), 76);
     free(r.out);
 }
+
+/* output_pass - one output pass over in, everything at once */
+static size_t output_pass(struct mime8 *m, const char *in, uint8_t *out, size_t cap)
+{
+    size_t used = 0, n = mime8_feed(m, (const uint8_t *)in, strlen(in), out, cap, &used), w;
+
+    cr_assert_eq(used, strlen(in));
+    while ((w = mime8_finish(m, out + n, cap - n)) > 0)
+        n += w;
+    return n;
+}
+
+Test(mime8, restart_gives_the_same_output_again)
+{
+    const char *in = cases[6].in, *why = NULL;  /* the multipart */
+    struct mime8 *m = mime8_new();
+    uint8_t a[4096], b[4096];
+
+    mime8_scan(m, (const uint8_t *)in, strlen(in));
+    cr_assert_eq(mime8_scan_end(m, &why), 0);
+    size_t na = output_pass(m, in, a, sizeof(a));
+    mime8_restart(m);
+    size_t nb = output_pass(m, in, b, sizeof(b));
+    cr_assert(na == strlen(cases[6].want) && memcmp(a, cases[6].want, na) == 0);
+    cr_assert(na == nb && memcmp(a, b, na) == 0);
+    mime8_restart(m);
+    mime8_free(m);
+}
