@@ -927,10 +927,9 @@ void mime8_scan(struct mime8 *m, const uint8_t *in, size_t inlen)
     take(m, in, inlen);
 }
 
-/* pass_restart - back to the start of the message; the verdict stays */
-static void pass_restart(struct mime8 *m)
+void mime8_restart(struct mime8 *m)
 {
-    const char *error = m->error;
+    const char *error = m->error;   /* the verdict stays */
 
     reset(m);
     m->fed = 0;
@@ -944,15 +943,10 @@ int mime8_scan_end(struct mime8 *m, const char **why)
         abort();    /* programmer error: no scan to end */
     m->scanning = 1;
     input_end(m);
-    pass_restart(m);
+    mime8_restart(m);
     m->scanning = 0;
     m->informed = 1;
     return mime8_error(m, why);
-}
-
-void mime8_restart(struct mime8 *m)
-{
-    pass_restart(m);
 }
 
 /* drain - move queued output to out */
@@ -960,6 +954,8 @@ static size_t drain(struct mime8 *m, uint8_t *out, size_t outcap)
 {
     size_t n = m->q_len - m->q_off < outcap ? m->q_len - m->q_off : outcap;
 
+    if (n == 0)
+        return 0;
     memcpy(out, m->queue + m->q_off, n);
     m->q_off += n;
     if (m->q_off == m->q_len)
