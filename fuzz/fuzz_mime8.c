@@ -1,8 +1,9 @@
-/* fuzz_mime8.c - drives mime8_scan(), mime8_feed() and mime8_finish():
- * whatever the message, a converter that reports success has written only
- * 7-bit octets and no line longer than the longest input line or 76; the
- * scan's verdict is the output pass's; the output does not depend on
- * chunking. The first byte picks the chunk and output sizes. */
+/* fuzz_mime8.c - drives mime8_scan(), mime8_feed(), mime8_finish() and
+ * mime8_restart(): whatever the message, a converter that reports success
+ * has written only 7-bit octets and no line longer than the longest input
+ * line or 76; the scan's verdict is the output pass's; the output depends
+ * neither on chunking nor on the pass. The first byte picks the chunk and
+ * output sizes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,43 +32,59 @@ static size_t longest_line(const uint8_t *p, size_t len)
     return max;
 }
 
-/* run - one conversion; returns the output length, *ok whether converted */
+/* pass - one output pass, chunk input bytes and cap output bytes a call;
+ * every call makes progress */
+static size_t pass(struct mime8 *m, const uint8_t *in, size_t len, size_t chunk,
+                   size_t cap, uint8_t *out)
+{
+    size_t n = 0, off = 0, w;
+
+    while (off < len) {
+        size_t take = len - off < chunk ? len - off : chunk, used = 0;
+        w = mime8_feed(m, in + off, take, out + n, cap, &used);
+        if (w == 0 && used == 0)
+            __builtin_trap();
+        n += w;
+        off += used;
+    }
+    while ((w = mime8_finish(m, out + n, cap)) > 0)
+        n += w;
+    return n;
+}
+
+/* run - one conversion, after a scan or without; returns the output length,
+ * *ok whether converted. After a scan, a second pass (mime8_restart) must
+ * give the same output and the scan's verdict. */
 static size_t run(const uint8_t *in, size_t len, int scan, size_t chunk, size_t cap,
                   uint8_t *out, int *ok)
 {
     struct mime8 *m = mime8_new();
     const char *why = NULL;
-    size_t n = 0, off = 0, w;
+    int verdict = 0;
+    size_t n;
 
     if (m == NULL)
         abort();
     if (scan) {
-        for (off = 0; off < len; off += chunk)
+        for (size_t off = 0; off < len; off += chunk)
             mime8_scan(m, in + off, len - off < chunk ? len - off : chunk);
-        int verdict = mime8_scan_end(m, &why);
-        off = 0;
-        while (off < len) {
-            size_t take = len - off < chunk ? len - off : chunk, used = 0;
-            w = mime8_feed(m, in + off, take, out + n, cap, &used);
-            if (w == 0 && used == 0)
-                __builtin_trap();
-            n += w;
-            off += used;
-        }
-        while ((w = mime8_finish(m, out + n, cap)) > 0)
-            n += w;
-        if ((verdict < 0) != (mime8_error(m, &why) < 0))
-            __builtin_trap();   /* the scan promised another verdict */
-    } else {
-        n = mime8_feed(m, in, len, out, OUT_SIZE(len) - 65536, &off);
-        if (off != len)
-            __builtin_trap();
-        while ((w = mime8_finish(m, out + n, 65536)) > 0)
-            n += w;
+        verdict = mime8_scan_end(m, &why);
     }
+    n = pass(m, in, len, chunk, cap, out);
     *ok = mime8_error(m, &why) == 0;
     if (!*ok && why == NULL)
         __builtin_trap();
+    if (scan && (verdict == 0) != *ok)
+        __builtin_trap();   /* the scan promised another verdict */
+    if (scan) {
+        uint8_t *again = malloc(OUT_SIZE(len));
+        if (again == NULL)
+            abort();
+        mime8_restart(m);
+        if (pass(m, in, len, len + 1, 65536, again) != n || memcmp(again, out, n) != 0)
+            __builtin_trap();
+        free(again);
+    }
     mime8_free(m);
     return n;
 }
@@ -109,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();   /* chunking changed the result */
     if (ok1)
         check(data, size, out1, n1);
-    n1 = run(data, size, 0, 0, 0, out1, &ok1);
+    n1 = run(data, size, 0, size + 1, 65536, out1, &ok1);
     if (ok1)
         check(data, size, out1, n1);
     free(out1);
