@@ -37,6 +37,7 @@
 #include "dane.h"
 #include "envelope.h"
 #include "failure.h"
+#include "mime8.h"
 #include "session_cache.h"
 
 #define TRANSCRIPT_MAX (64u * 1024)
@@ -93,6 +94,8 @@ struct session {
     struct session_cache *cache;    /* NULL: no session cache */
     int resume;                 /* offer the cached session on this run */
     int resume_failed;          /* a resumed session failed verification */
+    struct mime8 *mime8;        /* 8BITMIME downgrade of this session, or
+                                 * NULL: the message goes as it is */
 };
 
 const char *smtp_stage_name(enum smtp_stage stage)
@@ -677,6 +680,20 @@ static enum smtp_stage enter_ehlo_tls(struct session *s)
     return SMTP_STAGE_MAIL;
 }
 
+/* body_source - the next bytes of the message; returns bytes, 0 at the end,
+ * -1 on a read error */
+static ssize_t body_source(struct session *s, uint64_t off, uint8_t *buf, size_t cap)
+{
+    if (s->m->fd < 0) {
+        size_t n = off >= s->m->len ? 0 : s->m->len - (size_t)off;
+        n = n < cap ? n : cap;
+        if (n > 0)
+            memcpy(buf, s->m->buf + off, n);
+        return (ssize_t)n;
+    }
+    return pread(s->m->fd, buf, cap, (off_t)off);
+}
+
 /* mail_cmd - "MAIL FROM:<...> SIZE= BODY= SMTPUTF8" into buf */
 static int mail_cmd(struct session *s, char *buf, size_t size)
 {
@@ -690,6 +707,42 @@ static int mail_cmd(struct session *s, char *buf, size_t size)
     if (s->utf8)
         utf8 = " SMTPUTF8";         /* RFC 6531 §3.4 */
     return snprintf(buf, size, "MAIL FROM:<%s>%s%s%s\r\n", s->m->sender, sz, body, utf8);
+}
+
+/* plan_downgrade - RFC 6152 §3: 8-bit data goes only to a server that
+ * offers 8BITMIME; to another it is converted (mime8.h) when it can be,
+ * which a first pass over the message tells before MAIL, else bounced */
+static int plan_downgrade(struct session *s)
+{
+    const char *why = NULL;
+    uint8_t *buf;
+    uint64_t off = 0;
+    ssize_t got;
+
+    if (!s->m->body_8bit || (s->out->ext & SMTP_EXT_8BITMIME))
+        return 0;
+    s->mime8 = mime8_new();
+    buf = malloc(BODY_CHUNK);
+    if (s->mime8 == NULL || buf == NULL) {
+        free(buf);
+        fail(s, FAILURE_RESOURCE, "out of memory");
+        return -1;
+    }
+    while ((got = body_source(s, off, buf, BODY_CHUNK)) > 0) {
+        mime8_scan(s->mime8, buf, (size_t)got);
+        off += (uint64_t)got;
+    }
+    free(buf);
+    if (got < 0) {
+        fail(s, FAILURE_MESSAGE, "error reading the message file");
+        return -1;
+    }
+    if (mime8_scan_end(s->mime8, &why) != 0) {
+        fail(s, FAILURE_8BIT, "host %s does not offer 8BITMIME, and the 8-bit message "
+             "cannot be converted: %s", s->peer, why);
+        return -1;
+    }
+    return 0;
 }
 
 /* mail_precheck - refuse early what the server announced it cannot take */
@@ -707,7 +760,7 @@ static int mail_precheck(struct session *s)
              (unsigned long long)s->m->size, (unsigned long long)s->out->size_limit, s->peer);
         return -1;
     }
-    return 0;
+    return plan_downgrade(s);
 }
 
 /* rcpt_set - one recipient's result from the current reply (2xx, 4xx or
@@ -822,85 +875,115 @@ static enum smtp_stage enter_data(struct session *s)
     return after_reply(s, 3, SMTP_STAGE_BODY);
 }
 
-/* body_source - the next bytes of the message; returns bytes, 0 at the end,
- * -1 on a read error */
-static ssize_t body_source(struct session *s, uint64_t off, uint8_t *buf, size_t cap)
+/* The DATA pipeline: message bytes -> [8BITMIME downgrade] -> body.h (CRLF,
+ * dot-stuffing) -> the connection. Buffers are fixed; nothing grows with the
+ * message. */
+struct pipeline {
+    struct body *body;
+    uint8_t *in;                /* BODY_CHUNK: read from the message */
+    uint8_t *mid;               /* BODY_CHUNK: downgraded bytes */
+    uint8_t *out;               /* BODY_OUT: DATA bytes */
+};
+
+#define BODY_OUT (BODY_CHUNK * 4)
+
+/* emit - DATA bytes of p[0..len) to the server */
+static int emit(struct session *s, struct pipeline *pl, const uint8_t *p, size_t len)
 {
-    if (s->m->fd < 0) {
-        size_t n = off >= s->m->len ? 0 : s->m->len - (size_t)off;
-        n = n < cap ? n : cap;
-        if (n > 0)
-            memcpy(buf, s->m->buf + off, n);
-        return (ssize_t)n;
+    const char *why = "write error";
+    size_t used = 0;
+
+    while (used < len) {
+        size_t u = 0, n = body_feed(pl->body, p + used, len - used, pl->out, BODY_OUT, &u);
+        enum conn_status st = conn_write(s->conn, pl->out, n,
+                                         deadline_in(s, s->to.data_xfer_ms), &why);
+        used += u;
+        if (st != CONN_OK) {
+            fail_io(s, st, why);
+            return -1;
+        }
     }
-    return pread(s->m->fd, buf, cap, (off_t)off);
+    return 0;
 }
 
-/* send_body - stream the message through the transformer (body.h) */
-static int send_body(struct session *s, struct body *b, uint8_t *in, uint8_t *out)
+/* downgrade - message bytes through the 8BITMIME downgrade (mime8.h), then
+ * emit(); len 0 ends the message */
+static int downgrade(struct session *s, struct pipeline *pl, const uint8_t *p, size_t len)
+{
+    size_t used = 0, n;
+
+    while (used < len) {
+        size_t u = 0;
+
+        n = mime8_feed(s->mime8, p + used, len - used, pl->mid, BODY_CHUNK, &u);
+        used += u;
+        if (emit(s, pl, pl->mid, n) != 0)
+            return -1;
+    }
+    while (len == 0 && (n = mime8_finish(s->mime8, pl->mid, BODY_CHUNK)) > 0)
+        if (emit(s, pl, pl->mid, n) != 0)
+            return -1;
+    return 0;
+}
+
+/* send_body - stream the message through the pipeline; a reply while the
+ * body is sent answers no command (in_step before every chunk) */
+static int send_body(struct session *s, struct pipeline *pl)
 {
     uint64_t off = 0;
-    const char *why = "write error";
-    enum conn_status st;
 
     for (;;) {
-        ssize_t got = body_source(s, off, in, BODY_CHUNK);
-        size_t used = 0;
+        ssize_t got = body_source(s, off, pl->in, BODY_CHUNK);
 
         if (got < 0) {
             /* the dot is never sent: the server discards the transaction */
             fail(s, FAILURE_MESSAGE, "error reading the message file");
             return -1;
         }
-        if (got == 0)
-            return 0;
-        /* a reply while the body is sent answers no command */
         if (in_step(s, stage_text[s->stage].while_text) != 0)
             return -1;
-        while (used < (size_t)got) {
-            size_t u = 0, n = body_feed(b, in + used, (size_t)got - used, out,
-                                        BODY_CHUNK * 4, &u);
-            used += u;
-            st = conn_write(s->conn, out, n, deadline_in(s, s->to.data_xfer_ms), &why);
-            if (st != CONN_OK) {
-                fail_io(s, st, why);
-                return -1;
-            }
-        }
+        if (s->mime8 != NULL ? downgrade(s, pl, pl->in, (size_t)got) != 0
+                             : emit(s, pl, pl->in, (size_t)got) != 0)
+            return -1;
+        if (got == 0)
+            return 0;
         off += (uint64_t)got;
     }
 }
 
+/* send_dot - the end of data; from here on a failure may mean the message
+ * was delivered */
+static int send_dot(struct session *s, struct pipeline *pl)
+{
+    const char *why = "write error";
+    size_t n = body_finish(pl->body, pl->out, BODY_OUT);
+    enum conn_status st;
+
+    if (in_step(s, stage_text[s->stage].while_text) != 0)
+        return -1;
+    s->stage = SMTP_STAGE_DOT;
+    st = conn_write(s->conn, pl->out, n, deadline_in(s, s->to.data_xfer_ms), &why);
+    if (st != CONN_OK) {
+        fail_io(s, st, why);
+        return -1;
+    }
+    return 0;
+}
+
 static enum smtp_stage enter_body(struct session *s)
 {
-    struct body *b = body_new(BODY_LINE_LIMIT_DEFAULT);
-    uint8_t *in = malloc(BODY_CHUNK), *out = malloc(BODY_CHUNK * 4);
+    struct pipeline pl = { body_new(BODY_LINE_LIMIT_DEFAULT), malloc(BODY_CHUNK),
+                           malloc(BODY_CHUNK), malloc(BODY_OUT) };
     int rc = -1;
 
-    if (b == NULL || in == NULL || out == NULL)
+    if (pl.body == NULL || pl.in == NULL || pl.mid == NULL || pl.out == NULL)
         fail(s, FAILURE_RESOURCE, "out of memory");
-    else
-        rc = send_body(s, b, in, out);
-    if (rc == 0) {
-        const char *why = "write error";
-        size_t n = body_finish(b, out, BODY_CHUNK * 4);
-        enum conn_status st;
-
-        if (in_step(s, stage_text[s->stage].while_text) != 0) {
-            rc = -1;
-        } else {
-            /* from here on a failure may mean the message was delivered */
-            s->stage = SMTP_STAGE_DOT;
-            st = conn_write(s->conn, out, n, deadline_in(s, s->to.data_xfer_ms), &why);
-            if (st != CONN_OK) {
-                fail_io(s, st, why);
-                rc = -1;
-            }
-        }
-    }
-    body_free(b);
-    free(in);
-    free(out);
+    else if (send_body(s, &pl) == 0)
+        rc = send_dot(s, &pl);
+    body_free(pl.body);
+    free(pl.in);
+    free(pl.mid);
+    free(pl.out);
     return rc == 0 ? SMTP_STAGE_DOT : SMTP_STAGE_DONE;
 }
 
@@ -1153,6 +1236,7 @@ static int run(const struct smtp_params *p, const struct smtp_message *m,
     if (out->recipients != NULL && !p->probe)
         finish_rcpts(&s);
     conn_close(s.conn);
+    mime8_free(s.mime8);
     free(s.buf);
     out->total_ms = (unsigned)(conn_now_ms() - t0);
     return s.resume_failed;

@@ -190,6 +190,34 @@ peer_stop
 expect_rc 0 "454 to STARTTLS at may: sent in cleartext"
 peer_saw MAIL && tb_pass "MAIL sent in cleartext at may" || tb_fail "no MAIL at may"
 
+echo "== 8-bit message, server without 8BITMIME (RFC 6152 §3): converted, or bounced 5.6.3"
+# deliver_msg SUBJECT FILE RCPT - deliver FILE as the message to the current peer
+deliver_msg() {
+    TB_RC=0
+    timeout 60 "$DANE_AGENT" deliver -c "$policy" -f sender@sender.test \
+        -n "[$PEER_ADDR]:$PEER_PORT" -- "$3" < "$2" > "$TB_RUN/out" 2> "$TB_RUN/err" || TB_RC=$?
+    TB_OUT=$(cat "$TB_RUN/out"); TB_ERR=$(cat "$TB_RUN/err")
+}
+printf 'Subject: 8bit body\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\ncaf\xc3\xa9\n' \
+    > "$TB_RUN/8bit-body.eml"
+peer no-8bitmime
+deliver_msg "8bit body" "$TB_RUN/8bit-body.eml" rcpt@peer.test
+peer_stop
+expect_rc 0 "8-bit text part to a server without 8BITMIME: sent"
+if LC_ALL=C grep -q $'[\x80-\xff]' "$PEER_DIR/data"; then tb_fail "8-bit octets reached the server"
+else tb_pass "the server received 7-bit data only"; fi
+grep -q '^caf=C3=A9' "$PEER_DIR/data" && grep -q '^Content-Transfer-Encoding: quoted-printable' "$PEER_DIR/data" \
+    && tb_pass "the text part arrived as quoted-printable" || tb_fail "no quoted-printable part" "$(cat "$PEER_DIR/data")"
+peer_saw 'MAIL FROM:<sender@sender.test> SIZE=[0-9]*$' && tb_pass "MAIL without BODY=8BITMIME" \
+    || tb_fail "MAIL line: $(grep ^MAIL "$PEER_DIR/commands")"
+printf 'Subject: caf\xc3\xa9\n\nbody\n' > "$TB_RUN/8bit-header.eml"
+peer no-8bitmime
+deliver_msg "8bit header" "$TB_RUN/8bit-header.eml" rcpt@peer.test
+peer_stop
+expect_rc 69 "8-bit header to a server without 8BITMIME: bounced"
+expect_status_line '5\.6\.3 .*does not offer 8BITMIME' "status line: 5.6.3 with the reason"
+peer_saw MAIL && tb_fail "MAIL sent for an unconvertible message" || tb_pass "nothing sent"
+
 echo "== per-recipient 4xx/5xx"
 peer mixed-rcpt
 deliver "mixed rcpt" ok@peer.test temp@peer.test perm@peer.test

@@ -45,6 +45,7 @@ Scenarios (python3 standard library only):
                       ENHANCEDSTATUSCODES; accepts everything
   no-starttls         as ok without STARTTLS
   smtputf8            as ok, also offers SMTPUTF8
+  no-8bitmime         as ok without 8BITMIME
   size-limit          announces SIZE 10
   no-ehlo             502 to EHLO, 250 to HELO, no extensions
   drop-STAGE          closes the connection instead of answering: STAGE is
@@ -144,6 +145,8 @@ class Session:
         lines[lines.index("SIZE 1000000")] = size
         if self.scenario == "smtputf8":
             lines.append("SMTPUTF8")
+        if self.scenario == "no-8bitmime":
+            lines.remove("8BITMIME")
         if self.scenario == "long-reply":
             lines.insert(1, "X" * self.args.reply_line_length)
         if self.scenario == "many-lines":
