@@ -236,6 +236,12 @@ static int is_refusal(const struct smtp_reply *r)
     return r->code / 100 == 4 || r->code / 100 == 5;
 }
 
+/* is_421 - RFC 5321 §3.8: the server is closing the session */
+static int is_421(const struct session *s)
+{
+    return s->reply.code == 421;
+}
+
 /* fail_io - a connection-level failure in the current stage */
 static void fail_io(struct session *s, enum conn_status st, const char *why)
 {
@@ -285,25 +291,48 @@ static void transcript(struct session *s, const char *dir, const uint8_t *p,
 
 /* ---- I/O ---- */
 
-/* take_input - append what the server has sent without waiting */
-static int take_input(struct session *s)
+/* take_input - append what the server has sent, without waiting; the
+ * connection's status (CONN_OK also when nothing came). Consumed replies
+ * are dropped first, so a full buffer never hides input. */
+static enum conn_status take_input(struct session *s, const char **why)
 {
-    for (;;) {
-        const char *why = "read error";
+    if (s->blen == s->bused)
+        s->blen = s->bused = 0;
+    while (s->blen < s->bufsize) {
         size_t n = 0;
-        enum conn_status st;
-
-        if (s->blen == s->bufsize)
-            return 0;   /* full: already more than any reply can hold */
-        st = conn_read_now(s->conn, s->buf + s->blen, s->bufsize - s->blen, &n, &why);
-        if (st != CONN_OK) {
-            fail_io(s, st, why);
-            return -1;
-        }
+        enum conn_status st = conn_read_now(s->conn, s->buf + s->blen,
+                                            s->bufsize - s->blen, &n, why);
+        if (st != CONN_OK)
+            return st;
         if (n == 0)
-            return 0;
+            break;
         s->blen += n;
     }
+    return CONN_OK;
+}
+
+/* unexpected_input - input that answers no command is a protocol error;
+ * the server's words go into the reason when they parse as a reply, and a
+ * 421 (the server closing, RFC 5321 §3.8) is reported as the server's */
+static void unexpected_input(struct session *s, const char *what)
+{
+    const uint8_t *p = s->buf + s->bused;
+    size_t len = s->blen - s->bused;
+    const char *why = NULL;
+
+    transcript(s, "< ", p, len);
+    if (smtp_reply_parse(p, len, &s->lim, &s->reply, &why) != SMTP_REPLY_DONE) {
+        fail(s, FAILURE_PROTOCOL, "protocol error: host %s sent a reply to no command %s",
+             s->peer, what);
+        return;
+    }
+    if (is_421(s)) {
+        fail_reply(s);
+        return;
+    }
+    fail_with_reply(s, FAILURE_PROTOCOL, "protocol error: host %s sent a reply to no "
+                    "command %s: %d %s%s%.200s", s->peer, what, s->reply.code,
+                    s->reply.enhanced, s->reply.enhanced[0] ? " " : "", s->reply.text);
 }
 
 /* in_step - RFC 5321 §4.2, RFC 2920 §3.1: before a command (or the body) is
@@ -311,14 +340,18 @@ static int take_input(struct session *s)
  * is a reply to no command (early, surplus) and the session is out of step */
 static int in_step(struct session *s, const char *what)
 {
-    if (take_input(s) != 0)
+    const char *why = "read error";
+    enum conn_status st = take_input(s, &why);
+
+    if (s->blen > s->bused) {
+        unexpected_input(s, what);
         return -1;
-    if (s->blen == s->bused)
-        return 0;
-    transcript(s, "< ", s->buf + s->bused, s->blen - s->bused);
-    fail(s, FAILURE_PROTOCOL, "protocol error: host %s sent a reply to no command %s",
-         s->peer, what);
-    return -1;
+    }
+    if (st != CONN_OK) {
+        fail_io(s, st, why);
+        return -1;
+    }
+    return 0;
 }
 
 /* send_raw - write bytes; a command is only sent in step (in_step) */
@@ -394,12 +427,6 @@ static int command(struct session *s, unsigned ms, const char *fmt, ...)
     if (send_raw(s, cmd, (size_t)n + 2, ms) != 0)
         return -1;
     return read_reply(s, ms);
-}
-
-/* is_421 - RFC 5321 §3.8: the server is closing the session */
-static int is_421(const struct session *s)
-{
-    return s->reply.code == 421;
 }
 
 /* ---- states ---- */
@@ -532,7 +559,7 @@ static enum smtp_stage enter_starttls(struct session *s)
                         s->reply.text);
         return SMTP_STAGE_QUIT;
     }
-    if (s->reply.code != 220) {     /* RFC 3207 §4 */
+    if (!is_2xx(&s->reply)) {      /* RFC 3207 §4: 220 (Postfix: any 2xx) */
         fail_unexpected_reply(s);
         return SMTP_STAGE_DONE;
     }
@@ -672,10 +699,8 @@ static enum smtp_stage enter_ehlo_tls(struct session *s)
     r = ehlo(s);
     if (r < 0)
         return SMTP_STAGE_DONE;
-    if (r == 0) {
-        fail_reply(s);
-        return SMTP_STAGE_QUIT;
-    }
+    if (r == 0)
+        return fail_refused(s);
     store_session(s);
     return SMTP_STAGE_MAIL;
 }
@@ -833,9 +858,10 @@ static enum smtp_stage enter_mail(struct session *s)
     if (send_envelope(s, pipelined) != 0 || read_reply(s, s->to.mail_ms) != 0)
         return SMTP_STAGE_DONE;
     next = after_reply(s, 2, SMTP_STAGE_RCPT);
-    /* refused: RFC 2920 §3.1, the pipelined RCPT replies still come */
+    /* refused: RFC 2920 §3.1, the pipelined RCPT replies still come; the
+     * outcome is known, so they get as long as QUIT would */
     for (size_t i = 0; next == SMTP_STAGE_QUIT && pipelined && i < s->m->nrecipients; i++)
-        if (read_reply(s, s->to.rcpt_ms) != 0)
+        if (read_reply(s, QUIT_WAIT_MS) != 0)
             return SMTP_STAGE_DONE;
     return next;
 }
@@ -992,29 +1018,48 @@ static enum smtp_stage enter_dot(struct session *s)
 {
     if (read_reply(s, s->to.data_done_ms) != 0)
         return SMTP_STAGE_DONE;
+    const char *why = "read error";
+
     s->out->code = s->reply.code;
     s->final = s->reply;
-    return after_reply(s, 2, SMTP_STAGE_QUIT);
+    if (!is_2xx(&s->reply))
+        return after_reply(s, 2, SMTP_STAGE_QUIT);
+    /* a second reply already there: the 2xx may have come before the dot */
+    (void)take_input(s, &why);
+    if (s->blen > s->bused) {
+        unexpected_input(s, "after the end of data -- message may be sent more than once");
+        return SMTP_STAGE_DONE;
+    }
+    return SMTP_STAGE_QUIT;
 }
 
 /* enter_quit - a courtesy whose failure changes nothing (RFC 5321
- * §4.1.1.10); the outcome is already known, so it waits a few seconds at
- * most, and replies still unread are the server's business now */
+ * §4.1.1.10); the outcome is known, so it waits a few seconds at most. One
+ * exception: a refusal in reply to QUIT after the message was accepted is
+ * the real answer to the end of data, the 2xx taken for it came early. */
 static enum smtp_stage enter_quit(struct session *s)
 {
     static const char quit[] = "QUIT\r\n";
     const char *why = NULL;
-    unsigned ms = s->to.quit_ms < QUIT_WAIT_MS ? s->to.quit_ms : QUIT_WAIT_MS;
-    int saved = s->failed;
+    uint64_t deadline = deadline_in(s, s->to.quit_ms < QUIT_WAIT_MS ? s->to.quit_ms
+                                                                    : QUIT_WAIT_MS);
+    int delivered = !s->failed, answered = 0;
 
     s->failed = 1;
     s->bused = s->blen;
-    if (conn_write(s->conn, (const uint8_t *)quit, sizeof(quit) - 1,
-                   deadline_in(s, ms), &why) == CONN_OK) {
+    if (conn_write(s->conn, (const uint8_t *)quit, sizeof(quit) - 1, deadline, &why)
+        == CONN_OK) {
+        uint64_t now = conn_now_ms();
+
         transcript(s, "> ", (const uint8_t *)quit, sizeof(quit) - 1);
-        (void)read_reply(s, ms);
+        answered = read_reply(s, now < deadline ? (unsigned)(deadline - now) : 0) == 0;
     }
-    s->failed = saved;
+    s->failed = !delivered;
+    if (delivered && answered && is_refusal(&s->reply))
+        fail_with_reply(s, FAILURE_PROTOCOL, "protocol error: host %s answered QUIT with "
+                        "%d %s%s%.200s after the end of data -- message may be sent more "
+                        "than once", s->peer, s->reply.code, s->reply.enhanced,
+                        s->reply.enhanced[0] ? " " : "", s->reply.text);
     return SMTP_STAGE_DONE;
 }
 
@@ -1058,6 +1103,8 @@ static void sent_verdict(const struct smtp_reply *f, struct smtp_rcpt_result *r)
 static void session_verdict(const struct smtp_outcome *o, struct smtp_rcpt_result *r)
 {
     r->result = o->result == SMTP_BOUNCE ? SMTP_BOUNCE : SMTP_DEFER;
+    r->code = o->code;
+    r->text[0] = '\0';
     memcpy(r->enhanced, o->enhanced, sizeof(r->enhanced));
     snprintf(r->reason, sizeof(r->reason), "%s", o->reason);
 }

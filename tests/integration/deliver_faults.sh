@@ -153,6 +153,13 @@ expect_rc 75 "5xx EHLO and HELO deferred"
 expect_status_line '4\.7\.1 ' "5xx HELO: the status line says 4.7.1"
 peer_saw MAIL && tb_fail "MAIL sent after a 5xx HELO" || tb_pass "no MAIL after a 5xx HELO"
 
+echo "== 554 to EHLO after STARTTLS: skipped like a 5xx greeting, deferred 4.7.1"
+peer tls-ehlo-554
+deliver "tls ehlo 554" rcpt@peer.test
+peer_stop
+expect_rc 75 "5xx EHLO after TLS deferred"
+expect_status_line '4\.7\.1 .*refused to talk to me: 554 5\.7\.1' "EHLO after TLS: the status line says 4.7.1"
+
 echo "== 554 to the end of data: bounced, 69 with 5.7.1"
 peer dot-5xx
 deliver "dot 5xx" rcpt@peer.test
@@ -163,7 +170,7 @@ expect_status_line '5\.7\.1 .*554 5\.7\.1' "554 after the dot: the status line s
 echo "== replies out of step (RFC 5321 §4.2, RFC 2920 §3): deferred 4.5.0, never sent"
 # each of these peers answers the end of data with 554: a client that took
 # the early reply as the answer would exit 0 (or 69)
-for scenario in early-dot-reply surplus-ehlo data-250 rcpt-354 dot-354; do
+for scenario in early-dot-reply surplus-ehlo data-250 rcpt-354 dot-354 dot-surplus quit-554; do
     peer "$scenario"
     deliver "$scenario" rcpt@peer.test
     peer_stop
@@ -171,7 +178,7 @@ for scenario in early-dot-reply surplus-ehlo data-250 rcpt-354 dot-354; do
     expect_status_line '4\.5\.0 protocol error: ' "$scenario: the status line says 4.5.0 protocol error"
     expect_json 'last["recipients"][0]["result"] == "deferred"' "$scenario: JSON recipient deferred"
     case $scenario in
-        dot-354) [ -s "$PEER_DIR/data" ] && tb_pass "$scenario: the data was sent" \
+        dot-354|dot-surplus|quit-554) [ -s "$PEER_DIR/data" ] && tb_pass "$scenario: the data was sent" \
                      || tb_fail "$scenario: no data reached the peer" ;;
         *) [ -e "$PEER_DIR/data" ] && tb_fail "$scenario: the end of data was sent after an early reply" \
                || tb_pass "$scenario: no end of data sent" ;;

@@ -79,6 +79,16 @@ with 554 5.7.1 so that a client that takes the early reply is caught:
   rcpt-354            354 to RCPT TO
   554-ehlo-helo       554 5.7.1 to EHLO and to HELO
   no-quit-reply       accepts the message, never answers QUIT
+  early-before-dot    "250 queued early" on the body line "hello", before the
+                      end of data (the client sees it after the dot)
+  dot-surplus         "250 queued" and "554 5.7.1 rejected" to the end of data,
+                      in one segment
+  tls-ehlo-554        554 5.7.1 to EHLO after STARTTLS
+  quit-554            accepts the message, then 554 5.7.1 to QUIT (the reply
+                      a client took for the end of data came early)
+  full-ehlo           an EHLO reply of 3 lines of 102 octets (a client
+                      buffer of 3 x 100-octet lines is exactly full), then
+                      "250 2.0.0 surplus" in the same segment
 """
 import argparse
 import hashlib
@@ -266,6 +276,8 @@ class Session:
             if self.scenario == "reply-during-body" and not content:
                 self.reply(250, ["2.0.0 Ok: queued early"])
                 time.sleep(1)
+            if self.scenario == "early-before-dot" and line == b"hello":
+                self.reply(250, ["2.0.0 Ok: queued early"])
             content += line + b"\r\n"
         with open(os.path.join(self.args.dir, "data"), "wb") as f:
             f.write(content)
@@ -288,8 +300,11 @@ class Session:
         if self.scenario == "dot-354":
             self.reply(354, ["End data with <CR><LF>.<CR><LF>"])
             return True
+        if self.scenario == "dot-surplus":
+            self.send(b"250 2.0.0 Ok: queued\r\n554 5.7.1 Error: rejected\r\n")
+            return True
         if self.scenario in ("early-dot-reply", "reply-during-body", "surplus-ehlo",
-                             "dot-5xx"):
+                             "dot-5xx", "early-before-dot"):
             self.reply(554, ["5.7.1 Error: rejected at end of data"])
             return True
         self.reply(250, ["2.0.0 Ok: queued as PEER1"])
@@ -324,8 +339,12 @@ class Session:
                 return False
             if self.scenario == "no-ehlo":
                 self.reply(502, ["5.5.2 Error: command not recognized"])
-            elif self.scenario == "554-ehlo-helo":
+            elif self.scenario == "554-ehlo-helo" or (self.scenario == "tls-ehlo-554"
+                                                      and self.tls):
                 self.reply(554, ["5.7.1 Error: you are not welcome"])
+            elif self.scenario == "full-ehlo":
+                self.send(b"250-" + b"x" * 96 + b"\r\n250-" + b"y" * 96 + b"\r\n250 "
+                          + b"z" * 96 + b"\r\n250 2.0.0 surplus\r\n")
             elif self.scenario == "surplus-ehlo" and not self.tls:
                 lines = self.ehlo_lines()
                 self.send("".join("250-%s\r\n" % l for l in lines[:-1]).encode()
@@ -354,6 +373,9 @@ class Session:
             if self.scenario == "no-quit-reply":
                 while self.sock.recv(4096):
                     pass
+                return False
+            if self.scenario == "quit-554":
+                self.reply(554, ["5.7.1 Error: rejected at end of data"])
                 return False
             self.reply(221, ["2.0.0 Bye"])
             return False

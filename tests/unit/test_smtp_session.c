@@ -623,26 +623,47 @@ struct sync_case {
     const char *want_reason;    /* substring */
     int want_dot_sent;          /* the peer received the end of data */
     const char *want_absent;    /* a command the peer must not have seen */
+    unsigned max_line, max_lines;   /* reply limits; 0: defaults */
+    int race;                   /* caught at want_stage or later, whether
+                                 * the early reply comes before the dot or
+                                 * after it depends on timing */
 };
 
 static const struct sync_case sync_cases[] = {
     { "early_reply_with_354", "early-dot-reply", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_BODY,
-      "4.5.0", "sent a reply to no command while sending message body", 0, NULL },
+      "4.5.0", "sent a reply to no command while sending message body", 0, NULL, 0, 0, 0 },
     { "reply_while_body_sent", "reply-during-body", SMTP_TLS_REQUIRED, 1, SMTP_STAGE_BODY,
-      "4.5.0", "sent a reply to no command while sending message body", 0, NULL },
+      "4.5.0", "sent a reply to no command while sending message body", 0, NULL, 0, 0, 0 },
     { "surplus_after_ehlo", "surplus-ehlo", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_STARTTLS,
-      "4.5.0", "sent a reply to no command while sending STARTTLS", 0, "STARTTLS" },
+      "4.5.0", "sent a reply to no command while sending STARTTLS", 0, "STARTTLS", 0, 0, 0 },
     { "surplus_after_ehlo_cleartext", "surplus-ehlo", SMTP_TLS_NONE, 0, SMTP_STAGE_MAIL,
-      "4.5.0", "sent a reply to no command while sending MAIL FROM", 0, "MAIL" },
+      "4.5.0", "sent a reply to no command while sending MAIL FROM", 0, "MAIL", 0, 0, 0 },
     { "2xx_to_data", "data-250", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_DATA, "4.5.0",
-      "unexpected reply 250 2.0.0 Ok: queued as EARLY while sending DATA", 0, NULL },
+      "unexpected reply 250 2.0.0 Ok: queued as EARLY while sending DATA", 0, NULL, 0, 0, 0 },
     { "3xx_to_dot", "dot-354", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_DOT, "4.5.0",
-      "unexpected reply 354", 1, NULL },
+      "unexpected reply 354", 1, NULL, 0, 0, 0 },
     { "3xx_to_rcpt", "rcpt-354", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_RCPT, "4.5.0",
-      "unexpected reply 354 go ahead while sending RCPT TO", 0, "DATA" },
-    /* Postfix smtp_skip_5xx_greeting: a 5xx EHLO and HELO only skip the host */
+      "unexpected reply 354 go ahead while sending RCPT TO", 0, "DATA", 0, 0, 0 },
+    /* a 2xx to the end of data that was sent before it: the real answer
+     * follows it at once, or comes as the reply to QUIT */
+    { "dot_reply_then_surplus", "dot-surplus", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_DOT, "4.5.0",
+      "sent a reply to no command after the end of data -- message may be sent more than "
+      "once: 554 5.7.1", 1, NULL, 0, 0, 0 },
+    { "early_reply_before_dot", "early-before-dot", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_BODY,
+      "4.5.0", "protocol error: host ", 1, NULL, 0, 0, 1 },
+    { "refusal_in_reply_to_quit", "quit-554", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_QUIT, "4.5.0",
+      "answered QUIT with 554 5.7.1 Error: rejected at end of data after the end of data -- "
+      "message may be sent more than once", 1, NULL, 0, 0, 0 },
+    /* a reply that fills the buffer exactly hides nothing behind it */
+    { "surplus_after_full_buffer", "full-ehlo", SMTP_TLS_NONE, 0, SMTP_STAGE_MAIL, "4.5.0",
+      "sent a reply to no command while sending MAIL FROM: 250 2.0.0 surplus", 0, "MAIL",
+      100, 3, 0 },
+    /* Postfix smtp_skip_5xx_greeting: a 5xx EHLO, HELO, or EHLO after TLS
+     * only skips the host */
+    { "5xx_ehlo_after_tls_defers", "tls-ehlo-554", SMTP_TLS_REQUIRED, 0, SMTP_STAGE_EHLO_TLS,
+      "4.7.1", "refused to talk to me: 554 5.7.1", 0, "MAIL", 0, 0, 0 },
     { "5xx_ehlo_and_helo_defer", "554-ehlo-helo", SMTP_TLS_OPPORTUNISTIC, 0,
-      SMTP_STAGE_HELO, "4.7.1", "refused to talk to me: 554 5.7.1", 0, "MAIL" },
+      SMTP_STAGE_HELO, "4.7.1", "refused to talk to me: 554 5.7.1", 0, "MAIL", 0, 0, 0 },
 };
 
 ParameterizedTestParameters(smtp_session, out_of_step)
@@ -682,6 +703,8 @@ ParameterizedTest(size_t *i, smtp_session, out_of_step, .init = setup, .fini = t
 
     peer_start(70 + (unsigned)*i, c->scenario);
     params_init(&p, c->tls, &va);
+    p.limits.max_line = c->max_line;
+    p.limits.max_lines = c->max_lines;
     message_init(&m, rcpts, 2);
     if (c->big_body)
         m.fd = big_body_fd(&m.size);
@@ -690,7 +713,10 @@ ParameterizedTest(size_t *i, smtp_session, out_of_step, .init = setup, .fini = t
         close(m.fd);
 
     cr_assert_eq(o.result, SMTP_DEFER, "%s: result %d (%s)", c->name, o.result, o.reason);
-    cr_assert_eq(o.stage, c->want_stage, "%s: stage %d (%s)", c->name, o.stage, o.reason);
+    if (c->race)
+        cr_assert_geq(o.stage, c->want_stage, "%s: stage %d (%s)", c->name, o.stage, o.reason);
+    else
+        cr_assert_eq(o.stage, c->want_stage, "%s: stage %d (%s)", c->name, o.stage, o.reason);
     cr_assert_str_eq(o.enhanced, c->want_enhanced, "%s: %s", c->name, o.reason);
     cr_assert_not_null(strstr(o.reason, c->want_reason), "%s: reason '%s' lacks '%s'",
                        c->name, o.reason, c->want_reason);
@@ -700,7 +726,7 @@ ParameterizedTest(size_t *i, smtp_session, out_of_step, .init = setup, .fini = t
         cr_assert_eq(o.recipients[k].enhanced[0], '4', "%s: recipient %zu has %s", c->name,
                      k, o.recipients[k].enhanced);
     }
-    cr_assert_eq(peer_file("data")[0] != '\0', c->want_dot_sent,
+    cr_assert(c->race || (peer_file("data")[0] != '\0') == c->want_dot_sent,
                  "%s: the end of data was %s", c->name,
                  c->want_dot_sent ? "not received" : "sent after an early reply");
     if (c->want_absent != NULL)
