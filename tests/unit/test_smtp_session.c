@@ -759,30 +759,36 @@ Test(smtp_session, quit_unanswered_bounded, .init = setup, .fini = teardown, .ti
     smtp_outcome_free(&o);
 }
 
+/* send_8bit - an 8-bit message to a peer without 8BITMIME */
+static void send_8bit(unsigned slot, const char *text, struct smtp_outcome *o)
+{
+    static const char *const rcpts[] = { "a@dest.test" };
+    struct verify_arg va = { 0 };
+    struct smtp_params p;
+    struct smtp_message m;
+
+    peer_start(slot, "no-8bitmime");
+    params_init(&p, SMTP_TLS_REQUIRED, &va);
+    message_init(&m, rcpts, 1);
+    m.buf = (const uint8_t *)text;
+    m.len = m.size = strlen(text);
+    m.body_8bit = 1;
+    smtp_session(&p, &m, o);
+}
+
 /* RFC 6152 §3: no 8-bit data to a server without 8BITMIME. A text part is
  * converted to quoted-printable (mime8.h), as Postfix does; the server gets
  * 7-bit data and no BODY=8BITMIME. */
 Test(smtp_session, rfc6152_s3_downgraded_without_8bitmime, .init = setup, .fini = teardown,
      .timeout = 60)
 {
-    static const char *const rcpts[] = { "a@dest.test" };
-    static const char text[] = "Subject: hi\n\ncaf\xc3\xa9 = 1\n.\n";
     static const char want[] = "Subject: hi\r\nMIME-Version: 1.0\r\n"
                                "Content-Type: text/plain; charset=unknown-8bit\r\n"
                                "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
                                "caf=C3=A9 =3D 1\r\n..\r\n";
-    struct verify_arg va = { 0 };
-    struct smtp_params p;
-    struct smtp_message m;
     struct smtp_outcome o;
 
-    peer_start(91, "no-8bitmime");
-    params_init(&p, SMTP_TLS_REQUIRED, &va);
-    message_init(&m, rcpts, 1);
-    m.buf = (const uint8_t *)text;
-    m.len = m.size = strlen(text);
-    m.body_8bit = 1;
-    smtp_session(&p, &m, &o);
+    send_8bit(91, "Subject: hi\n\ncaf\xc3\xa9 = 1\n.\n", &o);
     cr_assert_eq(o.result, SMTP_SENT, "%s", o.reason);
     cr_assert_str_eq(peer_file("data"), want);
     cr_assert_null(strstr(peer_file("commands"), "BODY="), "%s", peer_file("commands"));
@@ -794,20 +800,9 @@ Test(smtp_session, rfc6152_s3_downgraded_without_8bitmime, .init = setup, .fini 
 Test(smtp_session, rfc6152_s3_unconvertible_bounces, .init = setup, .fini = teardown,
      .timeout = 60)
 {
-    static const char *const rcpts[] = { "a@dest.test" };
-    static const char text[] = "Subject: caf\xc3\xa9\n\nline\n";
-    struct verify_arg va = { 0 };
-    struct smtp_params p;
-    struct smtp_message m;
     struct smtp_outcome o;
 
-    peer_start(92, "no-8bitmime");
-    params_init(&p, SMTP_TLS_REQUIRED, &va);
-    message_init(&m, rcpts, 1);
-    m.buf = (const uint8_t *)text;
-    m.len = m.size = strlen(text);
-    m.body_8bit = 1;
-    smtp_session(&p, &m, &o);
+    send_8bit(92, "Subject: caf\xc3\xa9\n\nline\n", &o);
     cr_assert_eq(o.result, SMTP_BOUNCE, "%s", o.reason);
     cr_assert_str_eq(o.enhanced, "5.6.3");
     cr_assert_not_null(strstr(o.reason, "does not offer 8BITMIME"), "%s", o.reason);
