@@ -102,7 +102,9 @@ int dane_cert_load(struct dane_cert *cert, const uint8_t *der, size_t len,
         return -1;
     cert->x509 = wolfSSL_X509_d2i(NULL, der, (int)len);
     if (cert->x509 == NULL) {
-        *why = "certificate DER cannot be parsed";
+        *why = pkix_cert_problem(der, len);
+        if (*why == NULL)
+            *why = "certificate DER cannot be parsed";
         return -1;
     }
     cert->der = malloc(len);

@@ -2,7 +2,8 @@
  *          (RFC 5280 §6; DANE-TA anchors RFC 7671 §5.2)
  *
  * SYNOPSIS
- *   pkix_chain_new(), pkix_chain_free(), pkix_verify(), pkix_cert_text()
+ *   pkix_chain_new(), pkix_chain_free(), pkix_verify(), pkix_cert_problem(),
+ *   pkix_cert_text()
  *
  * DESCRIPTION
  *   A fresh X509_STORE per call holds the anchor: the CAs of a PEM bundle,
@@ -264,7 +265,7 @@ static void name_text(const X509_NAME *name, char *buf, size_t cap)
 
     buf[0] = '\0';
     if (bio != NULL &&
-        X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0)
+        X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0)
         n = BIO_get_mem_data(bio, &data);
     if (data != NULL && n > 0) {
         if ((size_t)n < cap) {
@@ -462,6 +463,18 @@ enum pkix_status pkix_verify(const struct pkix_chain *chain,
     }
     *why = "unknown kind of trust anchor";
     return PKIX_ERROR;
+}
+
+/* pkix_cert_problem - an unrecognized critical extension, or NULL */
+const char *pkix_cert_problem(const uint8_t *der, size_t len)
+{
+    X509 *x = der_to_x509(der, len);
+    const char *why = NULL;
+
+    if (x != NULL && (X509_get_extension_flags(x) & EXFLAG_CRITICAL) != 0)
+        why = "certificate has an unrecognized critical extension (RFC 5280 §4.2)";
+    X509_free(x);
+    return why;
 }
 
 /* pkix_cert_text - subject and issuer as text */

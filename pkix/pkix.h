@@ -98,6 +98,11 @@ enum pkix_status pkix_verify(const struct pkix_chain *chain,
                              const struct pkix_anchor *anchor, time_t now,
                              struct pkix_path *path, const char **why);
 
+/* pkix_cert_problem - why a certificate another parser refused is refused
+ * here too, when libcrypto can tell (an unrecognized critical extension,
+ * RFC 5280 §4.2); NULL otherwise */
+const char *pkix_cert_problem(const uint8_t *der, size_t len);
+
 /* pkix_cert_text - subject and issuer of a DER certificate as one-line RFC
  * 2253 text, truncated to the buffer with "..." (buffers >= 4 bytes);
  * 0, or -1 when the certificate cannot be parsed */

@@ -13,10 +13,16 @@
 # openssl CLI only, like mkcerts.sh: dates fixed (valid 2020-2099, expired
 # 2001-2002, not yet valid 2090-2095), keys new on every run (ECDSA P-256
 # unless a case says RSA), SHA-256 unless a case says otherwise. The output
-# replaces OUTDIR as a whole.
+# replaces OUTDIR as a whole, and only when OUTDIR/cases.tsv is missing or
+# older than this script: the unit and integration tests both call it, under
+# a lock (OUTDIR.lock), and the corpus is made once per build directory.
 set -euo pipefail
 out=${1:?usage: mkpkix.sh OUTDIR}
 out=$(mkdir -p "$(dirname "$out")" && cd "$(dirname "$out")" && pwd)/$(basename "$out")
+if [ -z "${MKPKIX_LOCKED:-}" ]; then
+  MKPKIX_LOCKED=1 exec flock "$out.lock" bash "$0" "$out"
+fi
+[ "$out/cases.tsv" -nt "$0" ] && exit 0
 work=$(mktemp -d "$out.tmp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/c" "$work/k" "$work/ca" "$work/cases"
