@@ -12,7 +12,8 @@
  *   (SMTP usability, digest agility), --name gives the reference identifiers
  *   (RFC 7672 §3.2.2 for DANE-TA, the policy's `match` names for
  *   verify/secure), --ca-file the PKIX trust (default: the system store,
- *   PKIX_SYSTEM_CA_FILE), --at the validation time (default: now). LEVEL is
+ *   PKIX_SYSTEM_CA_FILE, read once with pkix_store_new() as a delivery
+ *   should), --at the validation time (default: now). LEVEL is
  *   a Postfix level other than fingerprint; the default is dane with --tlsa,
  *   else secure.
  *
@@ -26,9 +27,8 @@
  *   Exit 0 when the level is satisfied, 1 when not. One line on standard
  *   error otherwise: usage errors 64; a bad --tlsa record, malformed PEM or
  *   DER, a chain longer than DANE_MAX_CHAIN or a certificate larger than
- *   DANE_MAX_CERT, an oversized chain file 65; a chain or CA file that
- *   cannot be opened 66; out of memory 70. A CA file that opens but holds no
- *   usable CA is a verdict (Untrusted, exit 1), as in a delivery.
+ *   DANE_MAX_CERT, an oversized chain file, a CA file without a certificate
+ *   65; a chain or CA file that cannot be opened 66; out of memory 70.
  */
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
@@ -245,20 +245,27 @@ static int read_chain_file(const char *path, char **text, size_t *len)
     return 0;
 }
 
-/* check_ca_file - a --ca-file that cannot be opened is the caller's mistake */
-static int check_ca_file(const struct options *o)
+/* uses_pkix - levels whose verdict may ask PKIX (Trusted, verify, secure) */
+static int uses_pkix(enum policy_level level)
 {
-    FILE *f;
+    return level != POLICY_LEVEL_DANE && level != POLICY_LEVEL_DANE_ONLY;
+}
 
-    if (o->ca_file == NULL)
+/* load_store - --ca-file (or the system store) read once, as a delivery
+ * does; a --ca-file that cannot be used is the caller's mistake, a missing
+ * system store is left to the verdict */
+static int load_store(const struct options *o, struct pkix_store **store)
+{
+    const char *why = NULL;
+    int missing = 0;
+
+    if (!uses_pkix(o->level) && o->ca_file == NULL)
         return 0;
-    f = fopen(o->ca_file, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "%s: cannot open %s: %s\n", PROG, o->ca_file, strerror(errno));
-        return EX_NOINPUT;
-    }
-    fclose(f);
-    return 0;
+    *store = pkix_store_new(o->ca_file, &missing, &why);
+    if (*store != NULL || o->ca_file == NULL)
+        return 0;
+    fprintf(stderr, "%s: %s: %s\n", PROG, o->ca_file, why);
+    return missing ? EX_NOINPUT : EX_DATAERR;
 }
 
 /* load_records - every --tlsa into one set */
@@ -463,8 +470,8 @@ static void json_body(struct json *j, const struct options *o,
     json_string(j, vr->ok ? NULL : vr->rfc8460);
     json_key(j, "tlsa_match");
     json_match(j, vr);
-    json_key(j, "ca_file");
-    json_string(j, o->ca_file != NULL ? o->ca_file : PKIX_SYSTEM_CA_FILE);
+    json_key(j, "ca_file");     /* null: the system store, if PKIX was asked */
+    json_string(j, o->ca_file);
     json_key(j, "at");
     json_int(j, (int64_t)o->at);
     json_key(j, "names");
@@ -504,12 +511,12 @@ static int print_json(const struct options *o, const struct dane_chain *chain,
 
 /* verdict - verify_peer() as a delivery calls it; print; the exit status */
 static int verdict(const struct options *o, const struct dane_chain *chain,
-                   const struct tlsa_set *set)
+                   const struct tlsa_set *set, const struct pkix_store *store)
 {
     struct verify_input in = {
         .level = o->level, .chain = chain, .tlsa = set,
         .names = o->names, .nnames = o->nnames,
-        .ca_file = o->ca_file, .now = o->at,
+        .ca_file = o->ca_file, .store = store, .now = o->at,
     };
     struct verify_result vr;
     int status = 0;
@@ -533,6 +540,7 @@ int cmd_verify_chain(int argc, char **argv)
     struct options o = {0};
     struct tlsa_set *set = NULL;
     struct dane_chain *chain = NULL;
+    struct pkix_store *store = NULL;
     int status = parse_args(argc, argv, &o);
 
     if (status != 0)
@@ -548,13 +556,14 @@ int cmd_verify_chain(int argc, char **argv)
         status = EX_SOFTWARE;
     }
     if (status == 0)
-        status = check_ca_file(&o);
+        status = load_store(&o, &store);
     if (status == 0)
         status = load_records(&o, set);
     if (status == 0)
         status = load_chain(&o, chain);
     if (status == 0)
-        status = verdict(&o, chain, set);
+        status = verdict(&o, chain, set, store);
+    pkix_store_free(store);
     dane_chain_free(chain);
     tlsa_set_free(set);
     wolfSSL_Cleanup();

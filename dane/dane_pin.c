@@ -9,9 +9,10 @@
  *   colon allowed between octets) and matches the digest of the leaf
  *   certificate or of its SPKI, as Postfix's smtp_tls_fpt_cmatch does.
  *
- *   dane_pkix_verify asks pkix_verify() for a path to a CA of the file (or of
- *   the system store), then matches the leaf names against the reference
- *   names (skipped when nnames == 0: the caller decides).
+ *   dane_pkix_verify asks pkix_verify() for a path to a CA of the file, of a
+ *   store read before, or of the system store, then matches the leaf names
+ *   against the reference names (skipped when nnames == 0: the caller
+ *   decides).
  */
 #include <string.h>
 #include <strings.h>
@@ -106,12 +107,12 @@ int dane_pin_match(const struct dane_chain *chain, const struct dane_pin *pins,
     return 0;
 }
 
-/* dane_pkix_verify - PKIX to a CA of ca_file, then the reference names */
-int dane_pkix_verify(const struct dane_chain *chain, const char *ca_file,
+/* dane_pkix_verify - PKIX to the anchor, then the reference names */
+int dane_pkix_verify(const struct dane_chain *chain,
+                     const struct pkix_anchor *anchor,
                      const char *const *names, size_t nnames, time_t now,
                      struct pkix_path *path, const char **why)
 {
-    struct pkix_anchor anchor = { .kind = PKIX_ANCHOR_CA_FILE, .ca_file = ca_file };
     struct pkix_chain *pc;
     enum pkix_status st;
 
@@ -122,11 +123,12 @@ int dane_pkix_verify(const struct dane_chain *chain, const char *ca_file,
     pc = dane_pkix_chain(chain, why);
     if (pc == NULL)
         return -1;
-    st = pkix_verify(pc, &anchor, now, path, why);
+    st = pkix_verify(pc, anchor, now, path, why);
     pkix_chain_free(pc);
     if (st == PKIX_NO_PATH)
-        *why = ca_file != NULL ? "certificate chain does not lead to a CA of the CA file"
-                               : "certificate chain does not lead to a CA of the system store";
+        *why = anchor->ca_file != NULL
+             ? "certificate chain does not lead to a CA of the CA file"
+             : "certificate chain does not lead to a CA of the system store";
     if (st != PKIX_OK)
         return -1;
     if (nnames > 0 && !dane_leaf_name_match(chain, names, nnames)) {

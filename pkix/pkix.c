@@ -2,7 +2,8 @@
  *          (RFC 5280 §6; DANE-TA anchors RFC 7671 §5.2)
  *
  * SYNOPSIS
- *   pkix_chain_new(), pkix_chain_free(), pkix_verify(), pkix_cert_problem(),
+ *   pkix_chain_new(), pkix_chain_free(), pkix_store_new(), pkix_store_free(),
+ *   pkix_verify(), pkix_cert_problem(),
  *   pkix_cert_text()
  *
  * DESCRIPTION
@@ -39,6 +40,10 @@
 
 struct pkix_chain {
     STACK_OF(X509) *certs;      /* presented order, leaf first */
+};
+
+struct pkix_store {
+    X509_STORE *store;          /* read-only once made: shared by calls */
 };
 
 /* pkix_chain_free - release; NULL is a no-op */
@@ -99,13 +104,15 @@ struct pkix_chain *pkix_chain_new(const struct pkix_der *certs, size_t n,
 }
 
 /* read_bounded - the whole file, at most PKIX_MAX_CA_FILE bytes */
-static char *read_bounded(const char *path, size_t *len, const char **why)
+static char *read_bounded(const char *path, size_t *len, int *missing,
+                          const char **why)
 {
     FILE *fp = fopen(path, "rb");
     char *buf;
     size_t n;
 
     if (fp == NULL) {
+        *missing = 1;
         *why = errno == ENOENT ? "CA file does not exist" : "CA file cannot be opened";
         return NULL;
     }
@@ -156,14 +163,15 @@ static int add_pem_cas(X509_STORE *store, const char *text, size_t len,
 }
 
 /* load_ca_file - the CAs of a bundle (NULL: the system's) into the store */
-static int load_ca_file(X509_STORE *store, const char *ca_file, const char **why)
+static int load_ca_file(X509_STORE *store, const char *ca_file, int *missing,
+                        const char **why)
 {
     const char *path = ca_file != NULL ? ca_file : PKIX_SYSTEM_CA_FILE;
     size_t len = 0;
     char *text;
     int rc;
 
-    text = read_bounded(path, &len, why);
+    text = read_bounded(path, &len, missing, why);
     if (text == NULL)
         return -1;
     rc = add_pem_cas(store, text, len, why);
@@ -419,23 +427,49 @@ static enum pkix_status by_cert(const struct pkix_chain *chain,
     return st;
 }
 
-/* by_ca_file - the CAs of a bundle */
+/* pkix_store_new - a CA bundle read once */
+struct pkix_store *pkix_store_new(const char *ca_file, int *missing,
+                                  const char **why)
+{
+    struct pkix_store *s = calloc(1, sizeof(*s));
+    int ignored = 0;
+
+    if (missing == NULL)
+        missing = &ignored;
+    *missing = 0;
+    if (s == NULL || (s->store = X509_STORE_new()) == NULL) {
+        free(s);
+        *why = "out of memory";
+        return NULL;
+    }
+    if (load_ca_file(s->store, ca_file, missing, why) < 0) {
+        pkix_store_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* pkix_store_free - release; NULL is a no-op */
+void pkix_store_free(struct pkix_store *store)
+{
+    if (store == NULL)
+        return;
+    X509_STORE_free(store->store);
+    free(store);
+}
+
+/* by_ca_file - the CAs of a bundle, read now */
 static enum pkix_status by_ca_file(const struct pkix_chain *chain,
                                    const struct pkix_anchor *a, time_t now,
                                    struct pkix_path *path, const char **why)
 {
-    X509_STORE *store = X509_STORE_new();
+    struct pkix_store *store = pkix_store_new(a->ca_file, NULL, why);
     enum pkix_status st;
 
-    if (store == NULL) {
-        *why = "out of memory";
+    if (store == NULL)
         return PKIX_ERROR;
-    }
-    if (load_ca_file(store, a->ca_file, why) < 0)
-        st = PKIX_ERROR;
-    else
-        st = run(chain, store, 0, now, path, why);
-    X509_STORE_free(store);
+    st = run(chain, store->store, 0, now, path, why);
+    pkix_store_free(store);
     return st;
 }
 
@@ -456,12 +490,16 @@ enum pkix_status pkix_verify(const struct pkix_chain *chain,
     switch (anchor->kind) {
     case PKIX_ANCHOR_CA_FILE:
         return by_ca_file(chain, anchor, now, path, why);
+    case PKIX_ANCHOR_STORE:
+        if (anchor->store == NULL)
+            break;
+        return run(chain, anchor->store->store, 0, now, path, why);
     case PKIX_ANCHOR_CERT:
         return by_cert(chain, anchor, now, path, why);
     case PKIX_ANCHOR_KEY:
         return by_key(chain, anchor, now, path, why);   /* path not NULL */
     }
-    *why = "unknown kind of trust anchor";
+    *why = "no trust anchor";
     return PKIX_ERROR;
 }
 

@@ -40,6 +40,7 @@
 #define PKIX_TEXT_MAX 256u                  /* a distinguished name as text */
 
 struct pkix_chain;                          /* opaque, caller owns */
+struct pkix_store;                          /* opaque, caller owns */
 
 /* One DER certificate, borrowed. */
 struct pkix_der {
@@ -48,7 +49,9 @@ struct pkix_der {
 };
 
 enum pkix_anchor_kind {
-    PKIX_ANCHOR_CA_FILE,    /* the CAs of a PEM bundle (NULL: the system's) */
+    PKIX_ANCHOR_CA_FILE,    /* the CAs of a PEM bundle (NULL: the system's),
+                               read on every call */
+    PKIX_ANCHOR_STORE,      /* the same, read once by pkix_store_new() */
     PKIX_ANCHOR_CERT,       /* one certificate, itself the anchor (DANE-TA:
                                it need not be self-signed) */
     PKIX_ANCHOR_KEY,        /* a bare SubjectPublicKeyInfo (RFC 7671 §5.2.3):
@@ -58,7 +61,9 @@ enum pkix_anchor_kind {
 
 struct pkix_anchor {
     enum pkix_anchor_kind kind;
-    const char *ca_file;    /* PKIX_ANCHOR_CA_FILE */
+    const char *ca_file;    /* PKIX_ANCHOR_CA_FILE; with STORE, the file the
+                               store was read from (names it in reasons) */
+    const struct pkix_store *store;     /* PKIX_ANCHOR_STORE */
     const uint8_t *der;     /* PKIX_ANCHOR_CERT: certificate; KEY: SPKI */
     size_t len;
 };
@@ -88,12 +93,22 @@ struct pkix_chain *pkix_chain_new(const struct pkix_der *certs, size_t n,
 /* pkix_chain_free - release; NULL is a no-op */
 void pkix_chain_free(struct pkix_chain *chain);
 
+/* pkix_store_new - the CAs of a PEM bundle (NULL: PKIX_SYSTEM_CA_FILE) read
+ * and parsed once, to be shared by any number of pkix_verify() calls (about
+ * 17 ms CPU for Debian's 150-CA bundle, against 0.15 ms to verify an ECDSA
+ * leaf < intermediate < root); NULL with *why (file missing, unreadable, too large, no
+ * certificate, ENOMEM). *missing is set when the file cannot be opened. */
+struct pkix_store *pkix_store_new(const char *ca_file, int *missing,
+                                  const char **why);
+/* pkix_store_free - release; NULL is a no-op */
+void pkix_store_free(struct pkix_store *store);
+
 /* pkix_verify - is there a valid path from the leaf to the anchor at `now`?
  * path (may be NULL) is filled on PKIX_OK; otherwise *why is a static
  * sentence ("leaf certificate has expired", "issuer certificate is not a
  * CA ...", ...). With PKIX_ANCHOR_KEY the lowest certificate the key signed
- * that validates is the anchor. Cost: one signature check per link; a CA
- * file is read and parsed on every call (~7 ms for Debian's bundle). */
+ * that validates is the anchor. Cost: one signature check per link, plus
+ * reading the CA file with PKIX_ANCHOR_CA_FILE (see pkix_store_new()). */
 enum pkix_status pkix_verify(const struct pkix_chain *chain,
                              const struct pkix_anchor *anchor, time_t now,
                              struct pkix_path *path, const char **why);

@@ -112,7 +112,9 @@ check garbage_pem 65 'no PEM CERTIFICATE block found$' -- --chain "$work/garbage
 check chain_of_200 65 'longer than DANE_MAX_CHAIN$' -- --chain "$work/200.pem" --name x.test
 check one_mib_certificate 65 'larger than DANE_MAX_CERT$' -- --chain "$work/big.pem" --name x.test
 check missing_chain 66 'cannot open' -- --chain "$work/none.pem" --name x.test
-check missing_ca_file 66 'cannot open' -- --chain "$good" --ca-file "$work/none.pem" --name x.test
+check missing_ca_file 66 'CA file does not exist$' -- --chain "$good" --ca-file "$work/none.pem" --name x.test
+printf 'no certificates\n' >"$work/empty-ca.pem"
+check ca_file_without_certificate 65 'no PEM certificate' -- --chain "$good" --ca-file "$work/empty-ca.pem" --name x.test
 check bad_tlsa 65 'bad --tlsa record' -- --chain "$good" --tlsa "2 1 0 zz"
 check no_name_at_secure 64 'need --name' -- --chain "$good"
 check bad_at 64 '--at wants seconds' -- --chain "$good" --name x.test --at 12x

@@ -571,7 +571,7 @@ ParameterizedTest(size_t *i, dane, pkix, .init = setup, .fini = teardown)
         snprintf(ca, sizeof(ca), CERTS "/%s", c->ca);
     else
         snprintf(ca, sizeof(ca), CERTS "/certs/%s.pem", c->ca);
-    got = dane_pkix_verify(chain, ca, names, 1, c->now, NULL, &why);
+    got = dane_pkix_verify(chain, &(struct pkix_anchor){ .kind = PKIX_ANCHOR_CA_FILE, .ca_file = ca }, names, 1, c->now, NULL, &why);
     cr_assert_eq(got, c->want, "%s: got %d (%s)", c->name, got, why ? why : "-");
     if (got != 0)
         cr_assert_not_null(strstr(why, c->why), "%s: got \"%s\", want \"%s\"",
@@ -585,7 +585,7 @@ Test(dane, pkix_missing_ca_file, .init = setup, .fini = teardown)
     const char *names[1] = { "mx.dane.test" };
     const char *why = NULL;
 
-    cr_assert_eq(dane_pkix_verify(chain, CERTS "/nonexistent.pem", names, 1, NOW, NULL, &why), -1);
+    cr_assert_eq(dane_pkix_verify(chain, &(struct pkix_anchor){ .kind = PKIX_ANCHOR_CA_FILE, .ca_file = CERTS "/nonexistent.pem" }, names, 1, NOW, NULL, &why), -1);
     cr_assert_str_eq(why, "CA file does not exist");
     dane_chain_free(chain);
 }

@@ -193,7 +193,8 @@ ParameterizedTest(size_t *i, pkix, corpus, .init = setup, .fini = teardown)
 
     snprintf(ca, sizeof(ca), CORPUS "/%s/ca.pem", c->name);
     if (chain != NULL)
-        got = dane_pkix_verify(chain, ca, names, 1, PKIX_CORPUS_NOW, &path, &why);
+        got = dane_pkix_verify(chain, &(struct pkix_anchor){ .kind = PKIX_ANCHOR_CA_FILE, .ca_file = ca },
+                               names, 1, PKIX_CORPUS_NOW, &path, &why);
     cr_assert_eq(got == 0, c->want.ok, "%s: got %d (%s)", c->name, got,
                  why != NULL ? why : "-");
     if (got == 0)
@@ -291,6 +292,33 @@ Test(pkix, system_store_by_default, .init = setup, .fini = teardown)
     cr_assert_eq(pkix_verify(pc, &a, PKIX_CORPUS_NOW, NULL, &why), PKIX_NO_PATH, "%s", why);
     pkix_chain_free(pc);
     dane_chain_free(chain);
+}
+
+/* A store read once serves any number of verifications */
+Test(pkix, store_read_once_is_shared, .init = setup, .fini = teardown)
+{
+    struct dane_chain *good, *expired;
+    struct pkix_chain *g = pkix_of("good", &good), *e = pkix_of("leaf_expired", &expired);
+    const char *why = NULL;
+    int missing = 1;
+    struct pkix_store *store = pkix_store_new(CORPUS "/good/ca.pem", &missing, &why);
+    struct pkix_anchor a = { .kind = PKIX_ANCHOR_STORE, .store = store };
+
+    cr_assert_not_null(store, "%s", why);
+    cr_assert_eq(missing, 0);
+    for (int round = 0; round < 2; round++) {
+        cr_assert_eq(pkix_verify(g, &a, PKIX_CORPUS_NOW, NULL, &why), PKIX_OK, "%s", why);
+        cr_assert_eq(pkix_verify(e, &a, PKIX_CORPUS_NOW, NULL, &why), PKIX_INVALID);
+        cr_assert_str_eq(why, "leaf certificate has expired");
+    }
+    pkix_store_free(store);
+    cr_assert_null(pkix_store_new(CORPUS "/no/such.pem", &missing, &why));
+    cr_assert_eq(missing, 1);
+    cr_assert_str_eq(why, "CA file does not exist");
+    pkix_chain_free(g);
+    pkix_chain_free(e);
+    dane_chain_free(good);
+    dane_chain_free(expired);
 }
 
 /* An intermediate of the CA file is an anchor too (RFC 5280 §6.1.1 (d)) */

@@ -357,6 +357,34 @@ ParameterizedTest(size_t *i, verify, peer, .init = setup, .fini = teardown)
     dane_chain_free(chain);
 }
 
+/* A store read once by the caller: Trusted at may, Verified at secure, and
+ * the same answers for every chain verified against it */
+Test(verify, store_read_once, .init = setup, .fini = teardown)
+{
+    const char *why = NULL, *names[1] = { "mx.dane.test" };
+    struct pkix_store *store = pkix_store_new(CERTS "/certs/ec_root.pem", NULL, &why);
+    struct dane_chain *good = chain_of("ec_leaf ec_int"), *other = chain_of("other_leaf other_root");
+    struct verify_input in = { .level = POLICY_LEVEL_MAY, .chain = good, .store = store,
+                               .ca_file = CERTS "/certs/ec_root.pem",
+                               .names = names, .nnames = 1, .now = NOW };
+    struct verify_result out;
+
+    cr_assert_not_null(store, "%s", why);
+    verify_peer(&in, &out);
+    cr_assert_eq(out.status, VERIFY_TRUSTED);
+    cr_assert_eq(out.path.len, 3, "leaf, intermediate, root from the store");
+    in.level = POLICY_LEVEL_SECURE;
+    verify_peer(&in, &out);
+    cr_assert(out.ok && out.status == VERIFY_VERIFIED, "%s", out.reason);
+    in.chain = other;
+    verify_peer(&in, &out);
+    cr_assert(!out.ok && out.status == VERIFY_UNTRUSTED);
+    cr_assert_str_eq(out.reason, "certificate chain does not lead to a CA of the CA file");
+    pkix_store_free(store);
+    dane_chain_free(good);
+    dane_chain_free(other);
+}
+
 /* verify_status_name: Postfix's words, and a safe word out of range */
 Test(verify, status_names)
 {
