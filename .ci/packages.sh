@@ -10,7 +10,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
-  libwolfssl-dev libgetdns-dev libyaml-dev libcriterion-dev
+  libwolfssl-dev libssl-dev libgetdns-dev libyaml-dev libcriterion-dev
   openssl ca-certificates python3 iproute2 procps groff-base man-db time
   nsd unbound ldnsutils bind9-dnsutils getdns-utils
   postfix

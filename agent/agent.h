@@ -15,6 +15,8 @@ int cmd_deliver(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 /* cmd_tlsa_match - offline: does a PEM chain satisfy TLSA records? */
 int cmd_tlsa_match(int argc, char **argv);
+/* cmd_verify_chain - offline: what would a delivery decide about a chain? */
+int cmd_verify_chain(int argc, char **argv);
 /* cmd_policy_check - validate a policy file */
 int cmd_policy_check(int argc, char **argv);
 

@@ -21,6 +21,9 @@ static const struct command commands[] = {
     {"tlsa-match", cmd_tlsa_match,
      "tlsa-match --chain CHAIN.pem --tlsa \"U S M HEX\" [--tlsa ...] "
      "[--name NAME ...] [--json]"},
+    {"verify-chain", cmd_verify_chain,
+     "verify-chain --chain CHAIN.pem [--ca-file FILE] [--tlsa \"U S M HEX\"]... "
+     "[--name NAME]... [--level LEVEL] [--at UNIXTIME] [--json]"},
     {"policy-check", cmd_policy_check, "policy-check POLICY"},
 };
 

@@ -2,9 +2,12 @@
  *
  * Levels and statuses follow Postfix (TLS_README, FORWARD_SECRECY_README):
  * none/may/encrypt authenticate nothing and log Untrusted (Trusted when a
- * configured CA vouches for the chain, Anonymous without a certificate);
- * dane and dane-only demand a TLSA match (RFC 7672 §3); fingerprint demands a
- * pinned digest; verify and secure demand PKIX trust plus a name match.
+ * CA of ca_file or of the caller's store vouches for the chain, Anonymous
+ * without a certificate); dane and
+ * dane-only demand a TLSA match (RFC 7672 §3); fingerprint demands a pinned
+ * digest; verify and secure demand PKIX trust plus a name match. PKIX is
+ * pkix_verify() (OpenSSL's libcrypto) through dane_pkix_verify(), to the
+ * CAs of ca_file or, without one, of the system store (PKIX_SYSTEM_CA_FILE).
  */
 #include <string.h>
 
@@ -52,13 +55,32 @@ static void fail(struct verify_result *out, const char *reason,
     out->rfc8460 = rfc8460;
 }
 
-/* pkix_trusted - 1 when a configured CA vouches for the chain (no names) */
-static int pkix_trusted(const struct verify_input *in)
+/* pkix_check - dane_pkix_verify() to the caller's store or CA file */
+static int pkix_check(const struct verify_input *in, struct verify_result *out,
+                      const char **why)
+{
+    struct pkix_anchor anchor = {
+        .kind = in->store != NULL ? PKIX_ANCHOR_STORE : PKIX_ANCHOR_CA_FILE,
+        .ca_file = in->ca_file, .store = in->store,
+    };
+
+    return dane_pkix_verify(in->chain, &anchor, NULL, 0, in->now, &out->path, why);
+}
+
+/* trusted_asked - at none/may/encrypt, Trusted is decided when the policy
+ * names a CA file or the caller read a store once: re-reading the system
+ * store for every opportunistic connection (~17 ms) is not worth a log word */
+static int trusted_asked(const struct verify_input *in)
+{
+    return in->ca_file != NULL || in->store != NULL;
+}
+
+/* pkix_trusted - 1 when a CA vouches for the chain (no names) */
+static int pkix_trusted(const struct verify_input *in, struct verify_result *out)
 {
     const char *why = NULL;
 
-    return in->ca_file != NULL
-        && dane_pkix_verify(in->chain, in->ca_file, NULL, 0, in->now, &why) == 0;
+    return pkix_check(in, out, &why) == 0;
 }
 
 /* failure_type - RFC 8460 §4.3.2.1 result type of a failed path check:
@@ -116,17 +138,13 @@ static void verify_fingerprint(const struct verify_input *in,
     fail(out, why, "validation-failure");
 }
 
-/* verify_pkix - PKIX trust to the configured CAs, then a name match */
+/* verify_pkix - PKIX trust to the configured CAs (or the system's), then a
+ * name match with the policy's `match` names */
 static void verify_pkix(const struct verify_input *in, struct verify_result *out)
 {
     const char *why = NULL;
 
-    if (in->ca_file == NULL) {
-        fail(out, "no CA file configured for PKIX verification",
-             "certificate-not-trusted");
-        return;
-    }
-    if (dane_pkix_verify(in->chain, in->ca_file, NULL, 0, in->now, &why) != 0) {
+    if (pkix_check(in, out, &why) != 0) {
         fail(out, why, failure_type(why, "certificate-not-trusted"));
         return;
     }
@@ -159,7 +177,8 @@ void verify_peer(const struct verify_input *in, struct verify_result *out)
     case POLICY_LEVEL_MAY:
     case POLICY_LEVEL_ENCRYPT:
         out->ok = 1;
-        out->status = pkix_trusted(in) ? VERIFY_TRUSTED : VERIFY_UNTRUSTED;
+        out->status = trusted_asked(in) && pkix_trusted(in, out) ? VERIFY_TRUSTED
+                                                               : VERIFY_UNTRUSTED;
         return;
     case POLICY_LEVEL_DANE:
     case POLICY_LEVEL_DANE_ONLY:

@@ -35,8 +35,15 @@ struct verify_input {
     size_t nnames;
     const struct dane_pin *pins;    /* level fingerprint */
     size_t npins;
-    const char *ca_file;            /* PKIX trust (verify/secure; optional
-                                     * elsewhere, giving Trusted) */
+    const char *ca_file;            /* PKIX trust (verify/secure, and
+                                     * Trusted elsewhere); NULL: the system
+                                     * store, PKIX_SYSTEM_CA_FILE */
+    const struct pkix_store *store; /* ca_file (or the system store) read
+                                     * once by the caller, pkix_store_new();
+                                     * NULL: read on every call (~17 ms CPU
+                                     * for the system store), and at
+                                     * none/may/encrypt without ca_file no
+                                     * Trusted check at all */
     time_t now;
 };
 
@@ -44,7 +51,9 @@ struct verify_result {
     int ok;                         /* 1: the level's demands are met */
     enum verify_status status;
     int matched;                    /* a TLSA record matched: see match */
-    struct dane_result match;
+    struct dane_result match;       /* with match.path for DANE-TA */
+    struct pkix_path path;          /* PKIX: the path when the chain was
+                                     * trusted (len 0 otherwise) */
     const char *reason;             /* static; set when !ok, else NULL */
     const char *rfc8460;            /* RFC 8460 result type when !ok */
 };

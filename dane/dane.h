@@ -6,24 +6,23 @@
  * first (digests computed once when added). Every check is a pure function of
  * (chain, records or pins, names, time): its trust anchors live only for that
  * call and nothing is shared with earlier checks, so a CA seen for one chain
- * never trusts another. Validity dates are checked at the caller's `now`
- * (wolfSSL's certificate manager would use the wall clock and keep CAs, so
- * path checks are done here over wolfSSL's parsed certificates).
+ * never trusts another. Certification paths are built and validated by
+ * pkix_verify() (pkix.h: OpenSSL's libcrypto, RFC 5280 §6) at the caller's
+ * `now`; nothing here validates a path by hand.
  *
  * Cost (2-core VM, ECDSA P-256): adding a PEM chain of 2 ~0.03 ms per
- * certificate; DANE-EE ~0 (byte comparison); DANE-TA ~0.1 ms per signature
- * on the path (~0.2 ms for leaf < intermediate < root, ~0.26 ms with a TA
- * absent from the chain); dane_pkix_verify re-reads its CA file each call
- * (~0.2 ms for one CA, ~7 ms for Debian's 140-CA bundle).
+ * certificate; DANE-EE ~0 (byte comparison); DANE-TA one X509_verify_cert per
+ * candidate anchor (~0.15 ms for leaf < intermediate < root); PKIX with a
+ * CA file re-reads it each call (~17 ms for Debian's 150-CA bundle), with a
+ * pkix_store read once it does not.
  *
  * DANE-EE(3): the leaf certificate or its SPKI; no name and no date checks
- * (RFC 7672 §3.1.1). DANE-TA(2): the trust anchor is a certificate of the
- * chain at depth >= 1, or a full `2 0 0` / `2 1 0` record the server did not
- * send (RFC 7671 §5.2.2, §5.2.3); the path from the leaf up to it is validated
- * (signatures, dates at `now`, CA:TRUE and pathLen, keyCertSign where keyUsage
- * is present) and the leaf must match one of the reference names (RFC 7672
- * §3.2.2, dane_name_match()). When several records match, the result names
- * the record matched at the lowest depth.
+ * (RFC 7672 §3.1.1). DANE-TA(2): a presented certificate other than the leaf,
+ * or a full `2 0 0` / `2 1 0` record the server did not send (RFC 7671
+ * §5.2.2, §5.2.3), anchors a path validated from the leaf (dane_verify.c says
+ * how, as OpenSSL builds it), and the leaf must match one of the reference
+ * names (RFC 7672 §3.2.2, dane_name_match()). When several records match, the
+ * result names the one with the shortest path.
  *
  * Errors: functions returning int give 0 on success and -1 on bad input with
  * *why set to a static string. Verification outcomes are enum dane_status with
@@ -35,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "pkix.h"
 
 struct tlsa_set;
 
@@ -57,6 +58,10 @@ int dane_chain_add_pem(struct dane_chain *chain, const char *pem, size_t len,
                        const char **why);
 /* dane_chain_length - number of certificates */
 size_t dane_chain_length(const struct dane_chain *chain);
+/* dane_chain_der - the DER of certificate i (presented order), borrowed for
+ * the chain's life; NULL past the end */
+const uint8_t *dane_chain_der(const struct dane_chain *chain, size_t i,
+                              size_t *len);
 /* dane_chain_digest - digest of certificate `depth` (selector 0) or of its
  * SPKI (selector 1) with matching type 1 or 2; writes 32 or 64 bytes to out
  * (size >= 64); returns the digest length or 0 on bad arguments */
@@ -73,11 +78,12 @@ struct dane_result {
     uint8_t usage;
     uint8_t selector;
     uint8_t mtype;
-    size_t depth;   /* 0 = leaf, 1 = its issuer, ... in the path built from
-                       the presented certificates (leaf first, each next
-                       issuer found whatever the order, extras ignored); a
-                       TA absent from the chain = that path's length, which
-                       is the chain length for an ordered chain */
+    size_t depth;   /* 0 = leaf (DANE-EE, or a DANE-TA key that signed a
+                       self-signed leaf); DANE-TA: the anchor's depth in the
+                       validated path, counting a `2 0 0` certificate the
+                       server did not send, and for a `2 1 0` key the depth
+                       of the certificate it signed (as OpenSSL reports it) */
+    struct pkix_path path;  /* DANE-TA: the validated path; len 0 for EE */
 };
 
 /* dane_verify - does the chain satisfy the set's usable records for these
@@ -120,12 +126,14 @@ int dane_pin_parse(const char *text, size_t len, struct dane_pin *pin,
 int dane_pin_match(const struct dane_chain *chain, const struct dane_pin *pins,
                    size_t npins, const char **why);
 
-/* dane_pkix_verify - PKIX path validation of the chain to a CA of `ca_file`
- * (PEM bundle, at most 8 MiB / 4096 certificates) at `now`, then the leaf
- * names against names (nnames == 0 skips the name check); 0 when trusted,
- * -1 with *why */
-int dane_pkix_verify(const struct dane_chain *chain, const char *ca_file,
+/* dane_pkix_verify - PKIX path validation (pkix_verify()) of the chain to
+ * the anchor (PKIX_ANCHOR_CA_FILE: a PEM bundle read now, NULL the system
+ * store PKIX_SYSTEM_CA_FILE; PKIX_ANCHOR_STORE: one read before) at `now`,
+ * then the leaf names against names (nnames == 0 skips the name check); 0
+ * when trusted, with the path in *path when path is not NULL; -1 with *why */
+int dane_pkix_verify(const struct dane_chain *chain,
+                     const struct pkix_anchor *anchor,
                      const char *const *names, size_t nnames, time_t now,
-                     const char **why);
+                     struct pkix_path *path, const char **why);
 
 #endif

@@ -3,7 +3,8 @@
  *
  * SYNOPSIS
  *   dane_chain_new(), dane_chain_free(), dane_chain_add_der(),
- *   dane_chain_add_pem(), dane_chain_length(), dane_chain_digest()
+ *   dane_chain_add_pem(), dane_chain_length(), dane_chain_digest(),
+ *   dane_chain_der()
  *
  * DESCRIPTION
  *   Every certificate is checked before it is kept: one DER SEQUENCE whose
@@ -101,7 +102,9 @@ int dane_cert_load(struct dane_cert *cert, const uint8_t *der, size_t len,
         return -1;
     cert->x509 = wolfSSL_X509_d2i(NULL, der, (int)len);
     if (cert->x509 == NULL) {
-        *why = "certificate DER cannot be parsed";
+        *why = pkix_cert_problem(der, len);
+        if (*why == NULL)
+            *why = "certificate DER cannot be parsed";
         return -1;
     }
     cert->der = malloc(len);
@@ -344,27 +347,26 @@ size_t dane_chain_digest(const struct dane_chain *chain, size_t depth,
     return 0;
 }
 
-/* dane_chain_path - leaf first, then each next issuer found among the
- * presented certificates, whatever their order (RFC 8446 §4.4.2: be prepared
- * for extraneous certificates and arbitrary orderings); extras are left out */
-size_t dane_chain_path(const struct dane_chain *chain,
-                       const struct dane_cert **path)
+/* dane_chain_der - the DER of certificate i, or NULL */
+const uint8_t *dane_chain_der(const struct dane_chain *chain, size_t i,
+                              size_t *len)
 {
-    int used[DANE_MAX_CHAIN] = { 0 };
-    size_t n = 1, j;
+    if (chain == NULL || i >= chain->n)
+        return NULL;
+    *len = chain->certs[i].der_len;
+    return chain->certs[i].der;
+}
 
-    if (chain->n == 0)
-        return 0;
-    path[0] = &chain->certs[0];
-    used[0] = 1;
-    while (n < chain->n) {
-        for (j = 0; j < chain->n; j++)
-            if (!used[j] && dane_issued_by(path[n - 1]->x509, chain->certs[j].x509))
-                break;
-        if (j == chain->n)
-            break;
-        used[j] = 1;
-        path[n++] = &chain->certs[j];
+/* dane_pkix_chain - the certificates for pkix_verify() */
+struct pkix_chain *dane_pkix_chain(const struct dane_chain *chain,
+                                   const char **why)
+{
+    struct pkix_der der[DANE_MAX_CHAIN];
+    size_t i;
+
+    for (i = 0; i < chain->n; i++) {
+        der[i].der = chain->certs[i].der;
+        der[i].len = chain->certs[i].der_len;
     }
-    return n;
+    return pkix_chain_new(der, chain->n, why);
 }

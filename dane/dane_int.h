@@ -11,6 +11,7 @@
 #include <wolfssl/ssl.h>
 
 #include "dane.h"
+#include "pkix.h"
 
 struct dane_cert {
     uint8_t *der;
@@ -33,10 +34,10 @@ int dane_cert_load(struct dane_cert *cert, const uint8_t *der, size_t len,
 /* dane_cert_clear - release what dane_cert_load allocated */
 void dane_cert_clear(struct dane_cert *cert);
 
-/* dane_chain_path - put the presented certificates in path order into
- * path[DANE_MAX_CHAIN]: the leaf, its issuer, ...; returns the path length */
-size_t dane_chain_path(const struct dane_chain *chain,
-                       const struct dane_cert **path);
+/* dane_pkix_chain - the chain's certificates parsed for pkix_verify();
+ * NULL with *why; the caller frees with pkix_chain_free() */
+struct pkix_chain *dane_pkix_chain(const struct dane_chain *chain,
+                                   const char **why);
 
 /* dane_pem_each - call fn for the DER of every CERTIFICATE block, in order;
  * stops at the first fn failure; 0 when at least one block was found and
@@ -45,22 +46,6 @@ int dane_pem_each(const char *pem, size_t len,
                   int (*fn)(void *ctx, const uint8_t *der, size_t len,
                             const char **why),
                   void *ctx, const char **why);
-
-/* dane_path_check - RFC 5280 §6.1 subset over path[0..n-1], leaf first, at
- * `now`. The caller has already established every link with dane_issued_by()
- * (issuer name and signature: dane_chain_path() does so while ordering) and,
- * with anchor_key (a bare key, RFC 7671 §5.2.3), that path[n-1] verifies under
- * it; signatures are not checked twice (~0.1 ms each). Without anchor_key,
- * path[n-1] is the trust anchor certificate: its dates and CA constraints are
- * checked like the others'. Checks: dates of every certificate, and on every
- * issuer CA:TRUE, keyCertSign where keyUsage is present, pathLen. 0 or -1
- * with *why. */
-int dane_path_check(WOLFSSL_X509 *const *path, size_t n, int anchor_is_key,
-                    time_t now, const char **why);
-
-/* dane_issued_by - 1 when subject's issuer name is issuer's subject name and
- * subject's signature verifies under issuer's key */
-int dane_issued_by(WOLFSSL_X509 *subject, WOLFSSL_X509 *issuer);
 
 /* dane_x509_name_match - names against one parsed certificate (SAN dNSNames
  * when present, else CN); 1 or 0 */

@@ -9,26 +9,16 @@
  *   colon allowed between octets) and matches the digest of the leaf
  *   certificate or of its SPKI, as Postfix's smtp_tls_fpt_cmatch does.
  *
- *   dane_pkix_verify reads a PEM CA bundle (at most PKIX_MAX_FILE bytes and
- *   PKIX_MAX_CAS certificates) on every call, so each check has its own
- *   trust store. The path runs from the leaf up through the presented
- *   certificates (in path order, dane_chain_path()) to the first one a CA
- *   of the file issued (names chain and
- *   signature verifies); it is then checked by dane_path_check() with that CA
- *   as the anchor, and the leaf names against the reference names (skipped
- *   when nnames == 0: the caller decides).
+ *   dane_pkix_verify asks pkix_verify() for a path to a CA of the file, of a
+ *   store read before, or of the system store, then matches the leaf names
+ *   against the reference names (skipped when nnames == 0: the caller
+ *   decides).
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dane_int.h"
 #include "tlsa.h"
-
-#define PKIX_MAX_FILE (8u * 1024 * 1024)
-#define PKIX_MAX_CAS 4096u
 
 /* hex_value - 0..15, or -1 */
 static int hex_value(char c)
@@ -117,145 +107,33 @@ int dane_pin_match(const struct dane_chain *chain, const struct dane_pin *pins,
     return 0;
 }
 
-struct ca_list {
-    WOLFSSL_X509 **cas;
-    size_t n, cap;
-};
-
-/* add_ca - dane_pem_each callback collecting the CA file's certificates */
-static int add_ca(void *ctx, const uint8_t *der, size_t len, const char **why)
-{
-    struct ca_list *list = ctx;
-    WOLFSSL_X509 **grown;
-    WOLFSSL_X509 *x;
-
-    if (list->n >= PKIX_MAX_CAS) {
-        *why = "CA file has too many certificates";
-        return -1;
-    }
-    x = wolfSSL_X509_d2i(NULL, der, (int)len);
-    if (x == NULL) {
-        *why = "CA file has a certificate that cannot be parsed";
-        return -1;
-    }
-    if (list->n == list->cap) {
-        list->cap = list->cap ? 2 * list->cap : 64;
-        grown = realloc(list->cas, list->cap * sizeof(*grown));
-        if (grown == NULL) {
-            wolfSSL_X509_free(x);
-            *why = "out of memory";
-            return -1;
-        }
-        list->cas = grown;
-    }
-    list->cas[list->n++] = x;
-    return 0;
-}
-
-/* read_file - the whole file, bounded; caller frees */
-static char *read_file(const char *path, size_t *len, const char **why)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    size_t n;
-
-    if (fp == NULL) {
-        *why = errno == ENOENT ? "CA file does not exist" : "CA file cannot be opened";
-        return NULL;
-    }
-    buf = malloc(PKIX_MAX_FILE + 1);
-    if (buf == NULL) {
-        fclose(fp);
-        *why = "out of memory";
-        return NULL;
-    }
-    n = fread(buf, 1, PKIX_MAX_FILE + 1, fp);
-    if (ferror(fp) || n > PKIX_MAX_FILE) {
-        *why = ferror(fp) ? "CA file cannot be read" : "CA file is too large";
-        fclose(fp);
-        free(buf);
-        return NULL;
-    }
-    fclose(fp);
-    *len = n;
-    return buf;
-}
-
-/* load_cas - parse the CA bundle into list */
-static int load_cas(const char *ca_file, struct ca_list *list, const char **why)
-{
-    size_t len = 0;
-    char *text;
-    int rc;
-
-    if (ca_file == NULL) {
-        *why = "no CA file configured";
-        return -1;
-    }
-    text = read_file(ca_file, &len, why);
-    if (text == NULL)
-        return -1;
-    rc = dane_pem_each(text, len, add_ca, list, why);
-    free(text);
-    return rc;
-}
-
-/* free_cas - release the list */
-static void free_cas(struct ca_list *list)
-{
-    size_t i;
-
-    for (i = 0; i < list->n; i++)
-        wolfSSL_X509_free(list->cas[i]);
-    free(list->cas);
-}
-
-/* path_to_ca - the lowest chain certificate a CA issued, validated to it */
-static int path_to_ca(const struct dane_chain *chain, const struct ca_list *list,
-                      time_t now, const char **why)
-{
-    const struct dane_cert *ordered[DANE_MAX_CHAIN];
-    WOLFSSL_X509 *path[DANE_MAX_CHAIN + 1];
-    size_t top, c, n = dane_chain_path(chain, ordered);
-    int issued = 0;
-
-    for (top = 0; top < n; top++) {
-        path[top] = ordered[top]->x509;
-        for (c = 0; c < list->n; c++) {
-            if (!dane_issued_by(path[top], list->cas[c]))
-                continue;
-            issued = 1;
-            path[top + 1] = list->cas[c];
-            if (dane_path_check(path, top + 2, 0, now, why) == 0)
-                return 0;
-        }
-    }
-    if (!issued)
-        *why = "certificate chain does not lead to a CA of the CA file";
-    return -1;
-}
-
-/* dane_pkix_verify - PKIX to a CA of ca_file, then the reference names */
-int dane_pkix_verify(const struct dane_chain *chain, const char *ca_file,
+/* dane_pkix_verify - PKIX to the anchor, then the reference names */
+int dane_pkix_verify(const struct dane_chain *chain,
+                     const struct pkix_anchor *anchor,
                      const char *const *names, size_t nnames, time_t now,
-                     const char **why)
+                     struct pkix_path *path, const char **why)
 {
-    struct ca_list list = { NULL, 0, 0 };
-    int rc;
+    struct pkix_chain *pc;
+    enum pkix_status st;
 
     if (chain == NULL || chain->n == 0) {
         *why = "the server presented no certificate";
         return -1;
     }
-    if (load_cas(ca_file, &list, why) < 0) {
-        free_cas(&list);
+    pc = dane_pkix_chain(chain, why);
+    if (pc == NULL)
+        return -1;
+    st = pkix_verify(pc, anchor, now, path, why);
+    pkix_chain_free(pc);
+    if (st == PKIX_NO_PATH)
+        *why = anchor->ca_file != NULL
+             ? "certificate chain does not lead to a CA of the CA file"
+             : "certificate chain does not lead to a CA of the system store";
+    if (st != PKIX_OK)
+        return -1;
+    if (nnames > 0 && !dane_leaf_name_match(chain, names, nnames)) {
+        *why = "leaf certificate matches none of the reference names";
         return -1;
     }
-    rc = path_to_ca(chain, &list, now, why);
-    free_cas(&list);
-    if (rc == 0 && nnames > 0 && !dane_leaf_name_match(chain, names, nnames)) {
-        *why = "leaf certificate matches none of the reference names";
-        rc = -1;
-    }
-    return rc;
+    return 0;
 }

@@ -48,8 +48,11 @@
 #   ec_leaf_sanother [ec_int] SAN other.dane.test, CN mx.dane.test
 #   ec_leaf_wrongname [ec_int] SAN mx.wrong.example, CN mx.wrong.example
 #   ec_leaf_partial [ec_int] SAN m*.dane.test; ec_leaf_nonleft [ec_int] SAN mx.*.test
+#   ec_int_nc [ec_root] CA permitting only example.org; ec_leaf_nc [ec_int_nc]
+#   ec_leaf_client [ec_int] good names, EKU clientAuth only
 #   ec_selfsigned    self-signed leaf (CA:FALSE) with good names
 #   other_root       unrelated self-signed CA; other_leaf [other_root] good names
+#   ec_root_cross [other_root]: ec_root's subject and key, cross-signed
 #   noid_root, noid_int [noid_root], noid_leaf [noid_int]: no SKID/AKID at all
 #   rsa_root, rsa_int [rsa_root], rsa_leaf [rsa_int] good names: RSA 2048
 set -euo pipefail
@@ -103,6 +106,12 @@ ext() {
       noca)     echo "basicConstraints = critical,CA:FALSE"
                 echo "keyUsage = critical,keyCertSign,cRLSign" ;;
       nobc)     echo "keyUsage = critical,keyCertSign,cRLSign" ;;
+      ca_nc)    echo "basicConstraints = critical,CA:TRUE"
+                echo "keyUsage = critical,keyCertSign,cRLSign"
+                echo "nameConstraints = critical,permitted;DNS:example.org" ;;
+      leaf_client) echo "basicConstraints = critical,CA:FALSE"
+                echo "keyUsage = critical,digitalSignature"
+                echo "extendedKeyUsage = clientAuth" ;;
       leaf)     echo "basicConstraints = critical,CA:FALSE"
                 echo "keyUsage = critical,digitalSignature,keyEncipherment"
                 echo "extendedKeyUsage = serverAuth" ;;
@@ -192,9 +201,13 @@ issue ec_leaf_sanother ec_int "$O/CN=mx.dane.test" leaf "${VALID[@]}" "DNS:other
 issue ec_leaf_wrongname ec_int "$O/CN=mx.wrong.example" leaf "${VALID[@]}" "DNS:mx.wrong.example"
 issue ec_leaf_partial ec_int "$O/CN=partial" leaf "${VALID[@]}" "DNS:m*.dane.test"
 issue ec_leaf_nonleft ec_int "$O/CN=nonleft" leaf "${VALID[@]}" "DNS:mx.*.test"
+issue ec_int_nc ec_root "$O/CN=DANE Test Intermediate permits example.org" ca_nc "${VALID[@]}"
+issue ec_leaf_nc ec_int_nc "$O/CN=mx.dane.test" leaf "${VALID[@]}" "$GOOD_SAN"
+issue ec_leaf_client ec_int "$O/CN=mx.dane.test" leaf_client "${VALID[@]}" "$GOOD_SAN"
 issue ec_selfsigned self "$O/CN=mx.dane.test" leaf "${VALID[@]}" "$GOOD_SAN"
 issue other_root self "$O/CN=Unrelated Root EC" ca "${VALID[@]}"
 issue other_leaf other_root "$O/CN=mx.dane.test" leaf "${VALID[@]}" "$GOOD_SAN"
+issue ec_root_cross other_root "$O/CN=DANE Test Root EC" ca "${VALID[@]}" "" ec_root
 NOID=1 issue noid_root self "$O/CN=DANE Test Root no key ids" ca "${VALID[@]}"
 NOID=1 issue noid_int noid_root "$O/CN=DANE Test Intermediate no key ids" ca "${VALID[@]}"
 NOID=1 issue noid_leaf noid_int "$O/CN=mx.dane.test" leaf "${VALID[@]}" "$GOOD_SAN"

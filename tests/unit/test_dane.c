@@ -211,6 +211,21 @@ static const struct verify_case verify_cases[] = {
     { "rfc7671_s5_2_dane_ta_full_matching_selfsigned_leaf_is_no_ta", "ec_selfsigned", {R(2, 0, 0, "ec_selfsigned")}, MX, NOW, NOPE("only the leaf") },
     { "rfc7671_s5_2_dane_ta_spki_matching_leaf_is_no_ta", "ec_leaf ec_int", {R(2, 1, 1, "ec_leaf")}, MX, NOW, NOPE("only the leaf") },
 
+    /* Cross-signed chains: the path stops at the lowest certificate the TA
+     * vouches for, as OpenSSL's test/dane-cross.in (RFC 7671 §5.2.2) */
+    { "rfc7671_s5_2_2_cross_ta_not_sent_matches_at_depth2", "ec_leaf ec_int ec_root_cross other_root", {R(2, 0, 0, "ec_root")}, MX, NOW, M(2, 0, 0, 2) },
+    { "rfc7671_s5_2_3_cross_ta_key_matches_cross_cert_at_depth2", "ec_leaf ec_int ec_root_cross other_root", {R(2, 1, 0, "ec_root")}, MX, NOW, M(2, 1, 0, 2) },
+    { "rfc7671_s5_2_cross_outer_root_matches_at_depth3", "ec_leaf ec_int ec_root_cross other_root", {R(2, 0, 1, "other_root")}, MX, NOW, M(2, 0, 1, 3) },
+    { "rfc7671_s5_2_cross_lowest_of_two_anchors", "ec_leaf ec_int ec_root_cross other_root", {R(2, 0, 1, "other_root"), R(2, 0, 0, "ec_root")}, MX, NOW, M(2, 0, 1, 3) },
+    { "rfc7671_s5_2_cross_intermediate_first", "ec_leaf ec_int ec_root_cross other_root", {R(2, 0, 1, "other_root"), R(2, 1, 1, "ec_int")}, MX, NOW, M(2, 1, 1, 1) },
+
+    /* A bare TA key that signed a self-signed leaf sent alone is its trust
+     * anchor, names checked (RFC 7671 §5.2.3; OpenSSL's check_dane_pkeys) */
+    { "rfc7671_s5_2_3_key_signed_selfsigned_leaf", "ec_selfsigned", {R(2, 1, 0, "ec_selfsigned")}, MX, NOW, M(2, 1, 0, 0) },
+    { "rfc7671_s5_2_3_key_signed_selfsigned_leaf_wrong_name", "ec_selfsigned", {R(2, 1, 0, "ec_selfsigned")}, { "mx.wrong.example" }, NOW, NOPE("reference names") },
+    { "rfc7671_s5_2_3_key_signed_selfsigned_leaf_dates", "ec_selfsigned", {R(2, 1, 0, "ec_selfsigned")}, MX, IN_2092 + 300L * 365 * 86400, NOPE("leaf certificate has expired") },
+    { "rfc7671_s5_2_3_key_of_leaf_not_selfsigned_is_no_ta", "ec_leaf ec_int", {R(2, 1, 0, "ec_leaf")}, MX, NOW, NOPE("only the leaf") },
+
     /* Lowest matching depth and its record */
     { "rfc7671_s5_lowest_depth_ee_before_ta", "ec_leaf ec_int ec_root", {R(2, 0, 1, "ec_root"), R(3, 1, 1, "ec_leaf")}, MX, NOW, M(3, 1, 1, 0) },
     { "rfc7671_s5_lowest_depth_intermediate_before_root", "ec_leaf ec_int ec_root", {R(2, 0, 1, "ec_root"), R(2, 1, 1, "ec_int")}, MX, NOW, M(2, 1, 1, 1) },
@@ -219,10 +234,11 @@ static const struct verify_case verify_cases[] = {
 
     /* DANE-TA not sent by the server: full records only (RFC 7671 §5.2.2, §5.2.3) */
     { "rfc7671_s5_2_2_ta_not_in_chain_full_cert", "ec_leaf ec_int", {R(2, 0, 0, "ec_root")}, MX, NOW, M(2, 0, 0, 2) },
-    { "rfc7671_s5_2_3_ta_not_in_chain_full_spki", "ec_leaf ec_int", {R(2, 1, 0, "ec_root")}, MX, NOW, M(2, 1, 0, 2) },
-    { "rfc7671_s5_2_3_ta_not_in_chain_full_spki_rsa", "rsa_leaf rsa_int", {R(2, 1, 0, "rsa_root")}, MX, NOW, M(2, 1, 0, 2) },
+    { "rfc7671_s5_2_3_ta_not_in_chain_full_spki", "ec_leaf ec_int", {R(2, 1, 0, "ec_root")}, MX, NOW, M(2, 1, 0, 1) },
+    { "rfc7671_s5_2_3_ta_not_in_chain_full_spki_rsa", "rsa_leaf rsa_int", {R(2, 1, 0, "rsa_root")}, MX, NOW, M(2, 1, 0, 1) },
     { "rfc7671_s5_2_2_ta_not_in_chain_issues_leaf", "ec_leaf1", {R(2, 0, 0, "ec_root")}, MX, NOW, M(2, 0, 0, 1) },
-    { "rfc7671_s5_2_2_ta_not_in_chain_depth3", "ec_leaf3 ec_sub ec_mid", {R(2, 1, 0, "ec_root")}, MX, NOW, M(2, 1, 0, 3) },
+    { "rfc7671_s5_2_3_ta_key_not_in_chain_depth_of_signed_cert", "ec_leaf3 ec_sub ec_mid", {R(2, 1, 0, "ec_root")}, MX, NOW, M(2, 1, 0, 2) },
+    { "rfc7671_s5_2_2_ta_cert_not_in_chain_depth3", "ec_leaf3 ec_sub ec_mid", {R(2, 0, 0, "ec_root")}, MX, NOW, M(2, 0, 0, 3) },
     { "rfc7671_s5_2_2_ta_not_in_chain_digest_cannot_match", "ec_leaf ec_int", {R(2, 0, 1, "ec_root")}, MX, NOW, NOPE("no TLSA record matches") },
     { "rfc7671_s5_2_3_ta_not_in_chain_spki_digest_cannot_match", "ec_leaf ec_int", {R(2, 1, 2, "ec_root")}, MX, NOW, NOPE("no TLSA record matches") },
     { "rfc7671_s5_2_2_ta_not_in_chain_unrelated_cert", "ec_leaf ec_int", {R(2, 0, 0, "other_root")}, MX, NOW, NOPE("no TLSA record matches") },
@@ -291,7 +307,7 @@ ParameterizedTest(size_t *i, dane, verify, .init = setup, .fini = teardown)
     const struct verify_case *c = &verify_cases[*i];
     struct dane_chain *chain = chain_of(c->chain);
     struct tlsa_set *set = tlsa_set_new();
-    struct dane_result r = { 0, 0, 0, 0 };
+    struct dane_result r = { 0 };
     const char *why = NULL;
     size_t nnames = 0;
     enum dane_status got;
@@ -529,7 +545,8 @@ static const struct pkix_case pkix_cases[] = {
     { "rfc5280_pkix_not_ca", "ec_leaf_noca ec_int_noca", "ec_root", "mx.dane.test", NOW, -1, "not a CA" },
     { "rfc5280_pkix_pathlen", "ec_leaf_pl ec_sub_pl ec_int_pl0", "ec_root", "mx.dane.test", NOW, -1, "pathLen" },
     { "rfc6125_pkix_wrong_name", "ec_leaf ec_int", "ec_root", "mx.wrong.example", NOW, -1, "reference names" },
-    { "rfc6125_pkix_selfsigned_leaf_is_no_ca", "ec_selfsigned", "ec_selfsigned", "mx.dane.test", NOW, -1, "not a CA" },
+    { "rfc5280_s6_1_1_pkix_selfsigned_leaf_in_ca_file_is_an_anchor", "ec_selfsigned", "ec_selfsigned", "mx.dane.test", NOW, 0, NULL },
+    { "rfc5280_s6_1_1_pkix_selfsigned_leaf_elsewhere_untrusted", "ec_selfsigned", "ec_root", "mx.dane.test", NOW, -1, "does not lead" },
 };
 
 ParameterizedTestParameters(dane, pkix)
@@ -554,7 +571,7 @@ ParameterizedTest(size_t *i, dane, pkix, .init = setup, .fini = teardown)
         snprintf(ca, sizeof(ca), CERTS "/%s", c->ca);
     else
         snprintf(ca, sizeof(ca), CERTS "/certs/%s.pem", c->ca);
-    got = dane_pkix_verify(chain, ca, names, 1, c->now, &why);
+    got = dane_pkix_verify(chain, &(struct pkix_anchor){ .kind = PKIX_ANCHOR_CA_FILE, .ca_file = ca }, names, 1, c->now, NULL, &why);
     cr_assert_eq(got, c->want, "%s: got %d (%s)", c->name, got, why ? why : "-");
     if (got != 0)
         cr_assert_not_null(strstr(why, c->why), "%s: got \"%s\", want \"%s\"",
@@ -568,7 +585,7 @@ Test(dane, pkix_missing_ca_file, .init = setup, .fini = teardown)
     const char *names[1] = { "mx.dane.test" };
     const char *why = NULL;
 
-    cr_assert_eq(dane_pkix_verify(chain, CERTS "/nonexistent.pem", names, 1, NOW, &why), -1);
+    cr_assert_eq(dane_pkix_verify(chain, &(struct pkix_anchor){ .kind = PKIX_ANCHOR_CA_FILE, .ca_file = CERTS "/nonexistent.pem" }, names, 1, NOW, NULL, &why), -1);
     cr_assert_str_eq(why, "CA file does not exist");
     dane_chain_free(chain);
 }

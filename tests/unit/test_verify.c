@@ -278,8 +278,10 @@ static const struct verify_case cases[] = {
     { "rfc8460_verify_untrusted_ca_fails", POLICY_LEVEL_VERIFY, "other_leaf other_root", NOTLSA, 0, 0, NOPIN, "ec_root", MX, FAIL(VERIFY_UNTRUSTED, "does not lead to a CA", "certificate-not-trusted") },
     { "rfc8460_verify_selfsigned_fails", POLICY_LEVEL_VERIFY, "ec_selfsigned", NOTLSA, 0, 0, NOPIN, "ec_root", MX, FAIL(VERIFY_UNTRUSTED, "does not lead to a CA", "certificate-not-trusted") },
     { "rfc8460_verify_forged_leaf_fails", POLICY_LEVEL_VERIFY, "ec_leaf_forged ec_int", NOTLSA, 0, 0, NOPIN, "ec_root", MX, FAIL(VERIFY_UNTRUSTED, "does not lead to a CA", "certificate-not-trusted") },
-    { "rfc8460_verify_no_ca_file_fails", POLICY_LEVEL_VERIFY, GOOD, NOTLSA, 0, 0, NOPIN, NULL, MX, FAIL(VERIFY_UNTRUSTED, "no CA file", "certificate-not-trusted") },
-    { "rfc8460_secure_no_ca_file_fails", POLICY_LEVEL_SECURE, GOOD, NOTLSA, 0, 0, NOPIN, NULL, MX, FAIL(VERIFY_UNTRUSTED, "no CA file", "certificate-not-trusted") },
+    { "rfc8460_verify_no_ca_file_system_store_fails", POLICY_LEVEL_VERIFY, GOOD, NOTLSA, 0, 0, NOPIN, NULL, MX, FAIL(VERIFY_UNTRUSTED, "CA of the system store", "certificate-not-trusted") },
+    { "rfc8460_secure_no_ca_file_system_store_fails", POLICY_LEVEL_SECURE, GOOD, NOTLSA, 0, 0, NOPIN, NULL, MX, FAIL(VERIFY_UNTRUSTED, "CA of the system store", "certificate-not-trusted") },
+    { "rfc5280_verify_name_constraints_fail", POLICY_LEVEL_VERIFY, "ec_leaf_nc ec_int_nc", NOTLSA, 0, 0, NOPIN, "ec_root", MX, FAIL(VERIFY_UNTRUSTED, "name constraints", "certificate-not-trusted") },
+    { "rfc5280_verify_client_eku_fails", POLICY_LEVEL_VERIFY, "ec_leaf_client ec_int", NOTLSA, 0, 0, NOPIN, "ec_root", MX, FAIL(VERIFY_UNTRUSTED, "extended key usage", "certificate-not-trusted") },
     { "rfc8460_verify_unreadable_ca_file_fails", POLICY_LEVEL_VERIFY, GOOD, NOTLSA, 0, 0, NOPIN, "no_such_ca", MX, FAIL(VERIFY_UNTRUSTED, "", "certificate-not-trusted") },
     { "rfc8460_verify_expired_leaf", POLICY_LEVEL_VERIFY, "ec_leaf_expired ec_int", NOTLSA, 0, 0, NOPIN, "ec_root", MX, FAIL(VERIFY_UNTRUSTED, "leaf certificate has expired", "certificate-expired") },
     { "rfc8460_verify_expired_intermediate", POLICY_LEVEL_VERIFY, "ec_leaf_under_expired ec_int_expired", NOTLSA, 0, 0, NOPIN, "ec_root", MX, FAIL(VERIFY_UNTRUSTED, "intermediate certificate has expired", "certificate-expired") },
@@ -353,6 +355,34 @@ ParameterizedTest(size_t *i, verify, peer, .init = setup, .fini = teardown)
                   out.match.usage, out.match.depth, c->want.usage, c->want.depth);
     tlsa_set_free(set);
     dane_chain_free(chain);
+}
+
+/* A store read once by the caller: Trusted at may, Verified at secure, and
+ * the same answers for every chain verified against it */
+Test(verify, store_read_once, .init = setup, .fini = teardown)
+{
+    const char *why = NULL, *names[1] = { "mx.dane.test" };
+    struct pkix_store *store = pkix_store_new(CERTS "/certs/ec_root.pem", NULL, &why);
+    struct dane_chain *good = chain_of("ec_leaf ec_int"), *other = chain_of("other_leaf other_root");
+    struct verify_input in = { .level = POLICY_LEVEL_MAY, .chain = good, .store = store,
+                               .ca_file = CERTS "/certs/ec_root.pem",
+                               .names = names, .nnames = 1, .now = NOW };
+    struct verify_result out;
+
+    cr_assert_not_null(store, "%s", why);
+    verify_peer(&in, &out);
+    cr_assert_eq(out.status, VERIFY_TRUSTED);
+    cr_assert_eq(out.path.len, 3, "leaf, intermediate, root from the store");
+    in.level = POLICY_LEVEL_SECURE;
+    verify_peer(&in, &out);
+    cr_assert(out.ok && out.status == VERIFY_VERIFIED, "%s", out.reason);
+    in.chain = other;
+    verify_peer(&in, &out);
+    cr_assert(!out.ok && out.status == VERIFY_UNTRUSTED);
+    cr_assert_str_eq(out.reason, "certificate chain does not lead to a CA of the CA file");
+    pkix_store_free(store);
+    dane_chain_free(good);
+    dane_chain_free(other);
 }
 
 /* verify_status_name: Postfix's words, and a safe word out of range */
