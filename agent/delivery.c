@@ -25,6 +25,7 @@
 #include "delivery.h"
 #include "dnsplan.h"
 #include "failure.h"
+#include "pkix.h"
 #include "policy.h"
 #include "probe.h"
 #include "report.h"
@@ -63,6 +64,8 @@ struct delivery {
     struct note deferral;               /* the most specific deferral */
     struct note bounce;                 /* the first permanent refusal */
     struct delivery_result *out;
+    struct pkix_store *store;           /* CAs read once, or NULL */
+    int store_tried;
 };
 
 /* What the verification callback needs and what it found. */
@@ -228,8 +231,26 @@ static enum smtp_peer_status verify_cb(void *arg, const struct dane_chain *chain
     return peer_status(&pc->result);
 }
 
+/* pkix_store_for - the CA store, read once per delivery where PKIX is
+ * asked: levels verify and secure, and the Trusted status where the policy
+ * names a ca_file (as Postfix: without a CAfile nothing is Trusted); a store
+ * that cannot be read stays NULL and verify_peer() gives the reason */
+static const struct pkix_store *pkix_store_for(struct delivery *d, enum policy_level level)
+{
+    const char *why = NULL;
+    int missing = 0;
+
+    if (d->store == NULL && !d->store_tried
+        && (level == POLICY_LEVEL_VERIFY || level == POLICY_LEVEL_SECURE
+            || d->in->entry->ca_file != NULL)) {
+        d->store_tried = 1;
+        d->store = pkix_store_new(d->in->entry->ca_file, &missing, &why);
+    }
+    return d->store;
+}
+
 /* peer_check_init - the verification input for host hi */
-static void peer_check_init(const struct delivery *d, size_t hi,
+static void peer_check_init(struct delivery *d, size_t hi,
                             struct peer_check *pc)
 {
     const struct mxplan_host *host = &d->in->plan->hosts[hi];
@@ -241,6 +262,7 @@ static void peer_check_init(const struct delivery *d, size_t hi,
     pc->in.pins = d->pins;
     pc->in.npins = d->npins;
     pc->in.ca_file = d->in->entry->ca_file;
+    pc->in.store = pkix_store_for(d, host->level);
     reference_names(d, hi, pc);
 }
 
@@ -671,4 +693,5 @@ void delivery_run(const struct delivery_input *in, struct delivery_result *out)
     conclude(&d);
     tls_ctx_free(d.ctx_auth);
     tls_ctx_free(d.ctx_may);
+    pkix_store_free(d.store);
 }
