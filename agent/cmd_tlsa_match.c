@@ -33,17 +33,18 @@
 #include <time.h>
 
 #include "agent.h"
+#include "cli_io.h"
 #include "dane.h"
 #include "json.h"
 #include "tlsa.h"
 
 #define PROG "dane-agent: tlsa-match"
+#define CMD "tlsa-match"
 /* Room for DANE_MAX_CHAIN certificates of DANE_MAX_CERT bytes in base64 with
  * PEM lines, plus text around them. */
 #define CHAIN_MAX_BYTES (2u * 1024 * 1024)
 #define MAX_NAMES 32u
 #define JSON_MAX_BYTES (8u * 1024 * 1024)
-#define EXCERPT_MAX 40u
 
 struct options {
     const char *chain;
@@ -66,49 +67,6 @@ static const char synopsis[] =
     "usage: dane-agent tlsa-match --chain CHAIN.pem --tlsa \"U S M HEX\" "
     "[--tlsa ...] [--name NAME ...] [--dane-digests sha512,sha256] [--json]\n";
 
-/* print_excerpt - the start of untrusted text, non-printable bytes as '?' */
-static void print_excerpt(FILE *out, const char *text)
-{
-    size_t i;
-
-    for (i = 0; text[i] != '\0' && i < EXCERPT_MAX; i++)
-        fputc(text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?', out);
-    if (text[i] != '\0')
-        fputs("...", out);
-}
-
-/* usage_error - one line naming the fault */
-static int usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, "%s: %s", PROG, what);
-    if (arg != NULL) {
-        fputs(": ", stderr);
-        print_excerpt(stderr, arg);
-    }
-    fputs(" (see dane-agent tlsa-match --help)\n", stderr);
-    return EX_USAGE;
-}
-
-/* option_value - the value of `--opt VALUE` or `--opt=VALUE`; NULL when argv[*i]
- * is not this option; *missing set when the value is absent */
-static const char *option_value(int argc, char **argv, int *i, const char *opt,
-                                int *missing)
-{
-    size_t n = strlen(opt);
-
-    if (strncmp(argv[*i], opt, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* parse_args - fill opts; 0, or a sysexits status after the message */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -121,68 +79,32 @@ static int parse_args(int argc, char **argv, struct options *o)
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             fputs(synopsis, stdout);
             return -1;
-        } else if ((v = option_value(argc, argv, &i, "--chain", &missing)) != NULL) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--chain", &missing)) != NULL) {
             if (o->chain != NULL)
-                return usage_error("--chain given twice", NULL);
+                return cli_usage_error(CMD, "--chain given twice", NULL);
             o->chain = v;
-        } else if ((v = option_value(argc, argv, &i, "--tlsa", &missing)) != NULL) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--tlsa", &missing)) != NULL) {
             if (o->ntlsa == TLSA_MAX_RECORDS)
-                return usage_error("too many --tlsa records", NULL);
+                return cli_usage_error(CMD, "too many --tlsa records", NULL);
             o->tlsa[o->ntlsa++] = v;
-        } else if ((v = option_value(argc, argv, &i, "--name", &missing)) != NULL) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--name", &missing)) != NULL) {
             if (o->nnames == MAX_NAMES)
-                return usage_error("too many --name reference identifiers", NULL);
+                return cli_usage_error(CMD, "too many --name reference identifiers", NULL);
             if (*v == '\0')
-                return usage_error("empty --name", NULL);
+                return cli_usage_error(CMD, "empty --name", NULL);
             o->names[o->nnames++] = v;
-        } else if ((v = option_value(argc, argv, &i, "--dane-digests", &missing)) != NULL) {
+        } else if ((v = cli_option_value(argc, argv, &i, "--dane-digests", &missing)) != NULL) {
             o->digests = v;
         } else if (missing) {
-            return usage_error("option needs a value", argv[i]);
+            return cli_usage_error(CMD, "option needs a value", argv[i]);
         } else {
-            return usage_error("unknown argument", argv[i]);
+            return cli_usage_error(CMD, "unknown argument", argv[i]);
         }
     }
     if (o->chain == NULL)
-        return usage_error("--chain is required", NULL);
+        return cli_usage_error(CMD, "--chain is required", NULL);
     if (o->ntlsa == 0)
-        return usage_error("at least one --tlsa record is required", NULL);
-    return 0;
-}
-
-/* read_chain_file - the whole file, at most CHAIN_MAX_BYTES; 0 or a status */
-static int read_chain_file(const char *path, char **text, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n;
-
-    if (f == NULL) {
-        fprintf(stderr, "%s: cannot open %s: %s\n", PROG, path, strerror(errno));
-        return EX_NOINPUT;
-    }
-    buf = malloc(CHAIN_MAX_BYTES + 1);
-    if (buf == NULL) {
-        fclose(f);
-        fprintf(stderr, "%s: out of memory\n", PROG);
-        return EX_SOFTWARE;
-    }
-    n = fread(buf, 1, CHAIN_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-        fprintf(stderr, "%s: cannot read %s: %s\n", PROG, path, strerror(errno));
-        fclose(f);
-        free(buf);
-        return EX_NOINPUT;
-    }
-    fclose(f);
-    if (n > CHAIN_MAX_BYTES) {
-        fprintf(stderr, "%s: %s: chain file larger than %u bytes\n", PROG, path,
-                CHAIN_MAX_BYTES);
-        free(buf);
-        return EX_DATAERR;
-    }
-    *text = buf;
-    *len = n;
+        return cli_usage_error(CMD, "at least one --tlsa record is required", NULL);
     return 0;
 }
 
@@ -195,35 +117,9 @@ static int load_records(const struct options *o, struct run *r)
         if (tlsa_digest_order_parse(o->digests, strlen(o->digests), r->order,
                                     &r->norder, &why) < 0 ||
             tlsa_set_digest_order(r->set, r->order, r->norder, &why) < 0)
-            return usage_error(why, o->digests);
+            return cli_usage_error(CMD, why, o->digests);
     }
-    for (size_t i = 0; i < o->ntlsa; i++) {
-        if (tlsa_set_add_text(r->set, o->tlsa[i], strlen(o->tlsa[i]), &why) == 0)
-            continue;
-        fprintf(stderr, "%s: bad --tlsa record \"", PROG);
-        print_excerpt(stderr, o->tlsa[i]);
-        fprintf(stderr, "\": %s\n", why);
-        return EX_DATAERR;
-    }
-    return 0;
-}
-
-/* load_chain - the PEM file into run->chain */
-static int load_chain(const struct options *o, struct run *r)
-{
-    const char *why = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    int status = read_chain_file(o->chain, &text, &len);
-
-    if (status != 0)
-        return status;
-    if (dane_chain_add_pem(r->chain, text, len, &why) < 0) {
-        fprintf(stderr, "%s: %s: %s\n", PROG, o->chain, why);
-        status = EX_DATAERR;
-    }
-    free(text);
-    return status;
+    return cli_load_records(CMD, o->tlsa, o->ntlsa, r->set);
 }
 
 /* in_order - is mtype one of the configured digests? */
@@ -302,14 +198,10 @@ static int print_json(const struct options *o, const struct run *r,
                       const char *why)
 {
     struct json *j = json_new(JSON_MAX_BYTES);
-    const char *text, *err = "out of memory";
-    size_t len;
     int match = st == DANE_MATCH;
 
-    if (j == NULL) {
-        fprintf(stderr, "%s: %s\n", PROG, err);
-        return EX_SOFTWARE;
-    }
+    if (j == NULL)
+        return cli_print_json(CMD, NULL);
     json_object_begin(j);
     json_key(j, "match");
     json_bool(j, match);
@@ -334,16 +226,7 @@ static int print_json(const struct options *o, const struct run *r,
     json_bool(j, o->nnames > 0);
     json_records(j, r);
     json_object_end(j);
-    text = json_text(j, &len, &err);
-    if (text == NULL) {
-        fprintf(stderr, "%s: %s\n", PROG, err);
-        json_free(j);
-        return EX_SOFTWARE;
-    }
-    fwrite(text, 1, len, stdout);
-    fputc('\n', stdout);
-    json_free(j);
-    return 0;
+    return cli_print_json(CMD, j);
 }
 
 /* verdict - verify and print; the exit status */
@@ -393,7 +276,7 @@ int cmd_tlsa_match(int argc, char **argv)
     if (status == 0)
         status = load_records(&o, &r);
     if (status == 0)
-        status = load_chain(&o, &r);
+        status = cli_load_chain(CMD, o.chain, CHAIN_MAX_BYTES, r.chain);
     if (status == 0)
         status = verdict(&o, &r);
     dane_chain_free(r.chain);

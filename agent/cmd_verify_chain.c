@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "cli_io.h"
 #include "dane.h"
 #include "json.h"
 #include "pkix.h"
@@ -49,12 +50,12 @@
 #include "verify.h"
 
 #define PROG "dane-agent: verify-chain"
+#define CMD "verify-chain"
 /* A 1 MiB certificate in PEM still reaches the PEM decoder, which names the
  * limit it breaks (DANE_MAX_CERT) rather than the file size. */
 #define CHAIN_MAX_BYTES (4u * 1024 * 1024)
 #define MAX_NAMES 32u
 #define JSON_MAX_BYTES (1u * 1024 * 1024)
-#define EXCERPT_MAX 40u
 #define AT_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
 
 struct options {
@@ -75,49 +76,6 @@ static const char synopsis[] =
     "usage: dane-agent verify-chain --chain CHAIN.pem [--ca-file FILE] "
     "[--tlsa \"U S M HEX\"]... [--name NAME]... [--level LEVEL] "
     "[--at UNIXTIME] [--json]\n";
-
-/* print_excerpt - the start of untrusted text, non-printable bytes as '?' */
-static void print_excerpt(FILE *out, const char *text)
-{
-    size_t i;
-
-    for (i = 0; text[i] != '\0' && i < EXCERPT_MAX; i++)
-        fputc(text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?', out);
-    if (text[i] != '\0')
-        fputs("...", out);
-}
-
-/* usage_error - one line naming the fault; EX_USAGE */
-static int usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, "%s: %s", PROG, what);
-    if (arg != NULL) {
-        fputs(": ", stderr);
-        print_excerpt(stderr, arg);
-    }
-    fputs(" (see dane-agent verify-chain --help)\n", stderr);
-    return EX_USAGE;
-}
-
-/* option_value - the value of `--opt VALUE` or `--opt=VALUE`; NULL when
- * argv[*i] is not this option; *missing set when the value is absent */
-static const char *option_value(int argc, char **argv, int *i, const char *opt,
-                                int *missing)
-{
-    size_t n = strlen(opt);
-
-    if (strncmp(argv[*i], opt, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
 
 /* parse_at - decimal seconds since the epoch, 0..AT_MAX; 0 or -1 */
 static int parse_at(const char *s, time_t *at)
@@ -142,9 +100,9 @@ static int parse_at(const char *s, time_t *at)
 static int set_level(struct options *o, const char *v)
 {
     if (policy_level_from_name(v, strlen(v), &o->level) < 0)
-        return usage_error("unknown level", v);
+        return cli_usage_error(CMD, "unknown level", v);
     if (o->level == POLICY_LEVEL_FINGERPRINT)
-        return usage_error("level fingerprint is not supported (use tlsa-match with 3 x x records)", NULL);
+        return cli_usage_error(CMD, "level fingerprint is not supported (use tlsa-match with 3 x x records)", NULL);
     o->level_set = 1;
     return 0;
 }
@@ -160,30 +118,30 @@ static int one_option(int argc, char **argv, int *i, struct options *o)
     } else if (strcmp(argv[*i], "-h") == 0 || strcmp(argv[*i], "--help") == 0) {
         fputs(synopsis, stdout);
         return -1;
-    } else if ((v = option_value(argc, argv, i, "--chain", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, i, "--chain", &missing)) != NULL) {
         if (o->chain != NULL)
-            return usage_error("--chain given twice", NULL);
+            return cli_usage_error(CMD, "--chain given twice", NULL);
         o->chain = v;
-    } else if ((v = option_value(argc, argv, i, "--ca-file", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, i, "--ca-file", &missing)) != NULL) {
         if (o->ca_file != NULL || *v == '\0')
-            return usage_error("--ca-file given twice or empty", NULL);
+            return cli_usage_error(CMD, "--ca-file given twice or empty", NULL);
         o->ca_file = v;
-    } else if ((v = option_value(argc, argv, i, "--tlsa", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, i, "--tlsa", &missing)) != NULL) {
         if (o->ntlsa == TLSA_MAX_RECORDS)
-            return usage_error("too many --tlsa records", NULL);
+            return cli_usage_error(CMD, "too many --tlsa records", NULL);
         o->tlsa[o->ntlsa++] = v;
-    } else if ((v = option_value(argc, argv, i, "--name", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, i, "--name", &missing)) != NULL) {
         if (o->nnames == MAX_NAMES || *v == '\0')
-            return usage_error("too many --name reference identifiers, or an empty one", NULL);
+            return cli_usage_error(CMD, "too many --name reference identifiers, or an empty one", NULL);
         o->names[o->nnames++] = v;
-    } else if ((v = option_value(argc, argv, i, "--level", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, i, "--level", &missing)) != NULL) {
         return set_level(o, v);
-    } else if ((v = option_value(argc, argv, i, "--at", &missing)) != NULL) {
+    } else if ((v = cli_option_value(argc, argv, i, "--at", &missing)) != NULL) {
         if (parse_at(v, &o->at) < 0)
-            return usage_error("--at wants seconds since 1970 (0 to 253402300799)", v);
+            return cli_usage_error(CMD, "--at wants seconds since 1970 (0 to 253402300799)", v);
         o->at_set = 1;
     } else {
-        return usage_error(missing ? "option needs a value" : "unknown argument", argv[*i]);
+        return cli_usage_error(CMD, missing ? "option needs a value" : "unknown argument", argv[*i]);
     }
     return 0;
 }
@@ -197,51 +155,17 @@ static int parse_args(int argc, char **argv, struct options *o)
         if ((status = one_option(argc, argv, &i, o)) != 0)
             return status;
     if (o->chain == NULL)
-        return usage_error("--chain is required", NULL);
+        return cli_usage_error(CMD, "--chain is required", NULL);
     if (!o->level_set)
         o->level = o->ntlsa > 0 ? POLICY_LEVEL_DANE : POLICY_LEVEL_SECURE;
     if ((o->level == POLICY_LEVEL_VERIFY || o->level == POLICY_LEVEL_SECURE) &&
         o->nnames == 0)
-        return usage_error("levels verify and secure need --name", NULL);
+        return cli_usage_error(CMD, "levels verify and secure need --name", NULL);
     if ((o->level == POLICY_LEVEL_DANE || o->level == POLICY_LEVEL_DANE_ONLY) &&
         o->ntlsa == 0)
-        return usage_error("levels dane and dane-only need --tlsa", NULL);
+        return cli_usage_error(CMD, "levels dane and dane-only need --tlsa", NULL);
     if (!o->at_set)
         o->at = time(NULL);
-    return 0;
-}
-
-/* read_chain_file - the whole file, at most CHAIN_MAX_BYTES; 0 or a status */
-static int read_chain_file(const char *path, char **text, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n;
-    int status = 0;
-
-    if (f == NULL) {
-        fprintf(stderr, "%s: cannot open %s: %s\n", PROG, path, strerror(errno));
-        return EX_NOINPUT;
-    }
-    buf = malloc(CHAIN_MAX_BYTES + 1);
-    n = buf != NULL ? fread(buf, 1, CHAIN_MAX_BYTES + 1, f) : 0;
-    if (buf == NULL)
-        status = EX_SOFTWARE;
-    else if (ferror(f))
-        status = EX_NOINPUT;
-    else if (n > CHAIN_MAX_BYTES)
-        status = EX_DATAERR;
-    fclose(f);
-    if (status != 0) {
-        fprintf(stderr, "%s: %s: %s\n", PROG, path,
-                status == EX_SOFTWARE ? "out of memory"
-                : status == EX_NOINPUT ? "cannot read the chain file"
-                                       : "chain file larger than 4 MiB");
-        free(buf);
-        return status;
-    }
-    *text = buf;
-    *len = n;
     return 0;
 }
 
@@ -266,40 +190,6 @@ static int load_store(const struct options *o, struct pkix_store **store)
         return 0;
     fprintf(stderr, "%s: %s: %s\n", PROG, o->ca_file, why);
     return missing ? EX_NOINPUT : EX_DATAERR;
-}
-
-/* load_records - every --tlsa into one set */
-static int load_records(const struct options *o, struct tlsa_set *set)
-{
-    const char *why = NULL;
-
-    for (size_t i = 0; i < o->ntlsa; i++) {
-        if (tlsa_set_add_text(set, o->tlsa[i], strlen(o->tlsa[i]), &why) == 0)
-            continue;
-        fprintf(stderr, "%s: bad --tlsa record \"", PROG);
-        print_excerpt(stderr, o->tlsa[i]);
-        fprintf(stderr, "\": %s\n", why);
-        return EX_DATAERR;
-    }
-    return 0;
-}
-
-/* load_chain - the PEM file into chain */
-static int load_chain(const struct options *o, struct dane_chain *chain)
-{
-    const char *why = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    int status = read_chain_file(o->chain, &text, &len);
-
-    if (status != 0)
-        return status;
-    if (dane_chain_add_pem(chain, text, len, &why) < 0) {
-        fprintf(stderr, "%s: %s: %s\n", PROG, o->chain, why);
-        status = EX_DATAERR;
-    }
-    free(text);
-    return status;
 }
 
 /* The validated path (or the presented chain) as text rows. */
@@ -491,22 +381,10 @@ static int print_json(const struct options *o, const struct dane_chain *chain,
                       const struct verify_result *vr)
 {
     struct json *j = json_new(JSON_MAX_BYTES);
-    const char *text = NULL, *err = "out of memory";
-    size_t len = 0;
 
-    if (j != NULL) {
+    if (j != NULL)
         json_body(j, o, chain, vr);
-        text = json_text(j, &len, &err);
-    }
-    if (text == NULL) {
-        fprintf(stderr, "%s: %s\n", PROG, err);
-        json_free(j);
-        return EX_SOFTWARE;
-    }
-    fwrite(text, 1, len, stdout);
-    fputc('\n', stdout);
-    json_free(j);
-    return 0;
+    return cli_print_json(CMD, j);
 }
 
 /* verdict - verify_peer() as a delivery calls it; print; the exit status */
@@ -558,9 +436,9 @@ int cmd_verify_chain(int argc, char **argv)
     if (status == 0)
         status = load_store(&o, &store);
     if (status == 0)
-        status = load_records(&o, set);
+        status = cli_load_records(CMD, o.tlsa, o.ntlsa, set);
     if (status == 0)
-        status = load_chain(&o, chain);
+        status = cli_load_chain(CMD, o.chain, CHAIN_MAX_BYTES, chain);
     if (status == 0)
         status = verdict(&o, chain, set, store);
     pkix_store_free(store);
