@@ -5,8 +5,11 @@
 #ifndef DANE_AGENT_CERTS_FIXTURE_H
 #define DANE_AGENT_CERTS_FIXTURE_H
 
+#include <criterion/criterion.h>
+#include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -35,6 +38,27 @@ static inline void certs_fixture_make(const char *dir, const char *test)
         fprintf(stderr, "%s: %s failed\n", test, CERTS_FIXTURE_SCRIPT);
         exit(1);
     }
+}
+
+/* fixture_slurp - a whole file, NUL-terminated (not counted in *len); the
+ * caller frees; fails the test when it cannot be read */
+static inline char *fixture_slurp(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    cr_assert_not_null(fp, "open %s: %s", path, strerror(errno));
+    fseek(fp, 0, SEEK_END);
+    n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    cr_assert_not_null(buf);
+    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    fclose(fp);
+    buf[n] = '\0';
+    *len = (size_t)n;
+    return buf;
 }
 
 #endif

@@ -52,33 +52,13 @@ static void teardown(void)
     wolfSSL_Cleanup();
 }
 
-/* slurp - whole file; caller frees */
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    uint8_t *buf;
-    long n;
-
-    cr_assert_not_null(fp, "open %s: %s", path, strerror(errno));
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    buf[n] = 0;
-    *len = (size_t)n;
-    return buf;
-}
-
 /* cert_file - OUT/certs/NAME.EXT */
 static uint8_t *cert_file(const char *name, const char *ext, size_t *len)
 {
     char path[512];
 
     snprintf(path, sizeof(path), CERTS "/certs/%s.%s", name, ext);
-    return slurp(path, len);
+    return (uint8_t *)fixture_slurp(path, len);
 }
 
 /* chain_of - a chain from space-separated certificate names, leaf first */
@@ -661,7 +641,7 @@ Test(dane, pem_chain_file_in_order, .init = setup, .fini = teardown)
     uint8_t a[64], b[64];
     const char *why = NULL;
     size_t len;
-    char *pem = (char *)slurp(CERTS "/server/ecdsa/chain.pem", &len);
+    char *pem = fixture_slurp(CERTS "/server/ecdsa/chain.pem", &len);
 
     cr_assert_eq(dane_chain_add_pem(chain, pem, len, &why), 0, "%s", why);
     cr_assert_eq(dane_chain_length(chain), 2);

@@ -24,6 +24,7 @@
 #include <criterion/hooks.h>
 #include <criterion/parameterized.h>
 
+#include "certs_fixture.h"
 #include "dane.h"
 #include "pkix.h"
 
@@ -59,26 +60,6 @@ static void teardown(void)
     wolfSSL_Cleanup();
 }
 
-/* slurp - whole file; caller frees */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    cr_assert_not_null(fp, "open %s: %s", path, strerror(errno));
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
-
 /* chain_file - a dane_chain from CORPUS/NAME/chain.pem; NULL and *why when
  * the chain is refused on input */
 static struct dane_chain *chain_file(const char *name, const char **why)
@@ -89,7 +70,7 @@ static struct dane_chain *chain_file(const char *name, const char **why)
     char *pem;
 
     snprintf(path, sizeof(path), CORPUS "/%s/chain.pem", name);
-    pem = slurp(path, &len);
+    pem = fixture_slurp(path, &len);
     cr_assert_not_null(chain);
     if (dane_chain_add_pem(chain, pem, len, why) < 0) {
         dane_chain_free(chain);
@@ -209,7 +190,7 @@ ParameterizedTest(size_t *i, pkix, corpus, .init = setup, .fini = teardown)
 Test(pkix, corpus_table_covers_every_case)
 {
     size_t len, lines = 0, n = sizeof(corpus_cases) / sizeof(corpus_cases[0]);
-    char *tsv = slurp(CORPUS "/cases.tsv", &len);
+    char *tsv = fixture_slurp(CORPUS "/cases.tsv", &len);
 
     for (size_t k = 0; k < len; k++)
         lines += tsv[k] == '\n';
