@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "smtp.h"
 
@@ -128,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.helo_name = "client.test";
     p.tls = SMTP_TLS_NONE;
     p.timeouts = (struct smtp_timeouts){ 200, 50, 50, 50, 50, 50, 50, 50, 50, 50 };
-    p.deadline_ms = conn_now_ms() + 1000;
+    p.deadline_ms = clock_now_ms() + 1000;
     memset(&m, 0, sizeof(m));
     m.sender = "s@client.test";
     m.recipients = rcpts;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "dane.h"
 #include "policy.h"
@@ -168,7 +169,7 @@ static void deliver(struct seen *v, struct smtp_outcome *out, enum smtp_tls_mode
     p.sni = "mx.peer.test";
     p.verify = check;
     p.verify_arg = v;
-    p.deadline_ms = conn_now_ms() + 20000;
+    p.deadline_ms = clock_now_ms() + 20000;
     p.session_cache = cache;
     memset(&m, 0, sizeof(m));
     m.sender = "s@client.test";

@@ -23,11 +23,12 @@
 #include <sysexits.h>
 
 #include "agent.h"
-#include "conn.h"
+#include "clock.h"
 #include "delivery.h"
 #include "dnsplan.h"
 #include "json.h"
 #include "privdrop.h"
+#include "probe.h"
 
 #define PROBE_JSON_MAX (1024u * 1024u)
 
@@ -139,12 +140,19 @@ static void with_level(const struct policy_entry *entry, enum policy_level level
     }
 }
 
+/* print_session - after each session: its transcript and facts to out */
+static void print_session(void *out, const struct smtp_outcome *o,
+                          const struct verify_result *vr)
+{
+    probe_print_session(out, o, vr);
+}
+
 /* probe_smtp - connect to the planned hosts, STARTTLS, verify, QUIT; 0 when
  * one session completed, else 75 */
 static int probe_smtp(const struct probe_args *a, const struct policy_entry *entry,
                       struct dnsplan *plan)
 {
-    uint64_t start = conn_now_ms();
+    uint64_t start = clock_now_ms();
     struct delivery_input in;
     struct delivery_result res;
 
@@ -158,7 +166,10 @@ static int probe_smtp(const struct probe_args *a, const struct policy_entry *ent
     in.json_stdout = a->json;
     in.log_err = a->json ? NULL : stdout;
     in.probe = 1;
-    in.probe_out = a->json ? NULL : stdout;
+    if (!a->json) {
+        in.seen = print_session;
+        in.seen_arg = stdout;
+    }
     delivery_run(&in, &res);
     if (res.status == DELIVERY_SENT)
         return 0;

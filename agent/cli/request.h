@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "nexthop.h"
+#include "smtp.h"
 
 struct deliver_request {
     const char *policy_path;
@@ -29,8 +30,6 @@ struct deliver_request {
     int log_stderr;                 /* log lines to stderr as well */
     int smtputf8;                   /* an address needs SMTPUTF8 */
 };
-
-#define REQUEST_MAX_RCPTS 1000u
 
 /* request_parse - parse deliver's arguments; 0, or -1 with *why (exit 64) */
 int request_parse(int argc, char **argv, struct deliver_request *req,

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "tls.h"
 
 struct conn {
@@ -27,34 +28,19 @@ struct conn {
     int tls_up;         /* handshake done and checked */
 };
 
-uint64_t conn_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* wait_fd - poll for events until the deadline */
 static enum conn_status wait_fd(int fd, short events, uint64_t deadline,
                                 const char **why)
 {
-    for (;;) {
-        uint64_t now = conn_now_ms();
-        struct pollfd pfd = { .fd = fd, .events = events };
-        int r;
-
-        if (now >= deadline) {
-            *why = "timed out";
-            return CONN_TIMEOUT;
-        }
-        r = poll(&pfd, 1, deadline - now > 60000 ? 60000 : (int)(deadline - now));
-        if (r > 0)
-            return CONN_OK;
-        if (r < 0 && errno != EINTR) {
-            *why = "poll failed";
-            return CONN_ERROR;
-        }
+    switch (clock_wait_fd(fd, events, deadline)) {
+    case CLOCK_READY:
+        return CONN_OK;
+    case CLOCK_EXPIRED:
+        *why = "timed out";
+        return CONN_TIMEOUT;
+    default:
+        *why = "poll failed";
+        return CONN_ERROR;
     }
 }
 
@@ -222,7 +208,7 @@ enum conn_status conn_read(struct conn *c, uint8_t *buf, size_t cap, size_t *n,
 enum conn_status conn_read_now(struct conn *c, uint8_t *buf, size_t cap,
                                size_t *n, const char **why)
 {
-    enum conn_status st = conn_read(c, buf, cap, n, conn_now_ms(), why);
+    enum conn_status st = conn_read(c, buf, cap, n, clock_now_ms(), why);
 
     if (st == CONN_TIMEOUT) {
         *n = 0;
@@ -269,7 +255,7 @@ enum conn_status conn_write(struct conn *c, const uint8_t *buf, size_t len,
         if (st != CONN_OK)
             return st;
         off += n;
-        if (n == 0 && conn_now_ms() >= deadline) {
+        if (n == 0 && clock_now_ms() >= deadline) {
             *why = "timed out";
             return CONN_TIMEOUT;
         }

@@ -84,7 +84,7 @@ int request_parse(int argc, char **argv, struct deliver_request *req,
     }
     req->rcpts = (const char *const *)argv + optind;
     req->nrcpts = (size_t)(argc - optind);
-    if (req->nrcpts == 0 || req->nrcpts > REQUEST_MAX_RCPTS) {
+    if (req->nrcpts == 0 || req->nrcpts > SMTP_MAX_RCPTS) {
         *why = "give 1 to 1000 recipients after --";
         return -1;
     }

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "conn.h"
 #include "dns.h"
+#include "clock.h"
 #include "dns_cache.h"
 #include "dns_getdns.h"
 
@@ -68,7 +68,7 @@ static unsigned time_left(const struct dns_resolver *r)
 
     if (r->config.deadline_ms == 0)
         return timeout;
-    now = conn_now_ms();     /* the clock of every deadline */
+    now = clock_now_ms();     /* the clock of every deadline */
     if (now >= r->config.deadline_ms)
         return 0;
     return r->config.deadline_ms - now < timeout ? (unsigned)(r->config.deadline_ms - now)

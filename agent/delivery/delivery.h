@@ -27,6 +27,18 @@
 
 struct dnsplan;
 struct policy_entry;
+struct verify_result;
+
+/* The session runner: smtp_session() unless the caller gives another (a unit
+ * test of the failover loop scripts the outcomes). */
+typedef void delivery_session_fn(const struct smtp_params *params,
+                                 const struct smtp_message *message,
+                                 struct smtp_outcome *out);
+
+/* Called after every session with its outcome and verification (vr NULL
+ * when none ran): probe prints the transcript there. */
+typedef void delivery_seen_fn(void *arg, const struct smtp_outcome *o,
+                              const struct verify_result *vr);
 
 enum delivery_status {
     DELIVERY_SENT = 0,
@@ -39,13 +51,15 @@ struct delivery_input {
     struct dnsplan *plan;               /* resolved, with hosts to try */
     const char *nexthop_text;           /* as given, for reports */
     const struct smtp_message *message; /* probe: NULL */
-    uint64_t start_ms;                  /* conn_now_ms() at request start */
+    uint64_t start_ms;                  /* clock_now_ms() at request start */
     uint64_t deadline_ms;               /* absolute; the total deadline */
     int report_fd;                      /* --report, or -1 */
     int json_stdout;                    /* --json */
     FILE *log_err;                      /* --log-stderr: stderr, else NULL */
     int probe;                          /* stop after EHLO over TLS */
-    FILE *probe_out;                    /* probe: transcript and facts */
+    delivery_session_fn *run_session;   /* NULL: smtp_session */
+    delivery_seen_fn *seen;             /* NULL: nobody watches */
+    void *seen_arg;
 };
 
 struct delivery_result {

@@ -109,11 +109,14 @@ struct smtp_params {
     void *verify_arg;
     struct smtp_reply_limits limits;/* zeros: the smtp_reply.h defaults */
     struct smtp_timeouts timeouts;
-    uint64_t deadline_ms;           /* absolute (conn_now_ms()); 0: none */
+    uint64_t deadline_ms;           /* absolute (clock_now_ms()); 0: none */
     int probe;                      /* stop after the (second) EHLO, QUIT;
                                      * keep a transcript */
     struct session_cache *session_cache;    /* borrowed; NULL: no resumption */
 };
+
+/* the most recipients of one message (one request, one transaction) */
+#define SMTP_MAX_RCPTS 1000u
 
 struct smtp_message {
     const char *sender;             /* "" for bounces */

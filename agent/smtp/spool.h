@@ -10,7 +10,7 @@
  * bytes and notes whether any is >= 0x80 (RFC 6152 BODY=8BITMIME).
  *
  * Each wait for input is a poll() bounded by the absolute deadline
- * params->deadline_ms (conn_now_ms() clock): input that never reaches end
+ * params->deadline_ms (clock_now_ms() clock): input that never reaches end
  * of file ends in SPOOL_TIMEOUT instead of a hang.
  *
  * Ownership: spool_read() stores an owned spool in *out on SPOOL_OK only;
@@ -36,7 +36,7 @@ struct spool_params {
                              * it is an absolute path, else /var/tmp */
     uint64_t max_size;      /* larger is SPOOL_TOO_BIG; 0: no limit */
     size_t memory_max;      /* larger goes to a file; 0: SPOOL_MEMORY_MAX */
-    uint64_t deadline_ms;   /* absolute (conn_now_ms()); 0: none */
+    uint64_t deadline_ms;   /* absolute (clock_now_ms()); 0: none */
 };
 
 enum spool_status {

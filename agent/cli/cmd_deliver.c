@@ -29,10 +29,10 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "conn.h"
+#include "clock.h"
 #include "delivery.h"
-#include "failure.h"
 #include "dnsplan.h"
+#include "failure.h"
 #include "policy.h"
 #include "privdrop.h"
 #include "report.h"
@@ -73,7 +73,7 @@ static int fail(int status, const char *enhanced, const char *what,
  * timeout_ms; returns that absolute deadline */
 static uint64_t arm_deadline(uint64_t start, unsigned timeout_ms)
 {
-    uint64_t deadline = start + timeout_ms, now = conn_now_ms();
+    uint64_t deadline = start + timeout_ms, now = clock_now_ms();
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
@@ -146,12 +146,12 @@ static void report_plan(const struct deliver_request *req,
                         const struct dnsplan *plan, int status,
                         const char *reason, int report_fd, uint64_t start)
 {
-    struct report_rcpt rcpts[REQUEST_MAX_RCPTS];
+    struct report_rcpt rcpts[SMTP_MAX_RCPTS];
     struct report_attempt a;
     enum report_result result = status == EX_UNAVAILABLE ? REPORT_BOUNCED
                                                         : REPORT_DEFERRED;
     const char *why;
-    size_t n = req->nrcpts < REQUEST_MAX_RCPTS ? req->nrcpts : REQUEST_MAX_RCPTS;
+    size_t n = req->nrcpts < SMTP_MAX_RCPTS ? req->nrcpts : SMTP_MAX_RCPTS;
 
     memset(&a, 0, sizeof(a));
     memset(rcpts, 0, sizeof(rcpts));
@@ -171,7 +171,7 @@ static void report_plan(const struct deliver_request *req,
     a.result = result;
     a.reason = reason;
     a.rfc8460 = plan_rfc8460(plan);
-    a.timings.total_ms = (unsigned)(conn_now_ms() - start);
+    a.timings.total_ms = (unsigned)(clock_now_ms() - start);
     a.timings.dns_ms = plan->lookup_ms;
     report_log_attempt(&a, req->log_stderr ? stderr : NULL);
     if (report_fd >= 0 && report_write_json(report_fd, &a, &why) != 0)
@@ -281,7 +281,7 @@ int cmd_deliver(int argc, char **argv)
     struct policy *policy;
     const char *why = NULL;
     char err[1024];
-    uint64_t start = conn_now_ms();
+    uint64_t start = clock_now_ms();
     int status;
 
     arm_deadline(start, POLICY_DELIVERY_TIMEOUT_DEFAULT_MS);

@@ -20,16 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conn.h"
+#include "clock.h"
 #include "dane.h"
 #include "delivery.h"
 #include "dnsplan.h"
 #include "failure.h"
 #include "pkix.h"
 #include "policy.h"
-#include "probe.h"
 #include "report.h"
-#include "request.h"
 #include "session_cache.h"
 #include "tlsa.h"
 #include "verify.h"
@@ -307,7 +305,7 @@ static int sockaddr_for(const char *address, uint16_t port,
 /* remaining_ms - time left before the total deadline */
 static unsigned remaining_ms(const struct delivery *d)
 {
-    uint64_t now = conn_now_ms();
+    uint64_t now = clock_now_ms();
 
     return now >= d->in->deadline_ms ? 0 : (unsigned)(d->in->deadline_ms - now);
 }
@@ -367,10 +365,10 @@ static void report_session(struct delivery *d, size_t hi, const char *address,
 {
     const struct dnsplan *plan = d->in->plan;
     const struct mxplan_host *host = &plan->hosts[hi];
-    struct report_rcpt rcpts[REQUEST_MAX_RCPTS];
+    struct report_rcpt rcpts[SMTP_MAX_RCPTS];
     struct report_attempt a;
     const char *why;
-    size_t n = o->nrecipients < REQUEST_MAX_RCPTS ? o->nrecipients : REQUEST_MAX_RCPTS;
+    size_t n = o->nrecipients < SMTP_MAX_RCPTS ? o->nrecipients : SMTP_MAX_RCPTS;
 
     memset(&a, 0, sizeof(a));
     a.when = time(NULL);
@@ -417,12 +415,12 @@ static void report_session(struct delivery *d, size_t hi, const char *address,
         : o->result == SMTP_BOUNCE ? REPORT_BOUNCED : REPORT_DEFERRED;
     a.reason = o->result == SMTP_SENT ? NULL : o->reason;
     a.rfc8460 = pc->called && !pc->result.ok ? pc->result.rfc8460 : o->rfc8460;
-    a.timings.total_ms = (unsigned)(conn_now_ms() - d->in->start_ms);
+    a.timings.total_ms = (unsigned)(clock_now_ms() - d->in->start_ms);
     a.timings.dns_ms = plan->lookup_ms;
     a.timings.connect_ms = o->connect_ms;
     a.timings.tls_ms = o->tls_ms;
     a.timings.setup_ms = o->connect_ms + o->tls_ms;
-    a.timings.transfer_ms = (unsigned)(conn_now_ms() - session_start)
+    a.timings.transfer_ms = (unsigned)(clock_now_ms() - session_start)
         - a.timings.setup_ms;
     if (a.timings.transfer_ms > a.timings.total_ms)
         a.timings.transfer_ms = 0;
@@ -523,15 +521,15 @@ static int one_session(struct delivery *d, size_t hi, const char *address,
                        enum smtp_tls_mode mode, int *retry_cleartext)
 {
     const struct mxplan_host *host = &d->in->plan->hosts[hi];
-    const char *rcpts[REQUEST_MAX_RCPTS];
-    size_t index[REQUEST_MAX_RCPTS];
+    const char *rcpts[SMTP_MAX_RCPTS];
+    size_t index[SMTP_MAX_RCPTS];
     struct smtp_message msg, none;
     struct sockaddr_storage ss;
     struct smtp_params p;
     struct smtp_outcome o;
     struct peer_check pc;
     const char *why = NULL;
-    uint64_t started = conn_now_ms();
+    uint64_t started = clock_now_ms();
 
     *retry_cleartext = 0;
     session_params(d, hi, &p);
@@ -553,12 +551,12 @@ static int one_session(struct delivery *d, size_t hi, const char *address,
         msg = none;
         msg.fd = -1;
     }
-    smtp_session(&p, &msg, &o);
+    (d->in->run_session != NULL ? d->in->run_session : smtp_session)(&p, &msg, &o);
     session_cache_close(p.session_cache);
     d->out->attempts++;
     report_session(d, hi, address, &msg, &o, &pc, started);
-    if (d->in->probe && d->in->probe_out != NULL)
-        probe_print_session(d->in->probe_out, &o, pc.called ? &pc.result : NULL);
+    if (d->in->seen != NULL)
+        d->in->seen(d->in->seen_arg, &o, pc.called ? &pc.result : NULL);
     /* a refused greeting or HELO is temporary: the next server may do */
     if (d->in->message != NULL && (o.result == SMTP_SENT || o.stage > SMTP_STAGE_HELO))
         settle(d, &o, index);
@@ -664,7 +662,7 @@ static void conclude(struct delivery *d)
 void delivery_run(const struct delivery_input *in, struct delivery_result *out)
 {
     struct delivery d;
-    enum smtp_result state[REQUEST_MAX_RCPTS];
+    enum smtp_result state[SMTP_MAX_RCPTS];
 
     memset(out, 0, sizeof(*out));
     memset(&d, 0, sizeof(d));
@@ -672,8 +670,8 @@ void delivery_run(const struct delivery_input *in, struct delivery_result *out)
     d.out = out;
     d.state = state;
     d.nrcpts = in->message != NULL ? in->message->nrecipients : 1;
-    if (d.nrcpts > REQUEST_MAX_RCPTS)
-        d.nrcpts = REQUEST_MAX_RCPTS;
+    if (d.nrcpts > SMTP_MAX_RCPTS)
+        d.nrcpts = SMTP_MAX_RCPTS;
     for (size_t i = 0; i < d.nrcpts; i++)
         state[i] = SMTP_DEFER;
     load_pins(&d);

@@ -33,7 +33,7 @@ struct dnsplan {
 
 /* dnsplan_resolver - a resolver for the policy's dns section, checked by
  * dns_resolver_check(); no lookup waits beyond deadline_ms (monotonic, as
- * conn_now_ms(); 0: none, only the per-query timeout). NULL with one line
+ * clock_now_ms(); 0: none, only the per-query timeout). NULL with one line
  * in err (for stderr; deliver and probe exit 75 on it) */
 struct dns_resolver *dnsplan_resolver(const struct policy_dns *dns,
                                       uint64_t deadline_ms, char *err,

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "body.h"
-#include "conn.h"
+#include "clock.h"
 #include "spool.h"
 
 #define SPOOL_DEFAULT_DIR "/var/tmp"    /* on disk: /tmp may be tmpfs (RAM) */
@@ -98,26 +98,6 @@ static int flush(struct spool *s, char *err, size_t errsize)
     return 0;
 }
 
-/* wait_input - poll fd until readable or the deadline; 0 readable (or
- * hung up: read() tells), -1 at the deadline */
-static int wait_input(int fd, uint64_t deadline_ms)
-{
-    for (;;) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        uint64_t now = conn_now_ms();
-        int left, r;
-
-        if (deadline_ms == 0)
-            return 0;
-        if (now >= deadline_ms)
-            return -1;
-        left = deadline_ms - now > 1000000u ? 1000000 : (int)(deadline_ms - now);
-        r = poll(&pfd, 1, left);
-        if (r > 0 || (r < 0 && errno != EINTR))
-            return 0;           /* an error shows in read() */
-    }
-}
-
 /* fill_some - read what is there into the free part of the buffer; bytes
  * read, 0 at end of file, -1 on error or at the deadline */
 static ssize_t fill_some(struct spool *s, int fd, size_t cap,
@@ -127,7 +107,8 @@ static ssize_t fill_some(struct spool *s, int fd, size_t cap,
     ssize_t n;
 
     do {
-        if (wait_input(fd, p->deadline_ms) != 0) {
+        if (clock_wait_fd(fd, POLLIN, p->deadline_ms ? p->deadline_ms : UINT64_MAX)
+            == CLOCK_EXPIRED) {
             *st = SPOOL_TIMEOUT;
             snprintf(err, errsize, "no end of file on standard input before "
                      "the delivery deadline (%llu bytes read)",

@@ -2,7 +2,7 @@
  *          upgraded in place to TLS (RFC 3207)
  *
  * Every operation takes an absolute deadline on the monotonic clock
- * (conn_now_ms() + timeout): a peer that drips bytes cannot stretch a
+ * (clock_now_ms() + timeout): a peer that drips bytes cannot stretch a
  * reply past it. Reads take a byte cap (the caller's buffer). The socket is
  * non-blocking with TCP_NODELAY; SIGPIPE must be ignored by the process (main
  * does, and so do the tests): writes to a closed peer then fail with EPIPE.
@@ -36,9 +36,6 @@ enum conn_status {
 };
 
 struct conn;
-
-/* conn_now_ms - monotonic milliseconds, for deadlines */
-uint64_t conn_now_ms(void);
 
 /* conn_connect - non-blocking connect bounded by deadline; NULL with *st
  * and *why on failure */

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "body.h"
+#include "clock.h"
 #include "conn.h"
 #include "dane.h"
 #include "envelope.h"
@@ -122,7 +123,7 @@ const char *smtp_peer_status_name(enum smtp_peer_status status)
 
 static uint64_t deadline_in(const struct session *s, unsigned ms)
 {
-    uint64_t d = conn_now_ms() + ms;
+    uint64_t d = clock_now_ms() + ms;
 
     return s->p->deadline_ms != 0 && s->p->deadline_ms < d ? s->p->deadline_ms : d;
 }
@@ -435,11 +436,11 @@ static enum smtp_stage enter_connect(struct session *s)
 {
     enum conn_status st;
     const char *why = "connect failed";
-    uint64_t t0 = conn_now_ms();
+    uint64_t t0 = clock_now_ms();
 
     s->conn = conn_connect(s->p->addr, s->p->addrlen, deadline_in(s, s->to.connect_ms),
                            &st, &why);
-    s->out->connect_ms = (unsigned)(conn_now_ms() - t0);
+    s->out->connect_ms = (unsigned)(clock_now_ms() - t0);
     if (s->conn == NULL) {
         fail(s, FAILURE_CONNECT, "connect to %s:%s: %s", s->peer, s->port, why);
         return SMTP_STAGE_DONE;
@@ -628,10 +629,10 @@ static void store_session(struct session *s)
 static enum smtp_stage enter_handshake(struct session *s)
 {
     const char *why = "TLS handshake failed";
-    uint64_t t0 = conn_now_ms();
+    uint64_t t0 = clock_now_ms();
     enum conn_status st = starttls(s, &why);
 
-    s->out->tls_ms = (unsigned)(conn_now_ms() - t0);
+    s->out->tls_ms = (unsigned)(clock_now_ms() - t0);
     s->blen = s->bused = 0;     /* nothing from before the handshake survives */
     if (st == CONN_TIMEOUT) {
         if (s->p->tls == SMTP_TLS_OPPORTUNISTIC)
@@ -1049,7 +1050,7 @@ static enum smtp_stage enter_quit(struct session *s)
     s->bused = s->blen;
     if (conn_write(s->conn, (const uint8_t *)quit, sizeof(quit) - 1, deadline, &why)
         == CONN_OK) {
-        uint64_t now = conn_now_ms();
+        uint64_t now = clock_now_ms();
 
         transcript(s, "> ", (const uint8_t *)quit, sizeof(quit) - 1);
         answered = read_reply(s, now < deadline ? (unsigned)(deadline - now) : 0) == 0;
@@ -1264,7 +1265,7 @@ static int run(const struct smtp_params *p, const struct smtp_message *m,
 {
     struct session s = { .p = p, .m = m, .out = out, .stage = SMTP_STAGE_CONNECT,
                          .cache = p->session_cache, .resume = resume };
-    uint64_t t0 = conn_now_ms();
+    uint64_t t0 = clock_now_ms();
 
     memset(out, 0, sizeof(*out));
     if (setup(&s) == 0) {
@@ -1285,7 +1286,7 @@ static int run(const struct smtp_params *p, const struct smtp_message *m,
     conn_close(s.conn);
     mime8_free(s.mime8);
     free(s.buf);
-    out->total_ms = (unsigned)(conn_now_ms() - t0);
+    out->total_ms = (unsigned)(clock_now_ms() - t0);
     return s.resume_failed;
 }
 
