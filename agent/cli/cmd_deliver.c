@@ -25,7 +25,6 @@
 #include <string.h>
 #include <sysexits.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -110,76 +109,6 @@ static int spool_stdin(const struct policy *policy,
     return fail(EX_TEMPFAIL, "4.3.0", err, NULL);
 }
 
-/* plan_enhanced - the DSN code of dnsplan_exit()'s reason: the domain's
- * (5.1.10, 5.1.2, 4.4.3), else that of the last host ruled out */
-static const char *plan_enhanced(const struct dnsplan *plan)
-{
-    if (plan->domain.result != MXPLAN_DOMAIN_HOSTS)
-        return plan->domain.enhanced;
-    return plan->nhosts > 0 ? plan->hosts[plan->nhosts - 1].enhanced : NULL;
-}
-
-/* plan_rfc8460 - RFC 8460 §4.3.2 result type of a plan that rules out
- * delivery: dnssec-invalid for a bogus answer, dane-required when dane-only
- * found no usable TLSA; NULL otherwise */
-static const char *plan_rfc8460(const struct dnsplan *plan)
-{
-    const struct mxplan_host *last = plan->nhosts > 0
-        ? &plan->hosts[plan->nhosts - 1] : NULL;
-
-    if (plan->domain.result == MXPLAN_DOMAIN_DEFER)
-        return plan->mx.status == DNS_BOGUS ? "dnssec-invalid" : NULL;
-    if (plan->domain.result != MXPLAN_DOMAIN_HOSTS || last == NULL)
-        return NULL;
-    if (last->effective == MXPLAN_DEFER)
-        return "dane-required";
-    if (last->address_status == DNS_BOGUS || last->tlsa_status == DNS_BOGUS)
-        return "dnssec-invalid";
-    return NULL;
-}
-
-/* report_plan - a request that DNS alone decided (no server contacted) is
- * still reported: Postfix logs such a delivery with relay=none, and the
- * JSON record says why (RFC 8460 type where one applies) */
-static void report_plan(const struct deliver_request *req,
-                        const struct policy_entry *entry,
-                        const struct dnsplan *plan, int status,
-                        const char *reason, int report_fd, uint64_t start)
-{
-    struct report_rcpt rcpts[SMTP_MAX_RCPTS];
-    struct report_attempt a;
-    enum report_result result = status == EX_UNAVAILABLE ? REPORT_BOUNCED
-                                                        : REPORT_DEFERRED;
-    const char *why;
-    size_t n = req->nrcpts < SMTP_MAX_RCPTS ? req->nrcpts : SMTP_MAX_RCPTS;
-
-    memset(&a, 0, sizeof(a));
-    memset(rcpts, 0, sizeof(rcpts));
-    a.when = time(NULL);
-    a.destination = req->nexthop_text;
-    a.port = plan->nexthop.port;
-    a.level = policy_level_name(entry->level);
-    a.dnssec.mx = plan->mx.asked ? dns_status_name(plan->mx.status) : NULL;
-    for (size_t i = 0; i < n; i++) {
-        rcpts[i].address = req->rcpts[i];
-        rcpts[i].result = result;
-        rcpts[i].enhanced = plan_enhanced(plan);
-        rcpts[i].status = reason;
-    }
-    a.rcpts = rcpts;
-    a.nrcpts = n;
-    a.result = result;
-    a.reason = reason;
-    a.rfc8460 = plan_rfc8460(plan);
-    a.timings.total_ms = (unsigned)(clock_now_ms() - start);
-    a.timings.dns_ms = plan->lookup_ms;
-    report_log_attempt(&a, req->log_stderr ? stderr : NULL);
-    if (report_fd >= 0 && report_write_json(report_fd, &a, &why) != 0)
-        report_log_line(LOG_WARNING, why, req->log_stderr ? stderr : NULL);
-    if (req->json && report_write_json(STDOUT_FILENO, &a, &why) != 0)
-        report_log_line(LOG_WARNING, why, req->log_stderr ? stderr : NULL);
-}
-
 /* smtp_message_of - the message as smtp.h reads it: from the spool file,
  * or from memory */
 static void smtp_message_of(const struct deliver_request *req,
@@ -197,78 +126,81 @@ static void smtp_message_of(const struct deliver_request *req,
     m->smtputf8 = req->smtputf8;
 }
 
+/* exit_status - the sysexits status of a delivery's result */
+static int exit_status(const struct delivery_result *res)
+{
+    if (res->status == DELIVERY_SENT)
+        return 0;
+    return res->status == DELIVERY_BOUNCED ? EX_UNAVAILABLE : EX_TEMPFAIL;
+}
+
+/* resolve_and_deliver - DNS resolver, the RFC 7672 §2 plan, the delivery
+ * loop; the exit status, after the stderr line when not all was sent */
+static int resolve_and_deliver(const struct deliver_request *req,
+                               const struct policy *policy,
+                               struct delivery_input *in)
+{
+    struct delivery_result res;
+    struct dns_resolver *resolver = NULL;
+    char err[1024];
+    FILE *log_err = in->report.log_err;
+
+    /* an address literal needs no DNS (dnsplan.c): no resolver, no check,
+     * so a [192.0.2.1] relay keeps working while DNS is down */
+    if (!req->nexthop.literal) {
+        resolver = dnsplan_resolver(policy_dns(policy), in->deadline_ms, err, sizeof(err));
+        if (resolver == NULL)
+            return fail(EX_TEMPFAIL, "4.4.3", err, NULL);
+    }
+    if (dnsplan_cache_warning(resolver, policy_dns(policy), err, sizeof(err)))
+        report_log_line(LOG_WARNING, err, log_err);
+    in->plan = dnsplan_resolve(resolver, &req->nexthop, in->entry->level,
+                               in->entry->insecure_mx_policy, in->entry->max_mx_hosts);
+    dns_resolver_free(resolver);
+    if (in->plan == NULL)
+        return fail(EX_TEMPFAIL, "4.3.0", "out of memory", NULL);
+    delivery_run(in, &res);
+    dnsplan_free(in->plan);
+    if (res.status != DELIVERY_SENT)
+        fail(exit_status(&res), NULL, res.reason, NULL);
+    return exit_status(&res);
+}
+
 /* run - everything after the policy is loaded */
 static int run(const struct deliver_request *req, const struct policy *policy,
                uint64_t start)
 {
     const struct policy_entry *entry = policy_lookup(policy, req->nexthop_text);
     struct delivery_input in;
-    struct delivery_result res;
     struct smtp_message smsg;
     struct spool *sp = NULL;
-    struct dns_resolver *resolver;
-    struct dnsplan *plan;
-    const char *why, *reason;
+    const char *why;
     char err[1024];
-    int status, report_fd = -1;
+    int status;
 
     memset(&in, 0, sizeof(in));
     in.deadline_ms = arm_deadline(start, entry->delivery_timeout_ms);
     status = spool_stdin(policy, entry, in.deadline_ms, &sp);
     if (status != 0)
         return status;
+    in.report.json_fd = -1;
+    in.report.json_stdout = req->json;
+    in.report.log_err = req->log_stderr ? stderr : NULL;
     if (req->report_path != NULL
-        && (report_fd = report_open(req->report_path, err, sizeof(err))) < 0) {
-        spool_free(sp);
-        return fail(EX_CONFIG, "4.3.5", "cannot open report file", err);
-    }
-    if (privdrop(entry->user, &why) != 0) {     /* before any network input */
+        && (in.report.json_fd = report_open(req->report_path, err, sizeof(err))) < 0)
+        status = fail(EX_CONFIG, "4.3.5", "cannot open report file", err);
+    else if (privdrop(entry->user, &why) != 0)     /* before any network input */
         status = fail(EX_CONFIG, "4.3.5", "refusing to run as root", why);
-        goto out;
+    else {
+        smtp_message_of(req, sp, &smsg);
+        in.entry = entry;
+        in.nexthop_text = req->nexthop_text;
+        in.message = &smsg;
+        in.start_ms = start;
+        status = resolve_and_deliver(req, policy, &in);
     }
-    /* an address literal needs no DNS (dnsplan.c): no resolver, no check,
-     * so a [192.0.2.1] relay keeps working while DNS is down */
-    resolver = req->nexthop.literal ? NULL
-        : dnsplan_resolver(policy_dns(policy), in.deadline_ms, err, sizeof(err));
-    if (resolver == NULL && !req->nexthop.literal) {
-        status = fail(EX_TEMPFAIL, "4.4.3", err, NULL);
-        goto out;
-    }
-    if (dnsplan_cache_warning(resolver, policy_dns(policy), err, sizeof(err)))
-        report_log_line(LOG_WARNING, err, req->log_stderr ? stderr : NULL);
-    plan = dnsplan_resolve(resolver, &req->nexthop, entry->level,
-                           entry->insecure_mx_policy, entry->max_mx_hosts);
-    if (plan == NULL) {
-        status = fail(EX_TEMPFAIL, "4.3.0", "out of memory", NULL);
-        goto out_resolver;
-    }
-    status = dnsplan_exit(plan, &reason);
-    if (status != 0) {
-        report_plan(req, entry, plan, status, reason, report_fd, start);
-        fail(status, plan_enhanced(plan) ? plan_enhanced(plan) : "", reason, NULL);
-        goto out_plan;
-    }
-    smtp_message_of(req, sp, &smsg);
-    in.entry = entry;
-    in.plan = plan;
-    in.nexthop_text = req->nexthop_text;
-    in.message = &smsg;
-    in.start_ms = start;
-    in.report_fd = report_fd;
-    in.json_stdout = req->json;
-    in.log_err = req->log_stderr ? stderr : NULL;
-    delivery_run(&in, &res);
-    status = res.status == DELIVERY_SENT ? 0
-        : res.status == DELIVERY_BOUNCED ? EX_UNAVAILABLE : EX_TEMPFAIL;
-    if (status != 0)
-        fail(status, NULL, res.reason, NULL);
-out_plan:
-    dnsplan_free(plan);
-out_resolver:
-    dns_resolver_free(resolver);
-out:
-    if (report_fd >= 0)
-        close(report_fd);
+    if (in.report.json_fd >= 0)
+        close(in.report.json_fd);
     spool_free(sp);
     return status;
 }

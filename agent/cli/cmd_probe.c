@@ -162,9 +162,9 @@ static int probe_smtp(const struct probe_args *a, const struct policy_entry *ent
     in.nexthop_text = a->destination;
     in.start_ms = start;
     in.deadline_ms = start + entry->delivery_timeout_ms;
-    in.report_fd = -1;
-    in.json_stdout = a->json;
-    in.log_err = a->json ? NULL : stdout;
+    in.report.json_fd = -1;
+    in.report.json_stdout = a->json;
+    in.report.log_err = a->json ? NULL : stdout;
     in.probe = 1;
     if (!a->json) {
         in.seen = print_session;

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "dane.h"
@@ -357,48 +356,53 @@ static enum report_result rcpt_result(enum smtp_result r)
     return REPORT_DEFERRED;
 }
 
-/* report_session - log lines and JSON record of one session */
-static void report_session(struct delivery *d, size_t hi, const char *address,
-                           const struct smtp_message *msg,
-                           const struct smtp_outcome *o,
-                           const struct peer_check *pc, uint64_t session_start)
+/* attempt_init - what every report of this request says: time, next-hop,
+ * port, configured level, DNS and total time */
+static void attempt_init(const struct delivery *d, struct report_attempt *a)
 {
-    const struct dnsplan *plan = d->in->plan;
-    const struct mxplan_host *host = &plan->hosts[hi];
-    struct report_rcpt rcpts[SMTP_MAX_RCPTS];
-    struct report_attempt a;
-    const char *why;
-    size_t n = o->nrecipients < SMTP_MAX_RCPTS ? o->nrecipients : SMTP_MAX_RCPTS;
+    memset(a, 0, sizeof(*a));
+    a->when = time(NULL);
+    a->destination = d->in->nexthop_text;
+    a->port = d->in->plan->nexthop.port;
+    a->level = policy_level_name(d->in->entry->level);
+    a->timings.total_ms = (unsigned)(clock_now_ms() - d->in->start_ms);
+    a->timings.dns_ms = d->in->plan->lookup_ms;
+}
 
-    memset(&a, 0, sizeof(a));
-    a.when = time(NULL);
-    a.destination = d->in->nexthop_text;
-    a.mx = plan->facts[hi].name;
-    a.address = address;
-    a.port = plan->nexthop.port;
-    a.connected = o->connected;
-    a.level = policy_level_name(d->in->entry->level);
-    a.effective_level = mxplan_effective_name(host);
-    dnssec_of(d, hi, &a.dnssec);
-    a.tlsa_base_domain = host->tlsa_base[0] ? host->tlsa_base : NULL;
-    a.sni = o->tls ? sni_for(d, hi) : NULL;
+/* attempt_tls - the TLS facts and the verification of one session */
+static void attempt_tls(const struct delivery *d, size_t hi,
+                        const struct smtp_outcome *o,
+                        const struct peer_check *pc, struct report_attempt *a)
+{
     if (o->tls) {
-        a.tls.version = o->facts.protocol;
-        a.tls.cipher = o->facts.cipher;
-        a.tls.bits = o->facts.bits;
-        a.tls.key_exchange = o->facts.key_exchange;
-        a.tls.server_signature = o->facts.server_signature;
-        a.tls.server_digest = o->facts.server_digest;
-        a.tls.resumed = o->facts.resumed;
-        a.verification = pc->called ? verify_status_name(pc->result.status) : NULL;
+        a->sni = sni_for(d, hi);
+        a->tls.version = o->facts.protocol;
+        a->tls.cipher = o->facts.cipher;
+        a->tls.bits = o->facts.bits;
+        a->tls.key_exchange = o->facts.key_exchange;
+        a->tls.server_signature = o->facts.server_signature;
+        a->tls.server_digest = o->facts.server_digest;
+        a->tls.resumed = o->facts.resumed;
+        a->verification = pc->called ? verify_status_name(pc->result.status) : NULL;
     }
     if (pc->called && pc->result.matched) {
-        a.tlsa_match.matched = 1;
-        a.tlsa_match.usage = pc->result.match.usage;
-        a.tlsa_match.selector = pc->result.match.selector;
-        a.tlsa_match.mtype = pc->result.match.mtype;
-        a.tlsa_match.depth = (unsigned)pc->result.match.depth;
+        a->tlsa_match.matched = 1;
+        a->tlsa_match.usage = pc->result.match.usage;
+        a->tlsa_match.selector = pc->result.match.selector;
+        a->tlsa_match.mtype = pc->result.match.mtype;
+        a->tlsa_match.depth = (unsigned)pc->result.match.depth;
     }
+    /* a failed verification knows the precise RFC 8460 type */
+    a->rfc8460 = pc->called && !pc->result.ok ? pc->result.rfc8460 : o->rfc8460;
+}
+
+/* attempt_rcpts - each recipient's verdict in this session, into rcpts */
+static void attempt_rcpts(const struct smtp_message *msg,
+                          const struct smtp_outcome *o,
+                          struct report_rcpt *rcpts, struct report_attempt *a)
+{
+    size_t n = o->nrecipients < SMTP_MAX_RCPTS ? o->nrecipients : SMTP_MAX_RCPTS;
+
     for (size_t i = 0; i < n; i++) {
         const struct smtp_rcpt_result *r = &o->recipients[i];
 
@@ -409,14 +413,31 @@ static void report_session(struct delivery *d, size_t hi, const char *address,
         rcpts[i].text = r->text;
         rcpts[i].status = r->reason[0] ? r->reason : NULL;
     }
-    a.rcpts = rcpts;
-    a.nrcpts = n;
-    a.result = o->result == SMTP_SENT ? REPORT_SENT
-        : o->result == SMTP_BOUNCE ? REPORT_BOUNCED : REPORT_DEFERRED;
+    a->rcpts = rcpts;
+    a->nrcpts = n;
+}
+
+/* report_session - log lines and JSON record of one session */
+static void report_session(const struct delivery *d, size_t hi, const char *address,
+                           const struct smtp_message *msg,
+                           const struct smtp_outcome *o,
+                           const struct peer_check *pc, uint64_t session_start)
+{
+    const struct mxplan_host *host = &d->in->plan->hosts[hi];
+    struct report_rcpt rcpts[SMTP_MAX_RCPTS];
+    struct report_attempt a;
+
+    attempt_init(d, &a);
+    a.mx = d->in->plan->facts[hi].name;
+    a.address = address;
+    a.connected = o->connected;
+    a.effective_level = mxplan_effective_name(host);
+    dnssec_of(d, hi, &a.dnssec);
+    a.tlsa_base_domain = host->tlsa_base[0] ? host->tlsa_base : NULL;
+    attempt_tls(d, hi, o, pc, &a);
+    attempt_rcpts(msg, o, rcpts, &a);
+    a.result = rcpt_result(o->result);
     a.reason = o->result == SMTP_SENT ? NULL : o->reason;
-    a.rfc8460 = pc->called && !pc->result.ok ? pc->result.rfc8460 : o->rfc8460;
-    a.timings.total_ms = (unsigned)(clock_now_ms() - d->in->start_ms);
-    a.timings.dns_ms = plan->lookup_ms;
     a.timings.connect_ms = o->connect_ms;
     a.timings.tls_ms = o->tls_ms;
     a.timings.setup_ms = o->connect_ms + o->tls_ms;
@@ -424,11 +445,7 @@ static void report_session(struct delivery *d, size_t hi, const char *address,
         - a.timings.setup_ms;
     if (a.timings.transfer_ms > a.timings.total_ms)
         a.timings.transfer_ms = 0;
-    report_log_attempt(&a, d->in->log_err);
-    if (d->in->report_fd >= 0 && report_write_json(d->in->report_fd, &a, &why) != 0)
-        report_log_line(LOG_WARNING, why, d->in->log_err);
-    if (d->in->json_stdout && report_write_json(STDOUT_FILENO, &a, &why) != 0)
-        report_log_line(LOG_WARNING, why, d->in->log_err);
+    report_emit(&d->in->report, &a);
 }
 
 /* pending_message - the message addressed to the still pending recipients */
@@ -510,7 +527,7 @@ static struct session_cache *session_cache_for(const struct delivery *d, size_t 
     c = session_cache_open(dir, &k, &why);
     if (c == NULL) {
         snprintf(line, sizeof(line), "warning: TLS session cache %s not used: %s", dir, why);
-        report_log_line(LOG_WARNING, line, d->in->log_err);
+        report_log_line(LOG_WARNING, line, d->in->report.log_err);
     }
     return c;
 }
@@ -658,6 +675,102 @@ static void conclude(struct delivery *d)
                     out->reason, sizeof(out->reason));
 }
 
+/* try_hosts - every host the plan left usable, in order, until done */
+static void try_hosts(struct delivery *d)
+{
+    const struct delivery_input *in = d->in;
+
+    for (size_t hi = 0; hi < in->plan->nhosts; hi++) {
+        if (host_unusable(d, hi))
+            continue;
+        if (in->plan->hosts[hi].tlsa != NULL && in->entry->ndane_digests > 0) {
+            const char *why;
+
+            (void)tlsa_set_digest_order(in->plan->hosts[hi].tlsa->tlsa,
+                                        in->entry->dane_digests,
+                                        in->entry->ndane_digests, &why);
+        }
+        if (try_host(d, hi))
+            return;
+    }
+}
+
+/* plan_enhanced - the DSN code of dnsplan_exit()'s reason: the domain's
+ * (5.1.10, 5.1.2, 4.4.3), else that of the last host ruled out */
+static const char *plan_enhanced(const struct dnsplan *plan)
+{
+    if (plan->domain.result != MXPLAN_DOMAIN_HOSTS)
+        return plan->domain.enhanced;
+    return plan->nhosts > 0 ? plan->hosts[plan->nhosts - 1].enhanced : NULL;
+}
+
+/* plan_rfc8460 - RFC 8460 §4.3.2 result type of a plan that rules out
+ * delivery: dnssec-invalid for a bogus answer, dane-required when dane-only
+ * found no usable TLSA; NULL otherwise */
+static const char *plan_rfc8460(const struct dnsplan *plan)
+{
+    const struct mxplan_host *last = plan->nhosts > 0
+        ? &plan->hosts[plan->nhosts - 1] : NULL;
+
+    if (plan->domain.result == MXPLAN_DOMAIN_DEFER)
+        return plan->mx.status == DNS_BOGUS ? failure_rfc8460(FAILURE_DNSSEC) : NULL;
+    if (plan->domain.result != MXPLAN_DOMAIN_HOSTS || last == NULL)
+        return NULL;
+    if (last->effective == MXPLAN_DEFER)
+        return failure_rfc8460(FAILURE_DANE_REQUIRED);
+    if (last->address_status == DNS_BOGUS || last->tlsa_status == DNS_BOGUS)
+        return failure_rfc8460(FAILURE_DNSSEC);
+    return NULL;
+}
+
+/* report_plan - a request that DNS alone decided (no server contacted) is
+ * still reported: Postfix logs it with relay=none, and the JSON record says
+ * why (RFC 8460 type where one applies); every recipient gets the plan's
+ * verdict */
+static void report_plan(struct delivery *d, enum smtp_result verdict,
+                        const char *reason)
+{
+    struct report_rcpt rcpts[SMTP_MAX_RCPTS];
+    struct report_attempt a;
+    const struct dnsplan *plan = d->in->plan;
+
+    attempt_init(d, &a);
+    memset(rcpts, 0, sizeof(rcpts));
+    a.dnssec.mx = plan->mx.asked ? dns_status_name(plan->mx.status) : NULL;
+    for (size_t i = 0; i < d->nrcpts; i++) {
+        rcpts[i].address = d->in->message->recipients[i];
+        rcpts[i].result = rcpt_result(verdict);
+        rcpts[i].enhanced = plan_enhanced(plan);
+        rcpts[i].status = reason;
+        d->state[i] = verdict;
+    }
+    a.rcpts = rcpts;
+    a.nrcpts = d->nrcpts;
+    a.result = rcpt_result(verdict);
+    a.reason = reason;
+    a.rfc8460 = plan_rfc8460(plan);
+    report_emit(&d->in->report, &a);
+    if (verdict == SMTP_BOUNCE)
+        note_bounce(d, plan_enhanced(plan), reason);
+    else
+        note_reason(d, RANK_DNS, plan_enhanced(plan), reason);
+}
+
+/* plan_decides - 1 when the plan rules out every host (reported) */
+static int plan_decides(struct delivery *d)
+{
+    const char *reason = NULL;
+    int code = dnsplan_exit(d->in->plan, &reason);
+
+    if (code == 0)
+        return 0;
+    if (d->in->message != NULL)
+        report_plan(d, code == 69 ? SMTP_BOUNCE : SMTP_DEFER, reason);
+    else
+        note_reason(d, RANK_DNS, plan_enhanced(d->in->plan), reason);
+    return 1;
+}
+
 /* delivery_run - deliver (or probe) through every host of the plan */
 void delivery_run(const struct delivery_input *in, struct delivery_result *out)
 {
@@ -674,19 +787,9 @@ void delivery_run(const struct delivery_input *in, struct delivery_result *out)
         d.nrcpts = SMTP_MAX_RCPTS;
     for (size_t i = 0; i < d.nrcpts; i++)
         state[i] = SMTP_DEFER;
-    load_pins(&d);
-    for (size_t hi = 0; hi < in->plan->nhosts; hi++) {
-        if (host_unusable(&d, hi))
-            continue;
-        if (in->plan->hosts[hi].tlsa != NULL && in->entry->ndane_digests > 0) {
-            const char *why;
-
-            (void)tlsa_set_digest_order(in->plan->hosts[hi].tlsa->tlsa,
-                                        in->entry->dane_digests,
-                                        in->entry->ndane_digests, &why);
-        }
-        if (try_host(&d, hi))
-            break;
+    if (!plan_decides(&d)) {
+        load_pins(&d);
+        try_hosts(&d);
     }
     conclude(&d);
     tls_ctx_free(d.ctx_auth);

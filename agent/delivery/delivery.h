@@ -12,6 +12,9 @@
  * retried in cleartext on the same address, as Postfix does; at every other
  * level there is never a cleartext retry.
  *
+ * Every attempt, and a plan that alone decides, is reported through
+ * report_emit(): one log line set and one JSON record each.
+ *
  * Ownership: everything in struct delivery_input is borrowed for the call;
  * struct delivery_result is the caller's and holds only static or inline
  * text.
@@ -23,6 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "report.h"
 #include "smtp.h"
 
 struct dnsplan;
@@ -53,9 +57,7 @@ struct delivery_input {
     const struct smtp_message *message; /* probe: NULL */
     uint64_t start_ms;                  /* clock_now_ms() at request start */
     uint64_t deadline_ms;               /* absolute; the total deadline */
-    int report_fd;                      /* --report, or -1 */
-    int json_stdout;                    /* --json */
-    FILE *log_err;                      /* --log-stderr: stderr, else NULL */
+    struct report_sink report;          /* where every attempt is reported */
     int probe;                          /* stop after EHLO over TLS */
     delivery_session_fn *run_session;   /* NULL: smtp_session */
     delivery_seen_fn *seen;             /* NULL: nobody watches */
@@ -69,7 +71,9 @@ struct delivery_result {
     size_t attempts;                    /* SMTP sessions run */
 };
 
-/* delivery_run - deliver (or probe) through every host of the plan */
+/* delivery_run - deliver (or probe) through every host of the plan; a plan
+ * that rules every host out (dnsplan_exit() not 0) is reported as one
+ * attempt with no server (Postfix: relay=none) and decides the result */
 void delivery_run(const struct delivery_input *in, struct delivery_result *out);
 
 #endif

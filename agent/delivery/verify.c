@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "failure.h"
 #include "verify.h"
 
 static const char *const status_names[] = {
@@ -46,13 +47,13 @@ static int requires_authentication(enum policy_level level)
     return 1;
 }
 
-/* fail - record a failed check */
+/* fail - record a failed check; its RFC 8460 type is the cause's */
 static void fail(struct verify_result *out, const char *reason,
-                 const char *rfc8460)
+                 enum failure_cause cause)
 {
     out->ok = 0;
     out->reason = reason;
-    out->rfc8460 = rfc8460;
+    out->rfc8460 = failure_rfc8460(cause);
 }
 
 /* pkix_check - dane_pkix_verify() to the caller's store or CA file */
@@ -83,19 +84,19 @@ static int pkix_trusted(const struct verify_input *in, struct verify_result *out
     return pkix_check(in, out, &why) == 0;
 }
 
-/* failure_type - RFC 8460 §4.3.2.1 result type of a failed path check:
+/* failure_type - the cause of a failed path check (RFC 8460 §4.3.2.1):
  * expiry is certificate-expired, a leaf without a reference name
  * certificate-host-mismatch, anything else `fallback` (dane.h words these
  * "... has expired" and "... matches none of the reference names") */
-static const char *failure_type(const char *why, const char *fallback)
+static enum failure_cause failure_type(const char *why, enum failure_cause fallback)
 {
     static const char expired[] = "has expired";
     size_t n = why != NULL ? strlen(why) : 0, k = sizeof(expired) - 1;
 
     if (n >= k && memcmp(why + n - k, expired, k) == 0)
-        return "certificate-expired";
+        return FAILURE_AUTH_EXPIRED;
     if (why != NULL && strstr(why, "matches none of the reference names") != NULL)
-        return "certificate-host-mismatch";
+        return FAILURE_AUTH_NAME;
     return fallback;
 }
 
@@ -114,14 +115,14 @@ static void verify_dane(const struct verify_input *in, struct verify_result *out
         out->status = in->insecure_mx ? VERIFY_TRUSTED : VERIFY_VERIFIED;
         return;
     case DANE_NO_USABLE:
-        fail(out, why, "tlsa-invalid");
+        fail(out, why, FAILURE_AUTH_TLSA);
         return;
     case DANE_NO_MATCH:
         /* a DANE-TA path that matched but failed on names or dates */
-        fail(out, why, failure_type(why, "validation-failure"));
+        fail(out, why, failure_type(why, FAILURE_AUTH));
         return;
     }
-    fail(out, "unknown DANE verification status", "validation-failure");
+    fail(out, "unknown DANE verification status", FAILURE_AUTH);
 }
 
 /* verify_fingerprint - a pinned certificate or public-key digest */
@@ -135,7 +136,7 @@ static void verify_fingerprint(const struct verify_input *in,
         out->status = VERIFY_VERIFIED;
         return;
     }
-    fail(out, why, "validation-failure");
+    fail(out, why, FAILURE_AUTH);
 }
 
 /* verify_pkix - PKIX trust to the configured CAs (or the system's), then a
@@ -145,13 +146,12 @@ static void verify_pkix(const struct verify_input *in, struct verify_result *out
     const char *why = NULL;
 
     if (pkix_check(in, out, &why) != 0) {
-        fail(out, why, failure_type(why, "certificate-not-trusted"));
+        fail(out, why, failure_type(why, FAILURE_AUTH_UNTRUSTED));
         return;
     }
     out->status = VERIFY_TRUSTED;
     if (!dane_leaf_name_match(in->chain, in->names, in->nnames)) {
-        fail(out, "server certificate name does not match",
-             "certificate-host-mismatch");
+        fail(out, "server certificate name does not match", FAILURE_AUTH_NAME);
         return;
     }
     out->ok = 1;
@@ -168,8 +168,7 @@ void verify_peer(const struct verify_input *in, struct verify_result *out)
         out->status = VERIFY_ANONYMOUS;
         out->ok = !requires_authentication(in->level);
         if (!out->ok)
-            fail(out, "server presented no certificate",
-                 "certificate-not-trusted");
+            fail(out, "server presented no certificate", FAILURE_AUTH_UNTRUSTED);
         return;
     }
     switch (in->level) {
@@ -192,5 +191,5 @@ void verify_peer(const struct verify_input *in, struct verify_result *out)
         verify_pkix(in, out);
         return;
     }
-    fail(out, "unknown security level", "validation-failure");
+    fail(out, "unknown security level", FAILURE_AUTH);
 }

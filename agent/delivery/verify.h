@@ -55,7 +55,8 @@ struct verify_result {
     struct pkix_path path;          /* PKIX: the path when the chain was
                                      * trusted (len 0 otherwise) */
     const char *reason;             /* static; set when !ok, else NULL */
-    const char *rfc8460;            /* RFC 8460 result type when !ok */
+    const char *rfc8460;            /* RFC 8460 result type when !ok
+                                     * (failure_rfc8460() of its cause) */
 };
 
 /* verify_peer - decide for one handshake's peer chain */

@@ -542,3 +542,15 @@ void report_log_attempt(const struct report_attempt *a, FILE *err)
                         buf, err);
     }
 }
+
+/* report_emit - log lines, then the record to the --report file and stdout */
+void report_emit(const struct report_sink *sink, const struct report_attempt *a)
+{
+    const char *why;
+
+    report_log_attempt(a, sink->log_err);
+    if (sink->json_fd >= 0 && report_write_json(sink->json_fd, a, &why) != 0)
+        report_log_line(LOG_WARNING, why, sink->log_err);
+    if (sink->json_stdout && report_write_json(STDOUT_FILENO, a, &why) != 0)
+        report_log_line(LOG_WARNING, why, sink->log_err);
+}

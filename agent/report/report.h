@@ -168,4 +168,17 @@ void report_log_line(int priority, const char *line, FILE *err);
  * line per recipient, at LOG_INFO (sent) or LOG_WARNING (else) */
 void report_log_attempt(const struct report_attempt *a, FILE *err);
 
+/* Where the reports of one request go: syslog always, and these. */
+struct report_sink {
+    FILE *log_err;                  /* a copy of every log line (--log-stderr,
+                                     * probe's stdout), or NULL */
+    int json_fd;                    /* --report FILE, or -1 */
+    int json_stdout;                /* --json: records on stdout too */
+};
+
+/* report_emit - the one way an attempt is reported: its log lines, then its
+ * JSON record to each JSON sink; a record that cannot be written is a
+ * logged warning, never a failure of the delivery */
+void report_emit(const struct report_sink *sink, const struct report_attempt *a);
+
 #endif

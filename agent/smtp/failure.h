@@ -37,7 +37,15 @@ enum failure_cause {
     FAILURE_STARTTLS_ABSENT,    /* STARTTLS required, not offered */
     FAILURE_STARTTLS_REFUSED,   /* STARTTLS required, refused */
     FAILURE_TLS,            /* handshake or injection before the handshake */
-    FAILURE_AUTH,           /* the peer's certificate failed verification */
+    FAILURE_AUTH,           /* the peer's certificate failed verification
+                             * (RFC 8460 validation-failure) */
+    FAILURE_AUTH_TLSA,      /* no usable TLSA record (tlsa-invalid) */
+    FAILURE_AUTH_EXPIRED,   /* a certificate of the path has expired */
+    FAILURE_AUTH_NAME,      /* the leaf matches no reference name */
+    FAILURE_AUTH_UNTRUSTED, /* no trust anchor vouches for the chain, or no
+                             * certificate at all */
+    FAILURE_DNSSEC,         /* a bogus DNSSEC answer ruled the hosts out */
+    FAILURE_DANE_REQUIRED,  /* dane-only, and no usable TLSA */
     FAILURE_SMTPUTF8,       /* SMTPUTF8 needed, not offered */
     FAILURE_SIZE,           /* over the server's announced SIZE */
     FAILURE_8BIT,           /* 8-bit message, no 8BITMIME, not convertible */
@@ -59,7 +67,7 @@ void failure_enhanced(enum failure_cause cause, int reply_code,
                       char out[FAILURE_ENHANCED_MAX]);
 
 /* failure_rfc8460 - RFC 8460 §4.3.2.1 result type, or NULL where none
- * applies (FAILURE_AUTH: the verifier knows the precise type) */
+ * applies; the only place that names one */
 const char *failure_rfc8460(enum failure_cause cause);
 
 /* failure_dsn_for - enhanced code "X.Y.Z" with its class digit made that of

@@ -1,0 +1,316 @@
+/* test_delivery.c - the failover loop of delivery_run() (delivery.h) with
+ * scripted sessions: no network, no DNS. A plan of two MX hosts (mx1 with
+ * two addresses, mx2 with one) at level none is built by hand; the session
+ * runner seam replays one scripted outcome per session and records which
+ * address it was given and for which recipients.
+ *
+ * The rules under test are Postfix smtp(8)'s, as delivery.h states them:
+ * a temporary failure moves on to the next address, a refused greeting too;
+ * recipients deferred by one server are offered to the next, a 5xx to RCPT
+ * is final; the request's status is deferred while any recipient is
+ * pending, and its reason's class digit is always the status's.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "delivery.h"
+#include "dnsplan.h"
+#include "policy.h"
+
+#define MAX_CALLS 8
+
+/* One scripted session: the session's result and stage, and per recipient
+ * of the message it is given: 's' sent, 'd' deferred (450), 'b' bounced
+ * (550); "" when the session ends before the transaction. */
+struct step {
+    enum smtp_result result;
+    enum smtp_stage stage;
+    const char *enhanced;
+    const char *verdicts;
+};
+
+static struct {
+    const struct step *steps;
+    size_t nsteps, ncalls;
+    char address[MAX_CALLS][INET6_ADDRSTRLEN];
+    char rcpts[MAX_CALLS][128];         /* "a,b" given to each session */
+} script;
+
+/* fill_rcpt - one recipient's scripted verdict */
+static void fill_rcpt(struct smtp_rcpt_result *r, char verdict)
+{
+    r->result = verdict == 's' ? SMTP_SENT : verdict == 'b' ? SMTP_BOUNCE : SMTP_DEFER;
+    r->code = verdict == 's' ? 250 : verdict == 'b' ? 550 : 450;
+    snprintf(r->enhanced, sizeof(r->enhanced), "%s",
+             verdict == 's' ? "2.0.0" : verdict == 'b' ? "5.1.1" : "4.2.0");
+    snprintf(r->text, sizeof(r->text), "scripted %c", verdict);
+}
+
+/* record_call - which address and recipients this session was given */
+static void record_call(const struct smtp_params *p, const struct smtp_message *m)
+{
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)p->addr;
+    size_t k = script.ncalls;
+
+    inet_ntop(AF_INET, &sin->sin_addr, script.address[k], sizeof(script.address[k]));
+    for (size_t i = 0; i < m->nrecipients; i++) {
+        strcat(script.rcpts[k], i > 0 ? "," : "");
+        strcat(script.rcpts[k], m->recipients[i]);
+    }
+}
+
+/* scripted_session - delivery_session_fn: replay the next step */
+static void scripted_session(const struct smtp_params *p, const struct smtp_message *m,
+                             struct smtp_outcome *out)
+{
+    const struct step *st;
+
+    cr_assert_lt(script.ncalls, script.nsteps, "session %zu was not scripted",
+                 script.ncalls + 1);
+    st = &script.steps[script.ncalls];
+    record_call(p, m);
+    script.ncalls++;
+    memset(out, 0, sizeof(*out));
+    out->result = st->result;
+    out->stage = st->stage;
+    out->connected = st->stage > SMTP_STAGE_CONNECT;
+    snprintf(out->enhanced, sizeof(out->enhanced), "%s", st->enhanced);
+    snprintf(out->reason, sizeof(out->reason), "scripted failure at stage %d", st->stage);
+    if (st->verdicts[0] == '\0')
+        return;
+    cr_assert_eq(strlen(st->verdicts), m->nrecipients, "script for %zu recipients",
+                 m->nrecipients);
+    out->nrecipients = m->nrecipients;
+    out->recipients = calloc(m->nrecipients, sizeof(*out->recipients));
+    cr_assert_not_null(out->recipients);
+    for (size_t i = 0; i < m->nrecipients; i++)
+        fill_rcpt(&out->recipients[i], st->verdicts[i]);
+}
+
+/* add_host - host hi of the plan: insecure A records, level none */
+static void add_host(struct dnsplan *plan, size_t hi, const char *name,
+                     const char *const *addresses, size_t n)
+{
+    struct dns_host *f = &plan->facts[hi];
+    struct mxplan_host *h = &plan->hosts[hi];
+
+    snprintf(f->name, sizeof(f->name), "%s", name);
+    f->port = 25;
+    f->a.asked = 1;
+    f->a.status = DNS_INSECURE;
+    f->a.nrr = n;
+    for (size_t i = 0; i < n; i++)
+        snprintf(f->a.rr[i].text, sizeof(f->a.rr[i].text), "%s", addresses[i]);
+    h->effective = MXPLAN_CONFIGURED;
+    h->level = POLICY_LEVEL_NONE;
+    h->address_status = DNS_INSECURE;
+    h->addresses = &f->a;
+}
+
+static struct dnsplan *plan_two_hosts(void)
+{
+    static const char *const mx1[] = {"192.0.2.1", "192.0.2.2"};
+    static const char *const mx2[] = {"192.0.2.3"};
+    struct dnsplan *plan = calloc(1, sizeof(*plan));
+
+    cr_assert_not_null(plan);
+    plan->nhosts = 2;
+    plan->facts = calloc(2, sizeof(*plan->facts));
+    plan->hosts = calloc(2, sizeof(*plan->hosts));
+    cr_assert(plan->facts != NULL && plan->hosts != NULL);
+    plan->nexthop.port = 25;
+    plan->level = POLICY_LEVEL_NONE;
+    plan->mx.asked = 1;
+    plan->mx.status = DNS_INSECURE;
+    plan->domain.result = MXPLAN_DOMAIN_HOSTS;
+    plan->domain.nhosts = 2;
+    add_host(plan, 0, "mx1.example.test", mx1, 2);
+    add_host(plan, 1, "mx2.example.test", mx2, 1);
+    return plan;
+}
+
+static void plan_free(struct dnsplan *plan)
+{
+    free(plan->facts);
+    free(plan->hosts);
+    free(plan);
+}
+
+/* run - delivery_run() over the two-host plan for rcpts with the script */
+static void run(struct dnsplan *plan, const char **rcpts, size_t nrcpts,
+                const struct step *steps, size_t nsteps, struct delivery_result *res)
+{
+    static const char yaml[] = "defaults:\n  level: none\n";
+    char err[256];
+    struct policy *policy = policy_parse("t.yaml", (const uint8_t *)yaml,
+                                         sizeof(yaml) - 1, err, sizeof(err));
+    struct smtp_message msg = { .sender = "sender@example.org", .recipients = rcpts,
+                                .nrecipients = nrcpts, .fd = -1, .buf = (const uint8_t *)"x\r\n",
+                                .len = 3, .size = 3 };
+    struct delivery_input in = { .plan = plan, .nexthop_text = "example.test",
+                                 .message = &msg, .deadline_ms = UINT64_MAX,
+                                 .report = { .json_fd = -1 },
+                                 .run_session = scripted_session };
+
+    cr_assert_not_null(policy, "%s", err);
+    memset(&script, 0, sizeof(script));
+    script.steps = steps;
+    script.nsteps = nsteps;
+    in.entry = policy_defaults(policy);
+    delivery_run(&in, res);
+    cr_assert_eq(res->attempts, script.ncalls);
+    policy_free(policy);
+}
+
+Test(delivery, connect_failure_moves_to_the_next_address)
+{
+    static const struct step steps[] = {
+        { SMTP_DEFER, SMTP_STAGE_CONNECT, "4.4.1", "" },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+    };
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = plan_two_hosts();
+    struct delivery_result res;
+
+    run(plan, rcpts, 1, steps, 2, &res);
+    cr_assert_eq(res.status, DELIVERY_SENT);
+    cr_assert_eq(res.nsent, 1);
+    cr_assert_str_eq(script.address[0], "192.0.2.1");
+    cr_assert_str_eq(script.address[1], "192.0.2.2");
+    plan_free(plan);
+}
+
+Test(delivery, refused_greeting_is_temporary_next_host_tried)
+{
+    /* a 554 greeting skips the host (Postfix smtp_skip_5xx_greeting) */
+    static const struct step steps[] = {
+        { SMTP_BOUNCE, SMTP_STAGE_GREETING, "5.0.0", "" },
+        { SMTP_BOUNCE, SMTP_STAGE_GREETING, "5.0.0", "" },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+    };
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = plan_two_hosts();
+    struct delivery_result res;
+
+    run(plan, rcpts, 1, steps, 3, &res);
+    cr_assert_eq(res.status, DELIVERY_SENT);
+    cr_assert_str_eq(script.address[2], "192.0.2.3");
+    plan_free(plan);
+}
+
+Test(delivery, deferred_recipient_offered_to_next_server_alone)
+{
+    static const struct step steps[] = {
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "sd" },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+    };
+    const char *rcpts[] = {"a@example.test", "b@example.test"};
+    struct dnsplan *plan = plan_two_hosts();
+    struct delivery_result res;
+
+    run(plan, rcpts, 2, steps, 2, &res);
+    cr_assert_eq(res.status, DELIVERY_SENT);
+    cr_assert_eq(res.nsent, 2);
+    cr_assert_str_eq(script.rcpts[0], "a@example.test,b@example.test");
+    cr_assert_str_eq(script.rcpts[1], "b@example.test");
+    plan_free(plan);
+}
+
+Test(delivery, rcpt_550_is_final_never_offered_again)
+{
+    static const struct step steps[] = {
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "bd" },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+    };
+    const char *rcpts[] = {"a@example.test", "b@example.test"};
+    struct dnsplan *plan = plan_two_hosts();
+    struct delivery_result res;
+
+    run(plan, rcpts, 2, steps, 2, &res);
+    cr_assert_str_eq(script.rcpts[1], "b@example.test");
+    cr_assert_eq(res.status, DELIVERY_BOUNCED);
+    cr_assert_eq(res.nbounced, 1);
+    cr_assert_eq(res.nsent, 1);
+    cr_assert(strncmp(res.reason, "5.1.1 ", 6) == 0, "reason: %s", res.reason);
+    plan_free(plan);
+}
+
+Test(delivery, all_addresses_fail_defers_with_a_4xx_reason)
+{
+    /* a 5.7.1 code on a session failure that only defers is said as 4.7.1 */
+    static const struct step steps[] = {
+        { SMTP_DEFER, SMTP_STAGE_CONNECT, "4.4.1", "" },
+        { SMTP_DEFER, SMTP_STAGE_HANDSHAKE, "5.7.1", "" },
+        { SMTP_DEFER, SMTP_STAGE_CONNECT, "4.4.1", "" },
+    };
+    const char *rcpts[] = {"a@example.test", "b@example.test"};
+    struct dnsplan *plan = plan_two_hosts();
+    struct delivery_result res;
+
+    run(plan, rcpts, 2, steps, 3, &res);
+    cr_assert_eq(res.status, DELIVERY_DEFERRED);
+    cr_assert_eq(res.ndeferred, 2);
+    /* the deepest failure explains the deferral best */
+    cr_assert(strncmp(res.reason, "4.7.1 ", 6) == 0, "reason: %s", res.reason);
+    plan_free(plan);
+}
+
+Test(delivery, host_ruled_out_by_the_plan_is_skipped)
+{
+    static const struct step steps[] = {
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+    };
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = plan_two_hosts();
+    struct delivery_result res;
+
+    plan->hosts[0].effective = MXPLAN_UNREACHABLE;
+    plan->hosts[0].enhanced = "4.4.3";
+    snprintf(plan->hosts[0].reason, sizeof(plan->hosts[0].reason), "lookup failed");
+    run(plan, rcpts, 1, steps, 1, &res);
+    cr_assert_eq(res.status, DELIVERY_SENT);
+    cr_assert_str_eq(script.address[0], "192.0.2.3");
+    plan_free(plan);
+}
+
+Test(delivery, plan_that_bounces_runs_no_session)
+{
+    const char *rcpts[] = {"a@example.test", "b@example.test"};
+    struct dnsplan *plan = plan_two_hosts();
+    struct delivery_result res;
+
+    plan->domain.result = MXPLAN_DOMAIN_BOUNCE;
+    plan->domain.enhanced = "5.1.10";
+    snprintf(plan->domain.reason, sizeof(plan->domain.reason),
+             "Domain example.test does not accept mail (null MX)");
+    run(plan, rcpts, 2, NULL, 0, &res);
+    cr_assert_eq(res.attempts, 0);
+    cr_assert_eq(res.status, DELIVERY_BOUNCED);
+    cr_assert_eq(res.nbounced, 2);
+    cr_assert_str_eq(res.reason, "5.1.10 Domain example.test does not accept mail (null MX)");
+    plan_free(plan);
+}
+
+Test(delivery, plan_with_every_host_deferred_defers)
+{
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = plan_two_hosts();
+    struct delivery_result res;
+
+    for (size_t hi = 0; hi < 2; hi++) {
+        plan->hosts[hi].effective = MXPLAN_DEFER;
+        plan->hosts[hi].enhanced = "4.7.5";
+        snprintf(plan->hosts[hi].reason, sizeof(plan->hosts[hi].reason),
+                 "no usable TLSA records");
+    }
+    run(plan, rcpts, 1, NULL, 0, &res);
+    cr_assert_eq(res.attempts, 0);
+    cr_assert_eq(res.status, DELIVERY_DEFERRED);
+    cr_assert_str_eq(res.reason, "4.7.5 no usable TLSA records");
+    plan_free(plan);
+}
