@@ -21,9 +21,7 @@
 
 #include "dane_int.h"
 
-#include <wolfssl/wolfcrypt/sha256.h>
-#include <wolfssl/wolfcrypt/sha512.h>
-
+#include "digest.h"
 #include "tlsa.h"
 
 /* der_outer_ok - one SEQUENCE with a definite length covering exactly len */
@@ -60,10 +58,10 @@ static int der_outer_ok(const uint8_t *der, size_t len, const char **why)
 /* cert_digests - the four digests of one certificate */
 static void cert_digests(struct dane_cert *cert)
 {
-    wc_Sha256Hash(cert->der, (word32)cert->der_len, cert->sha256[0]);
-    wc_Sha256Hash(cert->spki, (word32)cert->spki_len, cert->sha256[1]);
-    wc_Sha512Hash(cert->der, (word32)cert->der_len, cert->sha512[0]);
-    wc_Sha512Hash(cert->spki, (word32)cert->spki_len, cert->sha512[1]);
+    digest_sha256(cert->der, cert->der_len, cert->sha256[0]);
+    digest_sha256(cert->spki, cert->spki_len, cert->sha256[1]);
+    digest_sha512(cert->der, cert->der_len, cert->sha512[0]);
+    digest_sha512(cert->spki, cert->spki_len, cert->sha512[1]);
 }
 
 /* cert_spki - copy the SubjectPublicKeyInfo DER out of the parsed cert */
