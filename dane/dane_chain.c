@@ -2,6 +2,7 @@
  *                digests per selector (RFC 6698 §2.1.2, §2.1.3)
  *
  * SYNOPSIS
+ *   dane_library_init(), dane_library_cleanup(),
  *   dane_chain_new(), dane_chain_free(), dane_chain_add_der(),
  *   dane_chain_add_pem(), dane_chain_length(), dane_chain_digest(),
  *   dane_chain_der()
@@ -128,6 +129,18 @@ void dane_cert_clear(struct dane_cert *cert)
     free(cert->der);
     free(cert->spki);
     memset(cert, 0, sizeof(*cert));
+}
+
+/* dane_library_init - wolfSSL_Init(), which wolfSSL counts */
+int dane_library_init(void)
+{
+    return wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 : -1;
+}
+
+/* dane_library_cleanup - wolfSSL_Cleanup(), one per successful init */
+void dane_library_cleanup(void)
+{
+    wolfSSL_Cleanup();
 }
 
 /* dane_chain_new - an empty chain */
