@@ -24,6 +24,9 @@
  * names (RFC 7672 §3.2.2, dane_name_match()). When several records match, the
  * result names the one with the shortest path.
  *
+ * Process setup: dane_library_init() once before any chain is built,
+ * dane_library_cleanup() when done (each init balanced by one cleanup).
+ *
  * Errors: functions returning int give 0 on success and -1 on bad input with
  * *why set to a static string. Verification outcomes are enum dane_status with
  * *why naming why nothing matched.
@@ -44,6 +47,13 @@ struct tlsa_set;
 #define DANE_MAX_CERT  (64u * 1024) /* bytes of DER per certificate */
 
 struct dane_chain;
+
+/* dane_library_init - initialise the X.509 parser the chains use (wolfSSL)
+ * before the first dane_chain_add_der() or dane_chain_add_pem(); 0, or -1
+ * when it cannot be initialised */
+int dane_library_init(void);
+/* dane_library_cleanup - balance one successful dane_library_init() */
+void dane_library_cleanup(void);
 
 /* dane_chain_new - an empty chain; NULL on ENOMEM */
 struct dane_chain *dane_chain_new(void);

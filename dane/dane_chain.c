@@ -2,6 +2,7 @@
  *                digests per selector (RFC 6698 §2.1.2, §2.1.3)
  *
  * SYNOPSIS
+ *   dane_library_init(), dane_library_cleanup(),
  *   dane_chain_new(), dane_chain_free(), dane_chain_add_der(),
  *   dane_chain_add_pem(), dane_chain_length(), dane_chain_digest(),
  *   dane_chain_der()
@@ -21,9 +22,7 @@
 
 #include "dane_int.h"
 
-#include <wolfssl/wolfcrypt/sha256.h>
-#include <wolfssl/wolfcrypt/sha512.h>
-
+#include "digest.h"
 #include "tlsa.h"
 
 /* der_outer_ok - one SEQUENCE with a definite length covering exactly len */
@@ -60,10 +59,10 @@ static int der_outer_ok(const uint8_t *der, size_t len, const char **why)
 /* cert_digests - the four digests of one certificate */
 static void cert_digests(struct dane_cert *cert)
 {
-    wc_Sha256Hash(cert->der, (word32)cert->der_len, cert->sha256[0]);
-    wc_Sha256Hash(cert->spki, (word32)cert->spki_len, cert->sha256[1]);
-    wc_Sha512Hash(cert->der, (word32)cert->der_len, cert->sha512[0]);
-    wc_Sha512Hash(cert->spki, (word32)cert->spki_len, cert->sha512[1]);
+    digest_sha256(cert->der, cert->der_len, cert->sha256[0]);
+    digest_sha256(cert->spki, cert->spki_len, cert->sha256[1]);
+    digest_sha512(cert->der, cert->der_len, cert->sha512[0]);
+    digest_sha512(cert->spki, cert->spki_len, cert->sha512[1]);
 }
 
 /* cert_spki - copy the SubjectPublicKeyInfo DER out of the parsed cert */
@@ -130,6 +129,18 @@ void dane_cert_clear(struct dane_cert *cert)
     free(cert->der);
     free(cert->spki);
     memset(cert, 0, sizeof(*cert));
+}
+
+/* dane_library_init - wolfSSL_Init(), which wolfSSL counts */
+int dane_library_init(void)
+{
+    return wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 : -1;
+}
+
+/* dane_library_cleanup - wolfSSL_Cleanup(), one per successful init */
+void dane_library_cleanup(void)
+{
+    wolfSSL_Cleanup();
 }
 
 /* dane_chain_new - an empty chain */

@@ -12,12 +12,10 @@
  *   of the usable ones, recomputed after each change. The parsers live in
  *   tlsa_parse.c and add records through tlsa_set_add_rr().
  */
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/sha256.h>
-
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "tlsa.h"
 
 #define SHA256_LEN 32u
@@ -257,22 +255,19 @@ static const struct tlsa_rr *next_in_order(const struct tlsa_set *set,
  * length, data) of each usable record in canonical order */
 void tlsa_set_fingerprint(const struct tlsa_set *set, uint8_t out[32])
 {
-    wc_Sha256 sha;
+    struct digest_sha256 sha;
     const struct tlsa_rr *rr = NULL;
 
-    if (wc_InitSha256(&sha) != 0)
-        abort(); /* tlsa_set_fingerprint: wolfCrypt cannot hash */
+    digest_sha256_begin(&sha);
     while ((rr = next_in_order(set, rr)) != NULL) {
         uint8_t head[7] = {rr->usage, rr->selector, rr->mtype,
                            (uint8_t)(rr->len >> 24), (uint8_t)(rr->len >> 16),
                            (uint8_t)(rr->len >> 8), (uint8_t)rr->len};
 
-        wc_Sha256Update(&sha, head, sizeof(head));
-        if (rr->len > 0)
-            wc_Sha256Update(&sha, rr->data, (word32)rr->len);
+        digest_sha256_update(&sha, head, sizeof(head));
+        digest_sha256_update(&sha, rr->data, rr->len);
     }
-    wc_Sha256Final(&sha, out);
-    wc_Sha256Free(&sha);
+    digest_sha256_end(&sha, out);
 }
 
 /* tlsa_rr_format - "U S M HEX", uppercase hex as dig prints it; no HEX part

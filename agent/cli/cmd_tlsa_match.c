@@ -22,9 +22,6 @@
  *   malformed PEM or DER or an oversized chain file 65, a missing or
  *   unreadable chain file 66, out of memory 70.
  */
-#include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,8 +260,8 @@ int cmd_tlsa_match(int argc, char **argv)
 
     if (status != 0)
         return status < 0 ? 0 : status;
-    if (wolfSSL_Init() != WOLFSSL_SUCCESS) {
-        fprintf(stderr, "%s: wolfSSL cannot be initialised\n", PROG);
+    if (dane_library_init() != 0) {
+        fprintf(stderr, "%s: the certificate library cannot be initialised\n", PROG);
         return EX_SOFTWARE;
     }
     r.set = tlsa_set_new();
@@ -281,6 +278,6 @@ int cmd_tlsa_match(int argc, char **argv)
         status = verdict(&o, &r);
     dane_chain_free(r.chain);
     tlsa_set_free(r.set);
-    wolfSSL_Cleanup();
+    dane_library_cleanup();
     return status;
 }

@@ -30,9 +30,6 @@
  *   DANE_MAX_CERT, an oversized chain file, a CA file without a certificate
  *   65; a chain or CA file that cannot be opened 66; out of memory 70.
  */
-#include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,8 +420,8 @@ int cmd_verify_chain(int argc, char **argv)
 
     if (status != 0)
         return status < 0 ? 0 : status;
-    if (wolfSSL_Init() != WOLFSSL_SUCCESS) {
-        fprintf(stderr, "%s: wolfSSL cannot be initialised\n", PROG);
+    if (dane_library_init() != 0) {
+        fprintf(stderr, "%s: the certificate library cannot be initialised\n", PROG);
         return EX_SOFTWARE;
     }
     set = tlsa_set_new();
@@ -444,6 +441,6 @@ int cmd_verify_chain(int argc, char **argv)
     pkix_store_free(store);
     dane_chain_free(chain);
     tlsa_set_free(set);
-    wolfSSL_Cleanup();
+    dane_library_cleanup();
     return status;
 }

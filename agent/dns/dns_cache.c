@@ -19,9 +19,6 @@
  *   store checks each entry's SHA-256 before the decoder sees it; the
  *   decoder still checks every bound (fuzz_dns_cache drives it).
  */
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/sha256.h>
-
 #include "dns_cache.h"
 
 #include <errno.h>
@@ -31,6 +28,7 @@
 #include <unistd.h>
 
 #include "cache_store.h"
+#include "digest.h"
 #include "tlsa.h"
 
 #define ENCODING_VERSION 1u
@@ -55,7 +53,7 @@ enum key_kind { KEY_ANSWER = 1, KEY_CHECK = 2 };
 
 struct dns_cache {
     struct cache_store *store;
-    uint8_t config[WC_SHA256_DIGEST_SIZE];
+    uint8_t config[DIGEST_SHA256_LEN];
     unsigned max_ttl;
 };
 
@@ -67,14 +65,14 @@ static char lower_ascii(char c)
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-static void hash_field(wc_Sha256 *sha, const void *p, size_t len)
+/* hash_field - a 32-bit big-endian length, then the bytes */
+static void hash_field(struct digest_sha256 *sha, const void *p, size_t len)
 {
     uint8_t n[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16),
                      (uint8_t)(len >> 8), (uint8_t)len };
 
-    wc_Sha256Update(sha, n, sizeof n);
-    if (len > 0)
-        wc_Sha256Update(sha, p, (word32)len);
+    digest_sha256_update(sha, n, sizeof n);
+    digest_sha256_update(sha, p, len);
 }
 
 /* read_anchors - the trust anchor file's bytes, all of them (at most cap);
@@ -107,11 +105,11 @@ static int read_anchors(const char *path, uint8_t *buf, size_t cap, size_t *len)
 
 /* config_digest - what every key of this configuration shares */
 static int config_digest(const struct dns_config *config,
-                         uint8_t out[WC_SHA256_DIGEST_SIZE], const char **why)
+                         uint8_t out[DIGEST_SHA256_LEN], const char **why)
 {
     uint8_t *anchors = NULL;
     size_t len = 0;
-    wc_Sha256 sha;
+    struct digest_sha256 sha;
 
     if (config->trust_anchors != NULL) {
         anchors = malloc(ANCHORS_MAX);
@@ -122,8 +120,7 @@ static int config_digest(const struct dns_config *config,
             return -1;
         }
     }
-    if (wc_InitSha256(&sha) != 0)
-        abort();    /* config_digest: wolfCrypt cannot hash */
+    digest_sha256_begin(&sha);
     hash_field(&sha, "dane-agent dns cache 1", 22);
     hash_field(&sha, anchors, anchors != NULL ? len : 0);
     for (size_t i = 0; i < config->nupstreams; i++) {
@@ -133,8 +130,7 @@ static int config_digest(const struct dns_config *config,
         hash_field(&sha, u->address, strnlen(u->address, sizeof u->address));
         hash_field(&sha, port, sizeof port);
     }
-    wc_Sha256Final(&sha, out);
-    wc_Sha256Free(&sha);
+    digest_sha256_end(&sha, out);
     free(anchors);
     return 0;
 }
@@ -147,17 +143,15 @@ static void entry_key(const struct dns_cache *c, enum key_kind kind,
     char lower[DNS_NAME_MAX + 1];
     size_t n = strnlen(qname, DNS_NAME_MAX);
     uint8_t head[3] = { (uint8_t)kind, (uint8_t)(qtype >> 8), (uint8_t)qtype };
-    wc_Sha256 sha;
+    struct digest_sha256 sha;
 
     for (size_t i = 0; i < n; i++)
         lower[i] = lower_ascii(qname[i]);
-    if (wc_InitSha256(&sha) != 0)
-        abort();    /* entry_key: wolfCrypt cannot hash */
+    digest_sha256_begin(&sha);
     hash_field(&sha, c->config, sizeof c->config);
     hash_field(&sha, head, sizeof head);
     hash_field(&sha, lower, n);
-    wc_Sha256Final(&sha, out);
-    wc_Sha256Free(&sha);
+    digest_sha256_end(&sha, out);
 }
 
 /* ---- encoding ---- */

@@ -16,9 +16,6 @@
  *   parser: wolfSSL 5.5.4's d2i_SSL_SESSION crashes on some malformed
  *   sessions (found by fuzz_session_cache).
  */
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/sha256.h>
-
 #include "cache_store.h"
 
 #include <dirent.h>
@@ -29,6 +26,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "digest.h"
 
 #define MAGIC_LEN CACHE_STORE_MAGIC_LEN
 #define OFF_CREATED (MAGIC_LEN + CACHE_STORE_KEY_LEN)
@@ -218,14 +217,12 @@ static int read_all(int fd, uint8_t *p, size_t len)
 /* entry_digest - SHA-256 over the header up to the digest and the payload */
 static void entry_digest(const uint8_t *head, const uint8_t *data, size_t len, uint8_t out[32])
 {
-    wc_Sha256 sha;
+    struct digest_sha256 sha;
 
-    if (wc_InitSha256(&sha) != 0)
-        abort();    /* entry_digest: wolfCrypt cannot hash */
-    wc_Sha256Update(&sha, head, OFF_DIGEST);
-    wc_Sha256Update(&sha, data, (word32)len);
-    wc_Sha256Final(&sha, out);
-    wc_Sha256Free(&sha);
+    digest_sha256_begin(&sha);
+    digest_sha256_update(&sha, head, OFF_DIGEST);
+    digest_sha256_update(&sha, data, len);
+    digest_sha256_end(&sha, out);
 }
 
 /* entry_ok - the header agrees with the kind, the key, the clock and the

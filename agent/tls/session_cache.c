@@ -15,12 +15,10 @@
  *   crashes on some malformed input (found by fuzz_session_cache), so a
  *   truncated or damaged entry must never get that far.
  */
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/sha256.h>
-
 #include "session_cache.h"
 
 #include "cache_store.h"
+#include "digest.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,23 +59,25 @@ static void put_be(uint8_t *p, uint64_t v, size_t n)
 }
 
 /* field - tag, 32-bit length (ABSENT for NULL), bytes */
-static void field(wc_Sha256 *sha, enum key_tag tag, const void *p, size_t len)
+static void field(struct digest_sha256 *sha, enum key_tag tag, const void *p, size_t len)
 {
     uint8_t head[5];
 
     head[0] = (uint8_t)tag;
     put_be(head + 1, p != NULL ? (uint64_t)len : ABSENT, 4);
-    wc_Sha256Update(sha, head, sizeof(head));
-    if (p != NULL && len > 0)
-        wc_Sha256Update(sha, p, (word32)len);
+    digest_sha256_update(sha, head, sizeof(head));
+    if (p != NULL)
+        digest_sha256_update(sha, p, len);
 }
 
-static void field_str(wc_Sha256 *sha, enum key_tag tag, const char *s)
+/* field_str - a string field; NULL is absent, not "" */
+static void field_str(struct digest_sha256 *sha, enum key_tag tag, const char *s)
 {
     field(sha, tag, s, s != NULL ? strlen(s) : 0);
 }
 
-static void field_uint(wc_Sha256 *sha, enum key_tag tag, uint64_t v)
+/* field_uint - an integer field as 8 bytes big-endian */
+static void field_uint(struct digest_sha256 *sha, enum key_tag tag, uint64_t v)
 {
     uint8_t b[8];
 
@@ -86,7 +86,7 @@ static void field_uint(wc_Sha256 *sha, enum key_tag tag, uint64_t v)
 }
 
 /* field_ids - a list of 16-bit ids, order kept (preference matters) */
-static void field_ids(wc_Sha256 *sha, enum key_tag tag, const uint16_t *ids, size_t n)
+static void field_ids(struct digest_sha256 *sha, enum key_tag tag, const uint16_t *ids, size_t n)
 {
     field_uint(sha, tag, n);
     for (size_t i = 0; i < n; i++)
@@ -95,7 +95,7 @@ static void field_ids(wc_Sha256 *sha, enum key_tag tag, const uint16_t *ids, siz
 
 /* field_entry - the policy entry's identity and every field that shapes the
  * TLS handshake or the verification */
-static void field_entry(wc_Sha256 *sha, const struct policy_entry *e)
+static void field_entry(struct digest_sha256 *sha, const struct policy_entry *e)
 {
     field_str(sha, TAG_ENTRY_KEY, e->key);
     field_uint(sha, TAG_ENTRY_LEVEL, (uint64_t)e->level);
@@ -120,10 +120,9 @@ static void field_entry(wc_Sha256 *sha, const struct policy_entry *e)
 void session_cache_key_digest(const struct session_cache_key *k,
                               uint8_t out[SESSION_CACHE_KEY_LEN])
 {
-    wc_Sha256 sha;
+    struct digest_sha256 sha;
 
-    if (wc_InitSha256(&sha) != 0)
-        abort();    /* session_cache_key_digest: wolfCrypt cannot hash */
+    digest_sha256_begin(&sha);
     field_str(&sha, TAG_VERSION, "dane-agent session cache 1");
     field_str(&sha, TAG_NEXTHOP, k->nexthop);
     field_str(&sha, TAG_MX, k->mx);
@@ -135,8 +134,7 @@ void session_cache_key_digest(const struct session_cache_key *k,
     field_uint(&sha, TAG_TRUSTED_ONLY, (uint64_t)(k->trusted_only != 0));
     if (k->entry != NULL)
         field_entry(&sha, k->entry);
-    wc_Sha256Final(&sha, out);
-    wc_Sha256Free(&sha);
+    digest_sha256_end(&sha, out);
 }
 
 /* ---- entries: a thin layer over cache_store.h ---- */
