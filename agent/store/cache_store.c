@@ -30,6 +30,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hex.h"
+
 #define MAGIC_LEN CACHE_STORE_MAGIC_LEN
 #define OFF_CREATED (MAGIC_LEN + CACHE_STORE_KEY_LEN)
 #define OFF_EXPIRES (OFF_CREATED + 8u)
@@ -96,13 +98,7 @@ static uint64_t clock_of(time_t now)
 
 void cache_store_name(const uint8_t key[CACHE_STORE_KEY_LEN], char out[NAME_LEN + 1])
 {
-    static const char hex[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < CACHE_STORE_KEY_LEN; i++) {
-        out[2 * i] = hex[key[i] >> 4];
-        out[2 * i + 1] = hex[key[i] & 0xf];
-    }
-    out[NAME_LEN] = '\0';
+    hex_encode(key, CACHE_STORE_KEY_LEN, out, HEX_LOWER);
 }
 
 /* ---- directory ---- */

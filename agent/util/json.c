@@ -1,6 +1,8 @@
 /* json.c - bounded JSON writer (RFC 8259); contract in json.h */
 #include "json.h"
 
+#include "hex.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,8 +187,8 @@ size_t json_utf8_len(const unsigned char *p, size_t n)
 /* put_escaped - one ASCII byte that needs an escape (RFC 8259 §7) */
 static void put_escaped(struct json *j, unsigned char c)
 {
-    static const char hex[] = "0123456789abcdef";
-    char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+    char u[6] = {'\\', 'u', '0', '0', hex_digit(c >> 4, HEX_LOWER),
+                 hex_digit(c, HEX_LOWER)};
 
     switch (c) {
     case '"': put(j, "\\\"", 2); break;
