@@ -1,9 +1,18 @@
-/* test_util.c - agent/util helpers: hex digits and encoding */
+/* test_util.c - agent/util helpers: hex digits and encoding, whole reads
+ * and writes */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "hex.h"
+#include "io.h"
 
 /* every byte value survives hex_encode and decoding with hex_value */
 Test(hex, round_trip_all_bytes)
@@ -54,4 +63,184 @@ Test(hex, value_rejects_non_digits)
     cr_expect_eq(hex_value('9'), 9);
     cr_expect_eq(hex_value('f'), 15);
     cr_expect_eq(hex_value('F'), 15);
+}
+
+/* ---- io ---- */
+
+#define PIPE_BYTES (1024u * 1024u)
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarms++;
+}
+
+/* write_interrupted - child: io_write_all of data while SIGALRM (no
+ * SA_RESTART) interrupts write(2) every millisecond, so that it returns
+ * short counts and EINTR; exits 0 when all was written and it was
+ * interrupted */
+static void write_interrupted(int fd, const uint8_t *data, size_t len)
+{
+    struct sigaction sa = { .sa_handler = on_alarm };
+    struct itimerval every_ms = { { 0, 1000 }, { 0, 1000 } };
+    int rc;
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    setitimer(ITIMER_REAL, &every_ms, NULL);
+    rc = io_write_all(fd, data, len);
+    _exit(rc == 0 && alarms > 0 ? 0 : 1);
+}
+
+/* bytes_pattern - len bytes that are not all alike */
+static uint8_t *bytes_pattern(size_t len)
+{
+    uint8_t *p = malloc(len);
+
+    cr_assert_not_null(p);
+    for (size_t i = 0; i < len; i++)
+        p[i] = (uint8_t)(i * 31 + i / 251);
+    return p;
+}
+
+Test(io, write_all_read_all_across_pipe_with_short_writes)
+{
+    uint8_t *data = bytes_pattern(PIPE_BYTES), *got = malloc(PIPE_BYTES), extra;
+    int fds[2], status;
+    pid_t pid;
+
+    cr_assert_not_null(got);
+    cr_assert_eq(pipe(fds), 0);
+    pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        write_interrupted(fds[1], data, PIPE_BYTES);
+    }
+    close(fds[1]);
+    usleep(50 * 1000);          /* the writer waits on a full pipe meanwhile */
+    cr_assert_eq(io_read_all(fds[0], got, PIPE_BYTES), 0, "errno %d", errno);
+    cr_expect_eq(memcmp(got, data, PIPE_BYTES), 0);
+    cr_expect_eq(io_read_all(fds[0], &extra, 1), -1);
+    cr_expect_eq(errno, ENODATA);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer status %d", status);
+    close(fds[0]);
+    free(data);
+    free(got);
+}
+
+Test(io, read_all_reports_early_end)
+{
+    uint8_t buf[8];
+    int fds[2];
+
+    cr_assert_eq(pipe(fds), 0);
+    cr_assert_eq(io_write_all(fds[1], "abc", 3), 0);
+    close(fds[1]);
+    cr_expect_eq(io_read_all(fds[0], buf, sizeof(buf)), -1);
+    cr_expect_eq(errno, ENODATA);
+    close(fds[0]);
+}
+
+Test(io, write_all_reports_full_device)
+{
+    int fd = open("/dev/full", O_WRONLY);
+
+    if (fd < 0)
+        cr_skip_test("no /dev/full");
+    cr_expect_eq(io_write_all(fd, "x", 1), -1);
+    cr_expect_eq(errno, ENOSPC);
+    close(fd);
+}
+
+/* scratch_file - a new temporary file holding len pattern bytes */
+static void scratch_file(char *path, size_t len)
+{
+    uint8_t *data = bytes_pattern(len + 1);
+    int fd = mkstemp(path);
+
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(io_write_all(fd, data, len), 0);
+    close(fd);
+    free(data);
+}
+
+Test(io, read_file_of_exactly_cap_bytes)
+{
+    char path[] = "/tmp/test_util.XXXXXX";
+    enum io_status status;
+    size_t len = 1;
+    uint8_t *want = bytes_pattern(100), *buf;
+
+    scratch_file(path, 100);
+    buf = io_read_file(path, 100, &len, &status);
+    unlink(path);
+    cr_assert_not_null(buf);
+    cr_expect_eq(status, IO_OK);
+    cr_expect_eq(len, 100);
+    cr_expect_eq(memcmp(buf, want, 100), 0);
+    free(buf);
+    free(want);
+}
+
+Test(io, read_file_of_cap_plus_one_bytes_is_too_big)
+{
+    char path[] = "/tmp/test_util.XXXXXX";
+    enum io_status status;
+    size_t len = 1;
+    void *buf;
+
+    scratch_file(path, 101);
+    buf = io_read_file(path, 100, &len, &status);
+    unlink(path);
+    cr_expect_null(buf);
+    cr_expect_eq(status, IO_TOO_BIG);
+    cr_expect_eq(len, 0);
+}
+
+Test(io, read_file_empty_with_cap_zero)
+{
+    char path[] = "/tmp/test_util.XXXXXX";
+    enum io_status status;
+    size_t len = 1;
+    void *buf;
+
+    scratch_file(path, 0);
+    buf = io_read_file(path, 0, &len, &status);
+    unlink(path);
+    cr_expect_not_null(buf);
+    cr_expect_eq(status, IO_OK);
+    cr_expect_eq(len, 0);
+    free(buf);
+}
+
+Test(io, read_file_failures_keep_errno)
+{
+    enum io_status status;
+    size_t len;
+
+    cr_expect_null(io_read_file("/nonexistent/test_util", 10, &len, &status));
+    cr_expect_eq(status, IO_OPEN_FAILED);
+    cr_expect_eq(errno, ENOENT);
+    cr_expect_null(io_read_file("/", 10, &len, &status));
+    cr_expect_eq(status, IO_READ_FAILED);
+    cr_expect_eq(errno, EISDIR);
+}
+
+Test(io, read_to_end_across_pipe)
+{
+    uint8_t buf[16];
+    size_t len;
+    int fds[2];
+
+    cr_assert_eq(pipe(fds), 0);
+    cr_assert_eq(io_write_all(fds[1], "0123456789abcdef", 16), 0);
+    close(fds[1]);
+    cr_expect_eq(io_read_to_end(fds[0], buf, sizeof(buf), &len), IO_OK);
+    cr_expect_eq(len, 16);
+    cr_expect_eq(memcmp(buf, "0123456789abcdef", 16), 0);
+    close(fds[0]);
 }
