@@ -1,5 +1,5 @@
 /* test_util.c - agent/util helpers: hex digits and encoding, whole reads
- * and writes */
+ * and writes, strict UTF-8 */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 
 #include "hex.h"
 #include "io.h"
+#include "utf8.h"
 
 /* every byte value survives hex_encode and decoding with hex_value */
 Test(hex, round_trip_all_bytes)
@@ -243,4 +244,69 @@ Test(io, read_to_end_across_pipe)
     cr_expect_eq(len, 16);
     cr_expect_eq(memcmp(buf, "0123456789abcdef", 16), 0);
     close(fds[0]);
+}
+
+/* ---- utf8 ---- */
+
+struct utf8_case {
+    const char *name;
+    const char *bytes;
+    size_t n;
+    size_t want_len;        /* 0: no valid sequence */
+    uint32_t want_cp;
+};
+
+static const struct utf8_case utf8_cases[] = {
+    { "ascii", "A", 1, 1, 0x41 },
+    { "ascii_nul", "\0", 1, 1, 0 },
+    { "ascii_then_more", "ab", 2, 1, 0x61 },
+    { "two_least", "\xc2\x80", 2, 2, 0x80 },
+    { "two_most", "\xdf\xbf", 2, 2, 0x7ff },
+    { "three_least", "\xe0\xa0\x80", 3, 3, 0x800 },
+    { "three_before_surrogates", "\xed\x9f\xbf", 3, 3, 0xd7ff },
+    { "three_after_surrogates", "\xee\x80\x80", 3, 3, 0xe000 },
+    { "three_most", "\xef\xbf\xbf", 3, 3, 0xffff },
+    { "four_least", "\xf0\x90\x80\x80", 4, 4, 0x10000 },
+    { "four_most", "\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff },
+    { "euro_then_ascii", "\xe2\x82\xacx", 4, 3, 0x20ac },
+    { "overlong_two_c0", "\xc0\x80", 2, 0, 0 },
+    { "overlong_two_c1", "\xc1\xbf", 2, 0, 0 },
+    { "overlong_three", "\xe0\x9f\xbf", 3, 0, 0 },
+    { "overlong_three_nul", "\xe0\x80\x80", 3, 0, 0 },
+    { "overlong_four", "\xf0\x8f\xbf\xbf", 4, 0, 0 },
+    { "surrogate_first", "\xed\xa0\x80", 3, 0, 0 },
+    { "surrogate_last", "\xed\xbf\xbf", 3, 0, 0 },
+    { "above_max_f4", "\xf4\x90\x80\x80", 4, 0, 0 },
+    { "above_max_f5", "\xf5\x80\x80\x80", 4, 0, 0 },
+    { "above_max_f7", "\xf7\xbf\xbf\xbf", 4, 0, 0 },
+    { "five_byte_lead", "\xf8\x88\x80\x80\x80", 5, 0, 0 },
+    { "byte_ff", "\xff", 1, 0, 0 },
+    { "stray_continuation", "\x80", 1, 0, 0 },
+    { "bad_continuation", "\xc3\x28", 2, 0, 0 },
+    { "truncated_two", "\xc3", 1, 0, 0 },
+    { "truncated_three", "\xe2\x82", 2, 0, 0 },
+    { "truncated_four", "\xf0\x9f\x98", 3, 0, 0 },
+    { "truncated_by_n", "\xe2\x82\xac", 2, 0, 0 },
+    { "empty", "", 0, 0, 0 },
+};
+
+Test(utf8, decode_table)
+{
+    for (size_t i = 0; i < sizeof(utf8_cases) / sizeof(utf8_cases[0]); i++) {
+        const struct utf8_case *c = &utf8_cases[i];
+        uint32_t cp = 0xdeadbeef;
+        size_t len = utf8_decode((const uint8_t *)c->bytes, c->n, &cp);
+
+        cr_expect_eq(len, c->want_len, "%s: length %zu", c->name, len);
+        cr_expect_eq(utf8_len((const uint8_t *)c->bytes, c->n), c->want_len, "%s", c->name);
+        if (c->want_len > 0)
+            cr_expect_eq(cp, c->want_cp, "%s: U+%04X", c->name, (unsigned)cp);
+        else
+            cr_expect_eq(cp, 0xdeadbeef, "%s: code point written", c->name);
+    }
+}
+
+Test(utf8, decode_without_code_point)
+{
+    cr_expect_eq(utf8_decode((const uint8_t *)"\xc3\xa9", 2, NULL), 2);
 }
