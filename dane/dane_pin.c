@@ -18,19 +18,8 @@
 #include <strings.h>
 
 #include "dane_int.h"
+#include "hex.h"
 #include "tlsa.h"
-
-/* hex_value - 0..15, or -1 */
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* dane_pin_parse - "sha256:HEX" / "sha512:HEX" */
 int dane_pin_parse(const char *text, size_t len, struct dane_pin *pin,

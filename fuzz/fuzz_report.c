@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
 #include "report.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,7 +26,7 @@ static void check_clean(const unsigned char *p, size_t n)
     while (i < n) {
         if (p[i] < 0x20 || p[i] == 0x7f)
             abort();
-        k = p[i] < 0x80 ? 1 : json_utf8_len(p + i, n - i);
+        k = utf8_len(p + i, n - i);
         if (k == 0)
             abort();
         i += k;

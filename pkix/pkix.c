@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +32,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "io.h"
 #include "pkix.h"
 
 /* CA/B BR 6.1.5, 7.1.3.2: 112 bits, so RSA >= 2048 and no SHA-1 or MD5 */
@@ -107,26 +107,26 @@ struct pkix_chain *pkix_chain_new(const struct pkix_der *certs, size_t n,
 static char *read_bounded(const char *path, size_t *len, int *missing,
                           const char **why)
 {
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    size_t n;
+    enum io_status status;
+    char *buf = io_read_file(path, PKIX_MAX_CA_FILE, len, &status);
 
-    if (fp == NULL) {
+    switch (status) {
+    case IO_OK:
+        break;
+    case IO_OPEN_FAILED:
         *missing = 1;
         *why = errno == ENOENT ? "CA file does not exist" : "CA file cannot be opened";
-        return NULL;
+        break;
+    case IO_READ_FAILED:
+        *why = "CA file cannot be read";
+        break;
+    case IO_TOO_BIG:
+        *why = "CA file is too large";
+        break;
+    case IO_NO_MEMORY:
+        *why = "out of memory";
+        break;
     }
-    buf = malloc(PKIX_MAX_CA_FILE + 1);
-    n = buf == NULL ? 0 : fread(buf, 1, PKIX_MAX_CA_FILE + 1, fp);
-    if (buf == NULL || ferror(fp) || n > PKIX_MAX_CA_FILE) {
-        *why = buf == NULL ? "out of memory"
-             : ferror(fp) ? "CA file cannot be read" : "CA file is too large";
-        fclose(fp);
-        free(buf);
-        return NULL;
-    }
-    fclose(fp);
-    *len = n;
     return buf;
 }
 

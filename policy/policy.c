@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "policy.h"
 #include "policy_int.h"
 
@@ -1208,13 +1209,14 @@ struct policy *policy_parse(const char *name, const uint8_t *text, size_t len,
     return NULL;
 }
 
-/* read_file - the whole file, at most POLICY_MAX_FILE_SIZE + 1 bytes */
+/* read_file - the whole file, at most POLICY_MAX_FILE_SIZE bytes; *too_big
+ * when it has more */
 static uint8_t *read_file(const char *path, size_t *len, int *too_big,
                           const char **why)
 {
     struct stat st;
     uint8_t *buf;
-    size_t cap = POLICY_MAX_FILE_SIZE + 1, n = 0;
+    enum io_status status;
     int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 
     *too_big = 0;
@@ -1232,26 +1234,18 @@ static uint8_t *read_file(const char *path, size_t *len, int *too_big,
         close(fd);
         return NULL;
     }
-    buf = malloc(cap);
-    while (buf != NULL && n < cap) {
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            *why = strerror(errno);
-            free(buf);
-            buf = NULL;
-        } else if (r == 0) {
-            break;
-        } else {
-            n += (size_t)r;
-        }
+    buf = malloc(POLICY_MAX_FILE_SIZE);
+    status = buf != NULL ? io_read_to_end(fd, buf, POLICY_MAX_FILE_SIZE, len)
+                         : IO_NO_MEMORY;
+    if (status == IO_READ_FAILED) {
+        *why = strerror(errno);
+        free(buf);
+        buf = NULL;
     }
     close(fd);
     if (buf == NULL && *why == NULL)
         *why = "out of memory";
-    *too_big = n > POLICY_MAX_FILE_SIZE;
-    *len = n;
+    *too_big = status == IO_TOO_BIG;
     return buf;
 }
 

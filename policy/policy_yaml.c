@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "policy_int.h"
+#include "utf8.h"
 
 #define PTREE_MAX_DEPTH 8       /* a policy needs 4: top, section, entry, list */
 #define PTREE_MAX_NODES 100000  /* far above any 1 MiB policy's real needs */
@@ -98,38 +99,6 @@ static void seterr(struct perror *err, unsigned line, unsigned col,
     va_end(ap);
 }
 
-/* utf8_next - decode one strict UTF-8 sequence (RFC 3629 §4); its length,
- * or 0 when invalid (overlong, surrogate, above U+10FFFF, truncated) */
-static size_t utf8_next(const uint8_t *p, size_t len, uint32_t *cp)
-{
-    size_t n;
-    uint32_t min, c;
-
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    } else if ((p[0] & 0xE0) == 0xC0) {
-        n = 2, min = 0x80, c = p[0] & 0x1F;
-    } else if ((p[0] & 0xF0) == 0xE0) {
-        n = 3, min = 0x800, c = p[0] & 0x0F;
-    } else if ((p[0] & 0xF8) == 0xF0) {
-        n = 4, min = 0x10000, c = p[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return n;
-}
-
 /* char_problem - why a code point may not appear in a policy, or NULL */
 static const char *char_problem(uint32_t c)
 {
@@ -158,7 +127,7 @@ static int prescan(const uint8_t *text, size_t len, struct perror *err)
         i = 3;                  /* a leading BOM is allowed (YAML 1.1 §5.2) */
     while (i < len) {
         uint32_t c;
-        size_t n = utf8_next(text + i, len - i, &c);
+        size_t n = utf8_decode(text + i, len - i, &c);
         const char *why;
 
         if (n == 0) {

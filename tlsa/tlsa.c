@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "hex.h"
 #include "tlsa.h"
 
 #define SHA256_LEN 32u
@@ -274,7 +275,6 @@ void tlsa_set_fingerprint(const struct tlsa_set *set, uint8_t out[32])
  * when the data is empty */
 size_t tlsa_rr_format(const struct tlsa_rr *rr, char *buf, size_t size)
 {
-    static const char hex[] = "0123456789ABCDEF";
     char head[16];
     size_t need, pos = 0;
     uint8_t f[3] = {rr->usage, rr->selector, rr->mtype};
@@ -300,7 +300,7 @@ size_t tlsa_rr_format(const struct tlsa_rr *rr, char *buf, size_t size)
             size_t h = i - pos - 1;
             uint8_t b = rr->data[h / 2];
 
-            buf[i] = hex[h % 2 == 0 ? b >> 4 : b & 0x0f];
+            buf[i] = hex_digit(h % 2 == 0 ? b >> 4 : b, HEX_UPPER);
         }
     }
     buf[need < size ? need : size - 1] = '\0';

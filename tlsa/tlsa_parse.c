@@ -11,24 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "tlsa.h"
 
 /* is_space - the separators of zone-file presentation */
 static int is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* hex_value - 0..15, or -1 when c is not a hex digit */
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* skip_space - advance *pos past whitespace */

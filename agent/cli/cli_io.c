@@ -8,6 +8,7 @@
 #include <sysexits.h>
 
 #include "dane.h"
+#include "io.h"
 #include "json.h"
 #include "tlsa.h"
 
@@ -56,37 +57,27 @@ int cli_usage_error(const char *cmd, const char *what, const char *arg)
 static int read_file(const char *cmd, const char *path, size_t max_bytes, char **text,
                      size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    size_t n;
+    enum io_status status;
 
-    if (f == NULL) {
+    *text = io_read_file(path, max_bytes, len, &status);
+    switch (status) {
+    case IO_OK:
+        return 0;
+    case IO_OPEN_FAILED:
         fprintf(stderr, "dane-agent: %s: cannot open %s: %s\n", cmd, path, strerror(errno));
         return EX_NOINPUT;
-    }
-    buf = malloc(max_bytes + 1);
-    if (buf == NULL) {
-        fclose(f);
-        fprintf(stderr, "dane-agent: %s: out of memory\n", cmd);
-        return EX_SOFTWARE;
-    }
-    n = fread(buf, 1, max_bytes + 1, f);
-    if (ferror(f)) {
+    case IO_READ_FAILED:
         fprintf(stderr, "dane-agent: %s: cannot read %s: %s\n", cmd, path, strerror(errno));
-        fclose(f);
-        free(buf);
         return EX_NOINPUT;
-    }
-    fclose(f);
-    if (n > max_bytes) {
+    case IO_TOO_BIG:
         fprintf(stderr, "dane-agent: %s: %s: chain file larger than %zu bytes\n", cmd, path,
                 max_bytes);
-        free(buf);
         return EX_DATAERR;
+    case IO_NO_MEMORY:
+        break;
     }
-    *text = buf;
-    *len = n;
-    return 0;
+    fprintf(stderr, "dane-agent: %s: out of memory\n", cmd);
+    return EX_SOFTWARE;
 }
 
 int cli_load_chain(const char *cmd, const char *path, size_t max_bytes,

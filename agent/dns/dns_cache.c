@@ -21,14 +21,12 @@
  */
 #include "dns_cache.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cache_store.h"
 #include "digest.h"
+#include "io.h"
 #include "tlsa.h"
 
 #define ENCODING_VERSION 1u
@@ -75,47 +73,19 @@ static void hash_field(struct digest_sha256 *sha, const void *p, size_t len)
     digest_sha256_update(sha, p, len);
 }
 
-/* read_anchors - the trust anchor file's bytes, all of them (at most cap);
- * 0, or -1 when unreadable or larger */
-static int read_anchors(const char *path, uint8_t *buf, size_t cap, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    uint8_t more;
-    ssize_t n;
-    int rc = 0;
-
-    *len = 0;
-    if (fd < 0)
-        return -1;
-    for (;;) {
-        n = *len < cap ? read(fd, buf + *len, cap - *len) : read(fd, &more, 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0)
-            break;
-        if (n < 0 || *len >= cap) {
-            rc = -1;        /* read error, or a file larger than cap */
-            break;
-        }
-        *len += (size_t)n;
-    }
-    close(fd);
-    return rc;
-}
-
 /* config_digest - what every key of this configuration shares */
 static int config_digest(const struct dns_config *config,
                          uint8_t out[DIGEST_SHA256_LEN], const char **why)
 {
     uint8_t *anchors = NULL;
     size_t len = 0;
+    enum io_status status;
     struct digest_sha256 sha;
 
     if (config->trust_anchors != NULL) {
-        anchors = malloc(ANCHORS_MAX);
-        if (anchors == NULL
-            || read_anchors(config->trust_anchors, anchors, ANCHORS_MAX, &len) != 0) {
-            free(anchors);
+        /* all of the file, or none when unreadable or larger */
+        anchors = io_read_file(config->trust_anchors, ANCHORS_MAX, &len, &status);
+        if (anchors == NULL) {
             *why = "DNS cache: cannot read the trust anchor file (or it is over 64 KiB)";
             return -1;
         }

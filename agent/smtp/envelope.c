@@ -4,34 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* utf8_seq - length of the valid UTF-8 sequence at p (RFC 3629 §4), or 0 */
-static size_t utf8_seq(const uint8_t *p, size_t len)
-{
-    size_t n;
-    uint32_t cp;
-
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        n = 2; cp = p[0] & 0x1fu;
-    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        n = 3; cp = p[0] & 0x0fu;
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        n = 4; cp = p[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3fu);
-    }
-    /* overlong forms, surrogates, beyond U+10FFFF */
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-        return 0;
-    return n;
-}
+#include "utf8.h"
 
 /* check_bytes - no byte that could end or split an SMTP command line */
 static int check_bytes(const uint8_t *p, size_t len, const char **why)
@@ -63,7 +36,7 @@ static int check_bytes(const uint8_t *p, size_t len, const char **why)
             i++;
             continue;
         }
-        size_t n = utf8_seq(p + i, len - i);
+        size_t n = utf8_len(p + i, len - i);
         if (n == 0) {
             *why = "address is not valid UTF-8";
             return -1;

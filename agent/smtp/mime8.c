@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 /* RFC 5322 §2.1.1: a field name longer than a line is not one */
 #define NAME_MAX_ 998u
 /* "--" boundary "--" */
@@ -613,8 +615,7 @@ static void qp_put(struct mime8 *m, const char *tok, size_t w)
 
 static void qp_escape(struct mime8 *m, uint8_t c)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    char tok[3] = { '=', hex[c >> 4], hex[c & 15] };
+    char tok[3] = { '=', hex_digit(c >> 4, HEX_UPPER), hex_digit(c, HEX_UPPER) };
 
     qp_put(m, tok, 3);
 }

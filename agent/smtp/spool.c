@@ -29,6 +29,7 @@
 
 #include "body.h"
 #include "clock.h"
+#include "io.h"
 #include "spool.h"
 
 #define SPOOL_DEFAULT_DIR "/var/tmp"    /* on disk: /tmp may be tmpfs (RAM) */
@@ -77,22 +78,13 @@ static int temp_file(const char *dir, char *err, size_t errsize)
 /* flush - write the buffer to the file (made on first use) */
 static int flush(struct spool *s, char *err, size_t errsize)
 {
-    size_t off = 0;
-
     if (s->fd < 0 && (s->fd = temp_file(s->dir, err, errsize)) < 0)
         return -1;
-    while (off < s->fill) {
-        ssize_t n = write(s->fd, s->buf + off, s->fill - off);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            snprintf(err, errsize, "cannot write the message to a temporary "
-                     "file in %s: %s", s->dir,
-                     strerror(n < 0 ? errno : ENOSPC));
-            return -1;
-        }
-        off += (size_t)n;
+    if (io_write_all(s->fd, s->buf, s->fill) != 0) {
+        /* ENOSPC too when write(2) wrote nothing (io.h) */
+        snprintf(err, errsize, "cannot write the message to a temporary "
+                 "file in %s: %s", s->dir, strerror(errno));
+        return -1;
     }
     s->fill = 0;
     return 0;

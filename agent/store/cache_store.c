@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "hex.h"
+#include "io.h"
 
 #define MAGIC_LEN CACHE_STORE_MAGIC_LEN
 #define OFF_CREATED (MAGIC_LEN + CACHE_STORE_KEY_LEN)
@@ -95,13 +97,7 @@ static uint64_t clock_of(time_t now)
 
 void cache_store_name(const uint8_t key[CACHE_STORE_KEY_LEN], char out[NAME_LEN + 1])
 {
-    static const char hex[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < CACHE_STORE_KEY_LEN; i++) {
-        out[2 * i] = hex[key[i] >> 4];
-        out[2 * i + 1] = hex[key[i] & 0xf];
-    }
-    out[NAME_LEN] = '\0';
+    hex_encode(key, CACHE_STORE_KEY_LEN, out, HEX_LOWER);
 }
 
 /* ---- directory ---- */
@@ -199,21 +195,6 @@ void cache_store_drop(struct cache_store *s, const uint8_t key[CACHE_STORE_KEY_L
 
 /* ---- entries ---- */
 
-/* read_all - exactly len bytes from fd; 0 or -1 */
-static int read_all(int fd, uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* entry_digest - SHA-256 over the header up to the digest and the payload */
 static void entry_digest(const uint8_t *head, const uint8_t *data, size_t len, uint8_t out[32])
 {
@@ -270,7 +251,7 @@ static int read_entry(const struct cache_store *s, const uint8_t *key, int fd, t
     if (!regular_ours(&st) || st.st_size < (off_t)HEADER_LEN ||
         (uint64_t)st.st_size > HEADER_LEN + (uint64_t)s->kind->max_size)
         return 0;
-    if (read_all(fd, head, sizeof(head)) != 0) {
+    if (io_read_all(fd, head, sizeof(head)) != 0) {
         *why = s->t->cannot_read;
         return -1;
     }
@@ -280,7 +261,7 @@ static int read_entry(const struct cache_store *s, const uint8_t *key, int fd, t
         *why = s->t->too_big_for_buffer;
         return -1;
     }
-    if (read_all(fd, buf, n) != 0) {
+    if (io_read_all(fd, buf, n) != 0) {
         *why = s->t->cannot_read;
         return -1;
     }
@@ -314,21 +295,6 @@ int cache_store_get(struct cache_store *s, const uint8_t key[CACHE_STORE_KEY_LEN
     return rc;
 }
 
-/* write_all - all of p to fd; 0 or -1 */
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* write_entry - header and payload to a new temporary file renamed over
  * name; 0 or -1 with *why */
 static int write_entry(const struct cache_store *s, const char *name, const uint8_t *head,
@@ -345,7 +311,7 @@ static int write_entry(const struct cache_store *s, const char *name, const uint
         *why = s->t->cannot_create;
         return -1;
     }
-    rc = write_all(fd, head, HEADER_LEN) == 0 && write_all(fd, data, len) == 0 ? 0 : -1;
+    rc = io_write_all(fd, head, HEADER_LEN) == 0 && io_write_all(fd, data, len) == 0 ? 0 : -1;
     if (close(fd) != 0)
         rc = -1;
     /* rename(2) replaces the entry atomically: readers see old or new */
@@ -407,7 +373,7 @@ static int live_other_kind(const struct cache_store *s, const char *name, time_t
 
     if (fd < 0)
         return 0;
-    if (fstat(fd, &st) == 0 && regular_ours(&st) && read_all(fd, head, sizeof(head)) == 0)
+    if (fstat(fd, &st) == 0 && regular_ours(&st) && io_read_all(fd, head, sizeof(head)) == 0)
         live = memcmp(head, s->kind->magic, MAGIC_LEN) != 0 &&
                get_be(head + OFF_EXPIRES, 8) > clock_of(now);
     close(fd);

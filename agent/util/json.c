@@ -1,6 +1,9 @@
 /* json.c - bounded JSON writer (RFC 8259); contract in json.h */
 #include "json.h"
 
+#include "hex.h"
+#include "utf8.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,43 +153,17 @@ void json_object_end(struct json *j) { close_frame(j, JSON_OBJECT, '}'); }
 void json_array_begin(struct json *j) { open_frame(j, JSON_ARRAY, '['); }
 void json_array_end(struct json *j) { close_frame(j, JSON_ARRAY, ']'); }
 
-/* json_utf8_len - length of a valid UTF-8 sequence, or 0 */
+/* json_utf8_len - utf8_len() under its former name */
 size_t json_utf8_len(const unsigned char *p, size_t n)
 {
-    unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-    size_t len, i;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;              /* overlong */
-        if (c == 0xed)
-            hi = 0x9f;              /* surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;              /* overlong */
-        if (c == 0xf4)
-            hi = 0x8f;              /* above U+10FFFF */
-    } else
-        return 0;
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (i = 2; i < len; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return len;
+    return utf8_len(p, n);
 }
 
 /* put_escaped - one ASCII byte that needs an escape (RFC 8259 §7) */
 static void put_escaped(struct json *j, unsigned char c)
 {
-    static const char hex[] = "0123456789abcdef";
-    char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+    char u[6] = {'\\', 'u', '0', '0', hex_digit(c >> 4, HEX_LOWER),
+                 hex_digit(c, HEX_LOWER)};
 
     switch (c) {
     case '"': put(j, "\\\"", 2); break;
@@ -218,7 +195,7 @@ static void put_string(struct json *j, const char *s, size_t n)
         if (p[i] < 0x80) {
             put_escaped(j, p[i]);
             i++;
-        } else if ((run = json_utf8_len(p + i, n - i)) > 0) {
+        } else if ((run = utf8_len(p + i, n - i)) > 0) {
             put(j, s + i, run);
             i += run;
         } else {

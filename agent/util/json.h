@@ -53,9 +53,8 @@ void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, int v);
 void json_null(struct json *j);
 
-/* json_utf8_len - length of the valid UTF-8 sequence (RFC 3629 §4) at
- * p[0..n), n > 0; 0 when the bytes there are not one (invalid, overlong,
- * surrogate, above U+10FFFF, or cut short) */
+/* json_utf8_len - utf8_len() (utf8.h) under its former name, kept while
+ * agent/report/report.c still calls it; new code calls utf8_len() */
 size_t json_utf8_len(const unsigned char *p, size_t n);
 
 /* json_text - the finished text (NUL-terminated, *len bytes without the NUL)
