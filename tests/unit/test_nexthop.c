@@ -1,4 +1,4 @@
-/* test_nexthop.c - next-hop syntax (agent/nexthop.h) */
+/* test_nexthop.c - next-hop syntax (policy/nexthop.h) */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <string.h>
