@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "nexthop.h"
 #include "policy.h"
 #include "policy_int.h"
 
@@ -314,7 +315,7 @@ static int copy_name(struct ctx *c, const char *key, const struct pnode *v,
     size_t len = v->len - (size_t)leading_dot;
     char *s;
 
-    if (pname_check(name, len, &why) < 0)
+    if (nexthop_check_name(name, len, &why) < 0)
         return fail(c, v, "%s: \"%s\": %s", key, SHOW(v), why);
     if (name[len - 1] == '.')
         len--;
@@ -950,7 +951,7 @@ static void machine_hostname(struct ctx *c, struct arena *arena)
         return;
     buf[sizeof(buf) - 1] = '\0';
     len = strlen(buf);
-    if (pname_check(buf, len, &why) < 0)
+    if (nexthop_check_name(buf, len, &why) < 0)
         return;
     if (buf[len - 1] == '.')
         len--;
@@ -1012,7 +1013,7 @@ static int parse_upstream(struct ctx *c, const struct pnode *it,
         return fail(c, it, "upstreams: bad address \"%s\" (expected an IPv4 "
                     "or IPv6 address, address:port or [address]:port)",
                     SHOW(it));
-    if (port != NULL && pport_parse(port, plen, &u->port, &why) < 0)
+    if (port != NULL && nexthop_parse_port(port, plen, &u->port, &why) < 0)
         return fail(c, it, "upstreams: bad address \"%s\": %s", SHOW(it), why);
     return 0;
 }

@@ -7,7 +7,8 @@
  * refuses what a policy never needs and an attacker might use: aliases,
  * anchors, tags, tabs, invalid UTF-8, several documents, deep nesting.
  * pkey: destination keys and next-hops in the normalised form used by
- * lookups (lower case, no trailing dot, no ":25", canonical addresses).
+ * lookups (lower case, no trailing dot, no ":25", canonical addresses),
+ * parsed by nexthop.h.
  */
 #ifndef DANE_AGENT_POLICY_INT_H
 #define DANE_AGENT_POLICY_INT_H
@@ -81,12 +82,5 @@ struct pkey {
  * 0, or -1 with *why set to a static reason */
 int pkey_parse(const char *text, size_t len, int allow_parent,
                struct pkey *out, const char **why);
-
-/* pport_parse - a decimal port 1..65535 of len bytes; 0, or -1 with *why */
-int pport_parse(const char *s, size_t len, uint16_t *port, const char **why);
-
-/* pname_check - an LDH host name (RFC 1035 §2.3.1, underscores tolerated,
- * one trailing dot allowed); 0, or -1 with *why */
-int pname_check(const char *name, size_t len, const char **why);
 
 #endif

@@ -244,7 +244,7 @@ int cmd_probe(int argc, char **argv)
 
     if (parse_args(argc, argv, &a, &why) != 0)
         return usage(why);
-    if (nexthop_parse(a.destination, &nh, &why) != 0)
+    if (nexthop_parse(a.destination, strlen(a.destination), &nh, &why) != 0)
         return usage(why);
     policy = policy_load_status(a.policy, &status, err, sizeof err);
     if (policy == NULL) {

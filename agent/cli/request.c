@@ -88,7 +88,8 @@ int request_parse(int argc, char **argv, struct deliver_request *req,
         *why = "give 1 to 1000 recipients after --";
         return -1;
     }
-    if (nexthop_parse(req->nexthop_text, &req->nexthop, why) != 0)
+    if (nexthop_parse(req->nexthop_text, strlen(req->nexthop_text),
+                      &req->nexthop, why) != 0)
         return -1;
     return check_envelope(req, sender, argv + optind, why);
 }

@@ -224,6 +224,10 @@ static const struct err_case err_cases[] = {
      "a .parent key takes no port"},
     {"key_bad_bracket_v6", "destinations:\n  \"[ipv6:1.2.3.4]\": {}\n", 2, 3,
      "invalid IPv6 address"},
+    {"key_ipv6_tag_any_case", "destinations:\n  \"[2001:db8::1]\": {}\n"
+     "  \"[IPV6:2001:db8::1]\": {}\n", 3, 3, "duplicate destination"},
+    {"key_parent_bracket", "destinations:\n  \".[mx.example]\": {}\n", 2, 3,
+     "a .parent key is a domain"},
     {"key_after_bracket", "destinations:\n  \"[mx.example]x\": {}\n", 2, 3,
      "only \":port\" may follow"},
     {"key_empty_label", "destinations:\n  a..example: {}\n", 2, 3, "empty label"},
@@ -707,6 +711,7 @@ static const struct lookup_case lookup_cases[] = {
     {"address_literal", "[192.0.2.1]", 7},
     {"ipv6_canonical_form", "[ipv6:2001:DB8:0::1]:465", 8},
     {"ipv6_other_port", "[2001:db8::1]", 99},
+    {"ipv6_tag_any_case", "[IPV6:2001:db8::1]:465", 8},
     {"a_label", "XN--BCHER-KVA.example.", 9},
     {"u_label_nexthop_gets_defaults", "b\xc3\xbc" "cher.example", 99},
     {"tld_parent", "example.org", 10},
