@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cache_store.h"
+#include "test_helpers.h"
 
 #define T0 ((time_t)1700000000)
 #define MAX_SIZE 64u
@@ -34,38 +35,15 @@ static const uint8_t payload[] = "an answer worth keeping";
 static char base[64];       /* per-test scratch directory */
 static char dir[96];        /* the cache directory inside it */
 
-/* rm_tree - remove a directory with files and one level of subdirectories */
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    char sub[512];
-
-    if (d == NULL) {
-        (void)unlink(path);
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-        if (unlink(sub) != 0)
-            rm_tree(sub);
-    }
-    closedir(d);
-    (void)rmdir(path);
-}
-
 static void setup(void)
 {
-    snprintf(base, sizeof(base), "/tmp/test_cache_store.XXXXXX");
-    cr_assert_not_null(mkdtemp(base));
+    test_tmpdir(base, sizeof(base), "test_cache_store");
     snprintf(dir, sizeof(dir), "%s/cache", base);
 }
 
 static void teardown(void)
 {
-    rm_tree(base);
+    test_rm_tree(base);
 }
 
 TestSuite(cache_store, .init = setup, .fini = teardown);
@@ -121,27 +99,6 @@ static int get(struct cache_store *s, const uint8_t *key, time_t t)
         cr_expect(len == sizeof(payload) && memcmp(buf, payload, len) == 0,
                   "a hit returns the stored bytes");
     return rc;
-}
-
-static size_t read_file(const char *path, uint8_t *buf, size_t cap)
-{
-    int fd = open(path, O_RDONLY);
-    ssize_t n;
-
-    cr_assert_geq(fd, 0);
-    n = read(fd, buf, cap);
-    close(fd);
-    cr_assert_gt(n, 0);
-    return (size_t)n;
-}
-
-static void write_file(const char *path, const uint8_t *buf, size_t len)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(write(fd, buf, len), (ssize_t)len);
-    close(fd);
 }
 
 static void set_mtime(const uint8_t *key, const char *name, time_t t)
@@ -356,12 +313,6 @@ static const struct damage_case damage_cases[] = {
 };
 #define NDAMAGE (sizeof(damage_cases) / sizeof(damage_cases[0]))
 
-static void put_be(uint8_t *p, uint64_t v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-
 /* rewrite - the file at path from raw, changed as the case says */
 static void rewrite(enum damage how, const char *path, uint8_t *raw, size_t len)
 {
@@ -372,12 +323,14 @@ static void rewrite(enum damage how, const char *path, uint8_t *raw, size_t len)
     case TRUNCATED_HEADER: len = HDR - 1; break;
     case EMPTY_FILE: len = 0; break;
     case TRAILING_BYTES: raw[len++] = 'x'; break;
-    case EXPIRES_BEFORE_CREATED: put_be(raw + 48, (uint64_t)T0 - 1, 8); break;
-    case LIFETIME_BEYOND_CAP: put_be(raw + 48, (uint64_t)T0 + kind_a.max_lifetime + 1, 8); break;
+    case EXPIRES_BEFORE_CREATED: test_put_be(raw + 48, (uint64_t)T0 - 1, 8); break;
+    case LIFETIME_BEYOND_CAP:
+        test_put_be(raw + 48, (uint64_t)T0 + kind_a.max_lifetime + 1, 8);
+        break;
     case MODE_0644: cr_assert_eq(chmod(path, 0644), 0); return;
     case OTHER_KIND: case KEY_NOT_NAME: case SYMLINK: return;  /* made by damage() */
     }
-    write_file(path, raw, len);
+    test_write_file(path, raw, len);
 }
 
 /* damage - turn key1's valid entry (made by s) into the case's bad one */
@@ -407,7 +360,7 @@ static void damage(enum damage how, struct cache_store *s)
         cr_assert_eq(symlink(other, path), 0);
         return;
     }
-    n = read_file(path, raw, sizeof(raw));
+    n = test_read_file(path, raw, sizeof(raw));
     cr_assert_eq(n, HDR + sizeof(payload));
     rewrite(how, path, raw, n);
 }
@@ -544,13 +497,13 @@ Test(cache_store, sweep_removes_old_files_only)
     put_ok(b, key_b_dead, old - 3000, 3600);    /* expired */
     set_mtime(key_b_dead, NULL, old);
     path_of(NULL, ".tmp-left-by-a-dead-process-4242", path, sizeof(path));
-    write_file(path, x, 1);
+    test_write_file(path, x, 1);
     set_mtime(NULL, ".tmp-left-by-a-dead-process-4242", old);
     path_of(NULL, "README", path, sizeof(path));
-    write_file(path, x, 1);
+    test_write_file(path, x, 1);
     set_mtime(NULL, "README", old - 100000);
     path_of(NULL, "0011", path, sizeof(path));
-    write_file(path, x, 1);
+    test_write_file(path, x, 1);
     set_mtime(NULL, "0011", old - 100000);
 
     cache_store_sweep(a, now);

@@ -8,13 +8,9 @@
  * own extraction is checked against openssl's. Every case is named after the
  * rule it proves; each rule has accepting and rejecting cases.
  */
-#include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include <wolfssl/options.h>
@@ -28,6 +24,7 @@
 
 #include "certs_fixture.h"
 #include "dane.h"
+#include "test_helpers.h"
 #include "tlsa.h"
 
 #define CERTS DANE_TEST_BINDIR "/tests/certs"
@@ -52,39 +49,6 @@ static void teardown(void)
     wolfSSL_Cleanup();
 }
 
-/* cert_file - OUT/certs/NAME.EXT */
-static uint8_t *cert_file(const char *name, const char *ext, size_t *len)
-{
-    char path[512];
-
-    snprintf(path, sizeof(path), CERTS "/certs/%s.%s", name, ext);
-    return (uint8_t *)fixture_slurp(path, len);
-}
-
-/* chain_of - a chain from space-separated certificate names, leaf first */
-static struct dane_chain *chain_of(const char *names)
-{
-    struct dane_chain *chain = dane_chain_new();
-    char tok[64];
-    const char *p = names, *sp, *why = NULL;
-    uint8_t *der;
-    size_t len, n;
-
-    cr_assert_not_null(chain);
-    while (*p != '\0') {
-        sp = strchr(p, ' ');
-        n = sp ? (size_t)(sp - p) : strlen(p);
-        cr_assert_lt(n, sizeof(tok));
-        memcpy(tok, p, n);
-        tok[n] = '\0';
-        der = cert_file(tok, "der", &len);
-        cr_assert_eq(dane_chain_add_der(chain, der, len, &why), 0, "%s: %s", tok, why);
-        free(der);
-        p += n + (sp != NULL);
-    }
-    return chain;
-}
-
 struct rec {
     uint8_t usage, selector, mtype;
     const char *cert;   /* data from this certificate (NULL: end of list) */
@@ -102,7 +66,7 @@ static void add_rec(struct tlsa_set *set, const struct rec *r)
     int spki = r->from ? r->from == 'k' : r->selector == 1;
 
     if (r->hex == NULL) {
-        in = cert_file(r->cert, spki ? "spki" : "der", &len);
+        in = certs_fixture_file(CERTS, r->cert, spki ? "spki" : "der", &len);
         if (r->mtype == 1) {
             wc_Sha256Hash(in, (word32)len, digest);
             data = digest;
@@ -285,7 +249,7 @@ ParameterizedTestParameters(dane, verify)
 ParameterizedTest(size_t *i, dane, verify, .init = setup, .fini = teardown)
 {
     const struct verify_case *c = &verify_cases[*i];
-    struct dane_chain *chain = chain_of(c->chain);
+    struct dane_chain *chain = certs_fixture_chain(CERTS, c->chain);
     struct tlsa_set *set = tlsa_set_new();
     struct dane_result r = { 0 };
     const char *why = NULL;
@@ -476,14 +440,14 @@ ParameterizedTestParameters(dane, pin_match)
 ParameterizedTest(size_t *i, dane, pin_match, .init = setup, .fini = teardown)
 {
     const struct pin_match_case *c = &pin_match_cases[*i];
-    struct dane_chain *chain = chain_of(c->chain);
+    struct dane_chain *chain = certs_fixture_chain(CERTS, c->chain);
     struct dane_pin pins[2];
     char text[256];
     const char *why = NULL;
     uint8_t digest[64], *in;
     size_t len, n, k, used;
 
-    in = cert_file(c->cert, c->from == 'k' ? "spki" : "der", &len);
+    in = certs_fixture_file(CERTS, c->cert, c->from == 'k' ? "spki" : "der", &len);
     if (c->sha512)
         wc_Sha512Hash(in, (word32)len, digest);
     else
@@ -541,7 +505,7 @@ ParameterizedTestParameters(dane, pkix)
 ParameterizedTest(size_t *i, dane, pkix, .init = setup, .fini = teardown)
 {
     const struct pkix_case *c = &pkix_cases[*i];
-    struct dane_chain *chain = chain_of(c->chain);
+    struct dane_chain *chain = certs_fixture_chain(CERTS, c->chain);
     const char *names[1] = { c->ref };
     const char *why = NULL;
     char ca[512];
@@ -561,7 +525,7 @@ ParameterizedTest(size_t *i, dane, pkix, .init = setup, .fini = teardown)
 
 Test(dane, pkix_missing_ca_file, .init = setup, .fini = teardown)
 {
-    struct dane_chain *chain = chain_of("ec_leaf ec_int");
+    struct dane_chain *chain = certs_fixture_chain(CERTS, "ec_leaf ec_int");
     const char *names[1] = { "mx.dane.test" };
     const char *why = NULL;
 
@@ -605,7 +569,7 @@ ParameterizedTestParameters(dane, input)
 ParameterizedTest(size_t *i, dane, input, .init = setup, .fini = teardown)
 {
     const struct input_case *c = &input_cases[*i];
-    struct dane_chain *chain = chain_of("ec_leaf");
+    struct dane_chain *chain = certs_fixture_chain(CERTS, "ec_leaf");
     const char *why = NULL;
     uint8_t *der, *big;
     size_t len;
@@ -614,7 +578,7 @@ ParameterizedTest(size_t *i, dane, input, .init = setup, .fini = teardown)
     if (c->pem != NULL) {
         got = dane_chain_add_pem(chain, c->pem, strlen(c->pem), &why);
     } else {
-        der = cert_file("ec_int", "der", &len);
+        der = certs_fixture_file(CERTS, "ec_int", "der", &len);
         big = calloc(1, DANE_MAX_CERT + 16);
         memcpy(big, der, len);
         if (c->der_kind == 1)
@@ -637,11 +601,12 @@ ParameterizedTest(size_t *i, dane, input, .init = setup, .fini = teardown)
 
 Test(dane, pem_chain_file_in_order, .init = setup, .fini = teardown)
 {
-    struct dane_chain *chain = dane_chain_new(), *der_chain = chain_of("ec_leaf ec_int");
+    struct dane_chain *chain = dane_chain_new();
+    struct dane_chain *der_chain = certs_fixture_chain(CERTS, "ec_leaf ec_int");
     uint8_t a[64], b[64];
     const char *why = NULL;
     size_t len;
-    char *pem = fixture_slurp(CERTS "/server/ecdsa/chain.pem", &len);
+    char *pem = test_slurp(CERTS "/server/ecdsa/chain.pem", &len);
 
     cr_assert_eq(dane_chain_add_pem(chain, pem, len, &why), 0, "%s", why);
     cr_assert_eq(dane_chain_length(chain), 2);
@@ -663,7 +628,7 @@ Test(dane, chain_bounded_by_max_chain, .init = setup, .fini = teardown)
     struct dane_chain *chain = dane_chain_new();
     const char *why = NULL;
     size_t len;
-    uint8_t *der = cert_file("ec_leaf", "der", &len);
+    uint8_t *der = certs_fixture_file(CERTS, "ec_leaf", "der", &len);
 
     for (size_t k = 0; k < DANE_MAX_CHAIN; k++)
         cr_assert_eq(dane_chain_add_der(chain, der, len, &why), 0);
@@ -691,7 +656,7 @@ Test(dane, empty_chain_no_match, .init = setup, .fini = teardown)
 
 Test(dane, leaf_name_match_api, .init = setup, .fini = teardown)
 {
-    struct dane_chain *chain = chain_of("ec_leaf_cnonly ec_int");
+    struct dane_chain *chain = certs_fixture_chain(CERTS, "ec_leaf_cnonly ec_int");
     const char *good[2] = { "nomatch.example", "MX.dane.test." };
     const char *bad[1] = { "any.dane.test" };
 

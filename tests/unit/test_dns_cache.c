@@ -6,7 +6,6 @@
  * capability check mark, unusable directories) */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "dns_cache.h"
+#include "test_helpers.h"
 #include "tlsa.h"
 
 #define T0 ((time_t)1700000000)
@@ -391,40 +391,15 @@ static const char anchor_text[] =
 static const struct dns_upstream upstream_a[] = { { "127.0.0.1", 5353 } };
 static const struct dns_upstream upstream_b[] = { { "127.0.0.2", 5353 } };
 
+/* write_anchors - the trust anchor file holds text */
 static void write_anchors(const char *text)
 {
-    FILE *fp = fopen(anchors, "w");
-
-    cr_assert_not_null(fp);
-    cr_assert_eq(fputs(text, fp) >= 0, 1);
-    cr_assert_eq(fclose(fp), 0);
-}
-
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    char sub[512];
-
-    if (d == NULL) {
-        (void)unlink(path);
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        if (unlink(sub) != 0)
-            rm_tree(sub);
-    }
-    closedir(d);
-    (void)rmdir(path);
+    test_write_file(anchors, text, strlen(text));
 }
 
 static void setup(void)
 {
-    snprintf(scratch, sizeof scratch, "/tmp/test_dns_cache.XXXXXX");
-    cr_assert_not_null(mkdtemp(scratch));
+    test_tmpdir(scratch, sizeof scratch, "test_dns_cache");
     cr_assert_eq(chmod(scratch, 0700), 0);
     snprintf(cache_dir, sizeof cache_dir, "%s/cache", scratch);
     snprintf(anchors, sizeof anchors, "%s/anchors", scratch);
@@ -433,7 +408,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    rm_tree(scratch);
+    test_rm_tree(scratch);
 }
 
 static struct dns_config config_with(const struct dns_upstream *up, unsigned max_ttl)

@@ -5,10 +5,12 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dns_reply.h"
+#include "test_helpers.h"
 
 struct reply_case {
     char rule[80];
@@ -73,18 +75,14 @@ ParameterizedTestParameters(dns_reply, corpus)
 
 ParameterizedTest(struct reply_case *c, dns_reply, corpus)
 {
-    static uint8_t buf[65536];
     static struct dns_answer got;
     static const uint32_t statuses[] = { 400, 401, 402, 403, 999 };
     char path[512];
-    FILE *fp;
+    uint8_t *buf;
     size_t len;
 
     snprintf(path, sizeof path, "%s/fuzz/corpus/dns_reply/%s", DANE_TEST_SRCDIR, c->file);
-    fp = fopen(path, "rb");
-    cr_assert_not_null(fp, "%s: cannot open %s", c->rule, path);
-    len = fread(buf, 1, sizeof buf, fp);
-    fclose(fp);
+    buf = (uint8_t *)test_slurp(path, &len);
     cr_assert_gt(len, 3);
     dns_reply_from_wire(buf + 3, len - 3, statuses[buf[0] % 5], c->qname, c->qtype, &got);
     cr_expect_eq(got.status, c->want, "%s: status %s, want %s", c->rule,
@@ -103,6 +101,7 @@ ParameterizedTest(struct reply_case *c, dns_reply, corpus)
     if (dns_status_is_error(got.status))
         cr_expect_not_null(got.why, "%s: an error without a reason", c->rule);
     dns_answer_clear(&got);
+    free(buf);
 }
 
 /* names: wire to text, bounded, never trusting label lengths */

@@ -9,12 +9,9 @@
  * Forum's (the RULE column of cases.tsv); docs/pkix.md compares the
  * candidate validators over the same corpus.
  */
-#include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <wolfssl/options.h>
@@ -24,30 +21,19 @@
 #include <criterion/hooks.h>
 #include <criterion/parameterized.h>
 
-#include "certs_fixture.h"
 #include "dane.h"
 #include "pkix.h"
+#include "test_helpers.h"
 
 #define CORPUS DANE_TEST_BINDIR "/tests/pkix"
 #define SCRIPT DANE_TEST_SRCDIR "/tests/certs/mkpkix.sh"
 #define PKIX_CORPUS_NOW ((time_t)1893456000)   /* 2030-01-01T00:00:00Z */
 #define IN_2010 ((time_t)1262304000)
 
-extern char **environ;
-
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
-    char *argv[] = { "bash", SCRIPT, CORPUS, NULL };
-    pid_t pid;
-    int status = 0;
-
     (void)set;
-    if (posix_spawnp(&pid, "bash", NULL, NULL, argv, environ) != 0 ||
-        waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "test_pkix: %s failed\n", SCRIPT);
-        exit(1);
-    }
+    test_run_script(SCRIPT, CORPUS, "test_pkix");
 }
 
 static void setup(void)
@@ -70,7 +56,7 @@ static struct dane_chain *chain_file(const char *name, const char **why)
     char *pem;
 
     snprintf(path, sizeof(path), CORPUS "/%s/chain.pem", name);
-    pem = fixture_slurp(path, &len);
+    pem = test_slurp(path, &len);
     cr_assert_not_null(chain);
     if (dane_chain_add_pem(chain, pem, len, why) < 0) {
         dane_chain_free(chain);
@@ -190,7 +176,7 @@ ParameterizedTest(size_t *i, pkix, corpus, .init = setup, .fini = teardown)
 Test(pkix, corpus_table_covers_every_case)
 {
     size_t len, lines = 0, n = sizeof(corpus_cases) / sizeof(corpus_cases[0]);
-    char *tsv = fixture_slurp(CORPUS "/cases.tsv", &len);
+    char *tsv = test_slurp(CORPUS "/cases.tsv", &len);
 
     for (size_t k = 0; k < len; k++)
         lines += tsv[k] == '\n';
@@ -363,15 +349,12 @@ ParameterizedTest(size_t *i, pkix, ca_file_refused, .init = setup, .fini = teard
     const struct ca_file_case *c = &ca_file_cases[*i];
     struct dane_chain *chain;
     struct pkix_chain *pc = pkix_of("good", &chain);
-    char path[] = "/tmp/test_pkix_ca.XXXXXX";
+    char path[64];
     struct pkix_anchor a = { .kind = PKIX_ANCHOR_CA_FILE, .ca_file = path };
     const char *why = NULL;
-    int fd = mkstemp(path);
 
-    cr_assert_geq(fd, 0);
-    if (c->content != NULL)
-        cr_assert_eq(write(fd, c->content, strlen(c->content)), (ssize_t)strlen(c->content));
-    close(fd);
+    test_tmpfile(path, sizeof(path), "test_pkix_ca", c->content,
+                 c->content != NULL ? strlen(c->content) : 0);
     if (c->content == NULL)
         unlink(path);
     cr_assert_eq(pkix_verify(pc, &a, PKIX_CORPUS_NOW, NULL, &why), PKIX_ERROR, "%s", c->name);

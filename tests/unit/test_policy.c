@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "test_helpers.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -344,16 +345,12 @@ Test(policy, file_device_is_unreadable)
 
 Test(policy, file_huge_is_invalid)
 {
-    char path[] = "/tmp/dane-policy-huge-XXXXXX", err[256];
+    char path[64], err[256];
     enum policy_status st = POLICY_OK;
-    static char block[65536];
-    int fd = mkstemp(path);
+    static char comment[17 * 65536];
 
-    cr_assert(fd >= 0);
-    memset(block, '#', sizeof(block));
-    for (int i = 0; i < 17; i++)
-        cr_assert_eq(write(fd, block, sizeof(block)), (ssize_t)sizeof(block));
-    close(fd);
+    memset(comment, '#', sizeof(comment));
+    test_tmpfile(path, sizeof(path), "dane-policy-huge", comment, sizeof(comment));
     cr_expect_null(policy_load_status(path, &st, err, sizeof(err)));
     unlink(path);
     cr_expect_eq(st, POLICY_INVALID);

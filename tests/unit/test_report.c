@@ -15,6 +15,7 @@
 
 #include "json.h"
 #include "report.h"
+#include "test_helpers.h"
 
 /* ---- JSON writer ---------------------------------------------------- */
 
@@ -588,13 +589,10 @@ Test(report, json_record_failure_has_nulls_and_rfc8460_type)
  * escaping is judged by an independent JSON parser, not by this writer. */
 static void python_check(const char *record, size_t len, const char *script)
 {
-    char path[] = "/tmp/test_report.XXXXXX";
-    char cmd[4096];
-    int fd = mkstemp(path), rc;
+    char path[64], cmd[4096];
+    int rc;
 
-    cr_assert(fd >= 0);
-    cr_assert_eq(write(fd, record, len), (ssize_t)len);
-    close(fd);
+    test_tmpfile(path, sizeof(path), "test_report", record, len);
     rc = snprintf(cmd, sizeof(cmd), "python3 -c '%s' %s", script, path);
     cr_assert(rc > 0 && (size_t)rc < sizeof(cmd));
     rc = system(cmd);
@@ -647,16 +645,14 @@ Test(report, json_record_parses_back_with_hostile_peer_text)
 
 Test(report, report_file_appends_whole_lines)
 {
-    char dir[] = "/tmp/test_report_dir.XXXXXX";
-    char path[64], buf[8192], err[512];
+    char dir[64], path[96], buf[8192], err[512];
     struct report_rcpt r[2];
     struct report_attempt a = full_attempt(r);
     const char *why = NULL;
     int fd, i;
-    ssize_t n;
-    FILE *f;
+    size_t n;
 
-    cr_assert_not_null(mkdtemp(dir));
+    test_tmpdir(dir, sizeof(dir), "test_report_dir");
     snprintf(path, sizeof(path), "%s/report.jsonl", dir);
     for (i = 0; i < 2; i++) {   /* a second open appends, never truncates */
         fd = report_open(path, err, sizeof(err));
@@ -665,15 +661,11 @@ Test(report, report_file_appends_whole_lines)
         cr_assert(fcntl(fd, F_GETFL) & O_APPEND);
         close(fd);
     }
-    f = fopen(path, "r");
-    cr_assert_not_null(f);
-    n = (ssize_t)fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
+    n = test_read_file(path, buf, sizeof(buf) - 1);
     buf[n] = '\0';
-    unlink(path);
-    rmdir(dir);
-    cr_assert_eq(strchr(buf, '\n') - buf + 1, n / 2, "two equal lines");
-    cr_assert_eq(memcmp(buf, buf + n / 2, (size_t)n / 2), 0);
+    test_rm_tree(dir);
+    cr_assert_eq(strchr(buf, '\n') - buf + 1, (ssize_t)n / 2, "two equal lines");
+    cr_assert_eq(memcmp(buf, buf + n / 2, n / 2), 0);
 }
 
 Test(report, report_open_failure_names_path_and_errno)
@@ -689,10 +681,10 @@ Test(report, report_open_failure_names_path_and_errno)
  * with one it is still no place for records: only regular files. */
 Test(report, report_open_refuses_fifo_without_blocking, .timeout = 5)
 {
-    char dir[] = "/tmp/test_report.XXXXXX", path[256], err[512] = "";
+    char dir[64], path[256], err[512] = "";
     int reader;
 
-    cr_assert_not_null(mkdtemp(dir));
+    test_tmpdir(dir, sizeof(dir), "test_report");
     snprintf(path, sizeof(path), "%s/fifo", dir);
     cr_assert_eq(mkfifo(path, 0600), 0);
     cr_assert_eq(report_open(path, err, sizeof(err)), -1);
@@ -704,8 +696,7 @@ Test(report, report_open_refuses_fifo_without_blocking, .timeout = 5)
     cr_assert_eq(report_open(path, err, sizeof(err)), -1);
     cr_assert_neq(strstr(err, "not a regular file"), NULL, "%s", err);
     close(reader);
-    unlink(path);
-    rmdir(dir);
+    test_rm_tree(dir);
 }
 
 Test(report, report_open_refuses_directory)

@@ -14,44 +14,22 @@
 #include <unistd.h>
 
 #include "session_cache.h"
+#include "test_helpers.h"
 
 #define T0 ((time_t)1700000000)
 
 static char base[64];       /* per-test scratch directory */
 static char dir[96];        /* the cache directory inside it */
 
-/* rm_tree - remove a directory with files and one level of subdirectories */
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    char sub[512];
-
-    if (d == NULL) {
-        (void)unlink(path);
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-        if (unlink(sub) != 0)
-            rm_tree(sub);
-    }
-    closedir(d);
-    (void)rmdir(path);
-}
-
 static void setup(void)
 {
-    snprintf(base, sizeof(base), "/tmp/test_session_cache.XXXXXX");
-    cr_assert_not_null(mkdtemp(base));
+    test_tmpdir(base, sizeof(base), "test_session_cache");
     snprintf(dir, sizeof(dir), "%s/cache", base);
 }
 
 static void teardown(void)
 {
-    rm_tree(base);
+    test_rm_tree(base);
 }
 
 TestSuite(session_cache, .init = setup, .fini = teardown);
@@ -417,63 +395,36 @@ static const struct corrupt_case corrupt_cases[] = {
 };
 #define NCORRUPT (sizeof(corrupt_cases) / sizeof(corrupt_cases[0]))
 
-static size_t read_file(const char *path, uint8_t *buf, size_t cap)
-{
-    int fd = open(path, O_RDONLY);
-    ssize_t n;
-
-    cr_assert_geq(fd, 0);
-    n = read(fd, buf, cap);
-    close(fd);
-    cr_assert_gt(n, 0);
-    return (size_t)n;
-}
-
-static void write_file(const char *path, const uint8_t *buf, size_t len)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(write(fd, buf, len), (ssize_t)len);
-    close(fd);
-}
-
-static void put_be(uint8_t *p, uint64_t v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-
 /* corrupt - damage the valid entry at path (file bytes in raw) */
 static void corrupt(enum corruption how, const char *path, uint8_t *raw, size_t len)
 {
     static uint8_t big[HDR + SESSION_CACHE_MAX_SESSION + 1];
 
     switch (how) {
-    case TRUNCATED_HEADER: write_file(path, raw, HDR - 1); return;
+    case TRUNCATED_HEADER: test_write_file(path, raw, HDR - 1); return;
     case BAD_MAGIC: raw[0] ^= 1; break;
     case WRONG_KEY: raw[8] ^= 1; break;
-    case LENGTH_TOO_LONG: put_be(raw + 56, len - HDR + 1, 4); break;
+    case LENGTH_TOO_LONG: test_put_be(raw + 56, len - HDR + 1, 4); break;
     case LENGTH_TOO_SHORT: raw[len++] = 'x'; break;
-    case ZERO_LENGTH: put_be(raw + 56, 0, 4); len = HDR; break;
-    case EXPIRES_BEFORE_CREATED: put_be(raw + 48, (uint64_t)T0 - 1, 8); break;
+    case ZERO_LENGTH: test_put_be(raw + 56, 0, 4); len = HDR; break;
+    case EXPIRES_BEFORE_CREATED: test_put_be(raw + 48, (uint64_t)T0 - 1, 8); break;
     case LIFETIME_BEYOND_CAP:
-        put_be(raw + 48, (uint64_t)T0 + SESSION_CACHE_MAX_LIFETIME + 1, 8);
+        test_put_be(raw + 48, (uint64_t)T0 + SESSION_CACHE_MAX_LIFETIME + 1, 8);
         break;
     case TOO_BIG:
         memcpy(big, raw, HDR);
-        put_be(big + 56, SESSION_CACHE_MAX_SESSION + 1, 4);
-        write_file(path, big, sizeof(big));
+        test_put_be(big + 56, SESSION_CACHE_MAX_SESSION + 1, 4);
+        test_write_file(path, big, sizeof(big));
         return;
     case SESSION_BYTE_FLIPPED: raw[HDR + 3] ^= 0x40; break;
     case DIGEST_FLIPPED: raw[60] ^= 1; break;
-    case TRUNCATED_SESSION: len--; put_be(raw + 56, len - HDR, 4); break;
-    case EMPTY_FILE: write_file(path, raw, 0); return;
+    case TRUNCATED_SESSION: len--; test_put_be(raw + 56, len - HDR, 4); break;
+    case EMPTY_FILE: test_write_file(path, raw, 0); return;
     case READABLE_BY_OTHERS: cr_assert_eq(chmod(path, 0644), 0); return;
     case SYMLINK: {
         char target[256];
         snprintf(target, sizeof(target), "%s/target", base);
-        write_file(target, raw, len);
+        test_write_file(target, raw, len);
         cr_assert_eq(unlink(path), 0);
         cr_assert_eq(symlink(target, path), 0);
         return;
@@ -483,7 +434,7 @@ static void corrupt(enum corruption how, const char *path, uint8_t *raw, size_t 
         cr_assert_eq(mkdir(path, 0700), 0);
         return;
     }
-    write_file(path, raw, len);
+    test_write_file(path, raw, len);
 }
 
 ParameterizedTestParameters(session_cache, corrupt_entry_is_a_miss)
@@ -509,7 +460,7 @@ ParameterizedTest(size_t *i, session_cache, corrupt_entry_is_a_miss)
 
     cr_assert_eq(session_cache_put(c, T0, 600, sess_a, sizeof(sess_a), &why), 0);
     entry_path(c, path, sizeof(path));
-    n = read_file(path, raw, sizeof(raw));
+    n = test_read_file(path, raw, sizeof(raw));
     cr_assert_eq(n, HDR + sizeof(sess_a), "header layout as documented");
     corrupt(x->how, path, raw, n);
     rc = get(c, T0 + 1, buf, &len);
@@ -593,7 +544,7 @@ Test(session_cache, not_a_directory_refused)
     char link[128];
 
     fixture_init(&f);
-    write_file(dir, x, 1);
+    test_write_file(dir, x, 1);
     cr_expect_null(session_cache_open(dir, &f.k, &why), "a regular file");
     cr_expect_not_null(why);
     cr_assert_eq(unlink(dir), 0);
@@ -630,7 +581,7 @@ static void touch_at(const char *name, time_t t)
     char path[256];
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    write_file(path, x, 1);
+    test_write_file(path, x, 1);
     cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
 }
 
@@ -682,12 +633,12 @@ Test(session_cache, entry_of_the_previous_writer_still_reads)
     uint64_t created = 0;
 
     snprintf(path, sizeof(path), "%s/fuzz/corpus/session_cache/entry-tls13", DANE_TEST_SRCDIR);
-    n = read_file(path, raw, sizeof(raw));
+    n = test_read_file(path, raw, sizeof(raw));
     cr_assert_gt(n, 1 + HDR);
     c = session_cache_open(dir, &k, &why);
     cr_assert_not_null(c, "open: %s", why ? why : "");
     entry_path(c, path, sizeof(path));
-    write_file(path, raw + 1, n - 1);
+    test_write_file(path, raw + 1, n - 1);
     for (size_t i = 1 + 40; i < 1 + 48; i++)
         created = (created << 8) | raw[i];
     cr_expect_eq(session_cache_get(c, (time_t)created + 1, buf, sizeof(buf), &len, &why), 1,

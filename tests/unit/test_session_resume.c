@@ -6,16 +6,10 @@
  * resumed session that fails verification is retried with a full
  * handshake, anonymous sessions are never stored, TLS 1.2 resumes too */
 #include <criterion/criterion.h>
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "conn.h"
@@ -23,69 +17,30 @@
 #include "policy.h"
 #include "session_cache.h"
 #include "smtp.h"
+#include "test_helpers.h"
 #include "tls.h"
 
 #define PEER_ADDR "127.0.26.9"
 
-static pid_t peer_pid = -1;
-static char run_dir[64];        /* peer files and the cache */
+static struct test_peer peer;
+static char run_dir[64];        /* holds the cache */
 static char cache_dir[96];
-static struct sockaddr_in peer_sa;
 static struct tls_ctx *ctx;
 static struct session_cache *cache;
 
-/* peer_start - peer.py "ok" on PEER_ADDR:port serving conns connections;
- * extra: more peer.py options (NULL-terminated, may be NULL) */
+/* peer_start - peer.py "ok" on PEER_ADDR:port serving conns connections,
+ * recording resumptions; extra: more peer.py options (at most 4, may be NULL) */
 static void peer_start(unsigned port, unsigned conns, const char *const *extra)
 {
-    char ports[16], nconn[16], script[512], ready[160];
+    char nconn[16];
+    const char *options[8] = { "--connections", nconn, "--record-resumption" };
 
-    snprintf(ports, sizeof(ports), "%u", port);
     snprintf(nconn, sizeof(nconn), "%u", conns);
-    snprintf(script, sizeof(script), "%s/tests/testbed/peer.py", DANE_TEST_SRCDIR);
-    peer_pid = fork();
-    cr_assert(peer_pid >= 0);
-    if (peer_pid == 0) {
-        const char *argv[24] = { "python3", script, "--addr", PEER_ADDR, "--port", ports,
-                                 "--scenario", "ok", "--dir", run_dir, "--connections",
-                                 nconn, "--record-resumption" };
-        size_t n = 13;
-        for (size_t k = 0; extra != NULL && extra[k] != NULL && n < 23; k++)
-            argv[n++] = extra[k];
-        execvp("python3", (char *const *)argv);
-        _exit(127);
+    for (size_t k = 0; extra != NULL && extra[k] != NULL; k++) {
+        cr_assert_lt(3 + k, 7u, "too many peer options");
+        options[3 + k] = extra[k];
     }
-    snprintf(ready, sizeof(ready), "%s/ready", run_dir);
-    for (int i = 0; i < 300 && access(ready, F_OK) != 0; i++) {
-        struct timespec ts = { 0, 50 * 1000 * 1000 };
-        cr_assert_eq(waitpid(peer_pid, NULL, WNOHANG), 0, "peer.py exited early");
-        nanosleep(&ts, NULL);
-    }
-    cr_assert_eq(access(ready, F_OK), 0, "peer.py did not start");
-    memset(&peer_sa, 0, sizeof(peer_sa));
-    peer_sa.sin_family = AF_INET;
-    peer_sa.sin_port = htons((uint16_t)port);
-    inet_pton(AF_INET, PEER_ADDR, &peer_sa.sin_addr);
-}
-
-/* rm_tree - files and one level of subdirectories */
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    char sub[512];
-
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-        if (unlink(sub) != 0)
-            rm_tree(sub);
-    }
-    closedir(d);
-    rmdir(path);
+    test_peer_start(&peer, PEER_ADDR, port, "ok", options);
 }
 
 static void setup(void)
@@ -102,8 +57,7 @@ static void setup(void)
     const char *why = NULL;
 
     signal(SIGPIPE, SIG_IGN);
-    snprintf(run_dir, sizeof(run_dir), "/tmp/dane-resume-XXXXXX");
-    cr_assert_not_null(mkdtemp(run_dir));
+    test_tmpdir(run_dir, sizeof(run_dir), "dane-resume");
     snprintf(cache_dir, sizeof(cache_dir), "%s/cache", run_dir);
     ctx = tls_ctx_new(&tp, &why);
     cr_assert_not_null(ctx, "tls_ctx_new: %s", why);
@@ -113,14 +67,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-    if (peer_pid > 0) {
-        kill(peer_pid, SIGTERM);
-        waitpid(peer_pid, NULL, 0);
-        peer_pid = -1;
-    }
+    test_peer_stop(&peer);
     session_cache_close(cache);
     tls_ctx_free(ctx);
-    rm_tree(run_dir);
+    test_rm_tree(run_dir);
 }
 
 TestSuite(session_resume, .init = setup, .fini = teardown, .timeout = 60);
@@ -160,8 +110,8 @@ static void deliver(struct seen *v, struct smtp_outcome *out, enum smtp_tls_mode
     struct smtp_message m;
 
     memset(&p, 0, sizeof(p));
-    p.addr = (const struct sockaddr *)&peer_sa;
-    p.addrlen = sizeof(peer_sa);
+    p.addr = (const struct sockaddr *)&peer.addr;
+    p.addrlen = sizeof(peer.addr);
     p.host = "mx.peer.test";
     p.helo_name = "client.test";
     p.tls = mode;
@@ -191,23 +141,10 @@ static int stored(void)
     return session_cache_get(cache, time(NULL), buf, sizeof(buf), &len, &why) == 1;
 }
 
-/* peer_sessions - DIR/tls-sessions: "new\nresumed\n..." */
+/* peer_sessions - the peer's tls-sessions: "new\nresumed\n..." */
 static const char *peer_sessions(void)
 {
-    static char buf[256];
-    char path[160];
-    int fd;
-    ssize_t n;
-
-    snprintf(path, sizeof(path), "%s/tls-sessions", run_dir);
-    buf[0] = '\0';
-    fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return buf;
-    n = read(fd, buf, sizeof(buf) - 1);
-    buf[n > 0 ? n : 0] = '\0';
-    close(fd);
-    return buf;
+    return test_peer_file(&peer, "tls-sessions");
 }
 
 Test(session_resume, rfc8446_s2_2_second_session_resumes_and_reverifies)

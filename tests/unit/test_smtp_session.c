@@ -5,75 +5,37 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "conn.h"
 #include "dane.h"
 #include "smtp.h"
+#include "test_helpers.h"
 #include "tls.h"
 
-static pid_t peer_pid = -1;
-static char peer_dir[64];
-static struct sockaddr_in peer_sa;
+static struct test_peer peer;
 static struct tls_ctx *ctx;
 
-/* peer_start - run peer.py with a scenario on 127.0.26.(1 + slot % 20) and
- * port 2525 + slot; waits until it listens */
+/* peer_start_args - peer.py with a scenario and extra options (may be NULL)
+ * on 127.0.26.(1 + slot % 20) and port 2525 + slot; waits until it listens */
 static void peer_start_args(unsigned slot, const char *scenario,
                             const char *const *extra)
 {
-    char addr[32], port[16], script[512], ready[128];
+    char addr[32];
 
     snprintf(addr, sizeof(addr), "127.0.26.%u", 1 + slot % 20);
-    snprintf(port, sizeof(port), "%u", 2525 + slot);
-    snprintf(script, sizeof(script), "%s/tests/testbed/peer.py", DANE_TEST_SRCDIR);
-    snprintf(peer_dir, sizeof(peer_dir), "/tmp/dane-peer-XXXXXX");
-    cr_assert_not_null(mkdtemp(peer_dir));
-    peer_pid = fork();
-    cr_assert(peer_pid >= 0);
-    if (peer_pid == 0) {
-        const char *argv[24] = { "python3", script, "--addr", addr, "--port", port,
-                                 "--scenario", scenario, "--dir", peer_dir };
-        size_t n = 10;
-        for (size_t k = 0; extra != NULL && extra[k] != NULL && n < 23; k++)
-            argv[n++] = extra[k];
-        execvp("python3", (char *const *)argv);
-        _exit(127);
-    }
-    snprintf(ready, sizeof(ready), "%s/ready", peer_dir);
-    for (int i = 0; i < 200 && access(ready, F_OK) != 0; i++) {
-        struct timespec ts = { 0, 50 * 1000 * 1000 };
-        cr_assert_eq(waitpid(peer_pid, NULL, WNOHANG), 0, "peer.py exited early");
-        nanosleep(&ts, NULL);
-    }
-    cr_assert_eq(access(ready, F_OK), 0, "peer.py did not start");
-    memset(&peer_sa, 0, sizeof(peer_sa));
-    peer_sa.sin_family = AF_INET;
-    peer_sa.sin_port = htons((uint16_t)(2525 + slot));
-    inet_pton(AF_INET, addr, &peer_sa.sin_addr);
+    test_peer_start(&peer, addr, 2525 + slot, scenario, extra);
 }
 
+/* peer_start - peer.py with a scenario and no other option */
 static void peer_start(unsigned slot, const char *scenario)
 {
     peer_start_args(slot, scenario, NULL);
-}
-
-static void remove_file(const char *name)
-{
-    char path[128];
-
-    snprintf(path, sizeof(path), "%s/%s", peer_dir, name);
-    unlink(path);
 }
 
 static void setup(void)
@@ -90,38 +52,14 @@ static void setup(void)
 
 static void teardown(void)
 {
-    if (peer_pid > 0) {
-        kill(peer_pid, SIGTERM);
-        waitpid(peer_pid, NULL, 0);
-        peer_pid = -1;
-    }
-    if (peer_dir[0] != '\0') {
-        const char *names[] = { "ready", "commands", "data", "peer-cert.pem", "peer-key.pem",
-                                "peer-dh.pem" };
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-            remove_file(names[i]);
-        rmdir(peer_dir);
-    }
+    test_peer_stop(&peer);
     tls_ctx_free(ctx);
 }
 
 /* peer_file - contents of a file the peer wrote ("" when absent) */
-static char *peer_file(const char *name)
+static const char *peer_file(const char *name)
 {
-    static char buf[65536];
-    char path[128];
-    int fd;
-    ssize_t n;
-
-    snprintf(path, sizeof(path), "%s/%s", peer_dir, name);
-    buf[0] = '\0';
-    fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return buf;
-    n = read(fd, buf, sizeof(buf) - 1);
-    buf[n > 0 ? n : 0] = '\0';
-    close(fd);
-    return buf;
+    return test_peer_file(&peer, name);
 }
 
 /* peer_saw - did a command line starting with verb reach the peer? */
@@ -168,8 +106,8 @@ static void params_init(struct smtp_params *p, enum smtp_tls_mode mode,
                         struct verify_arg *va)
 {
     memset(p, 0, sizeof(*p));
-    p->addr = (const struct sockaddr *)&peer_sa;
-    p->addrlen = sizeof(peer_sa);
+    p->addr = (const struct sockaddr *)&peer.addr;
+    p->addrlen = sizeof(peer.addr);
     p->host = "mx.peer.test";
     p->helo_name = "client.test";
     p->tls = mode;
@@ -414,8 +352,8 @@ Test(smtp_session, bad_envelope_sends_nothing, .init = setup, .fini = teardown)
     struct smtp_message m;
     struct smtp_outcome o;
 
-    memset(&peer_sa, 0, sizeof(peer_sa));
-    peer_sa.sin_family = AF_INET;
+    memset(&peer.addr, 0, sizeof(peer.addr));
+    peer.addr.sin_family = AF_INET;
     params_init(&p, SMTP_TLS_REQUIRED, &va);
     message_init(&m, rcpts, 1);
     smtp_session(&p, &m, &o);
@@ -433,10 +371,10 @@ Test(smtp_session, connect_refused_defers, .init = setup, .fini = teardown)
     struct smtp_message m;
     struct smtp_outcome o;
 
-    memset(&peer_sa, 0, sizeof(peer_sa));
-    peer_sa.sin_family = AF_INET;
-    peer_sa.sin_port = htons(2524);
-    inet_pton(AF_INET, "127.0.26.20", &peer_sa.sin_addr);
+    memset(&peer.addr, 0, sizeof(peer.addr));
+    peer.addr.sin_family = AF_INET;
+    peer.addr.sin_port = htons(2524);
+    inet_pton(AF_INET, "127.0.26.20", &peer.addr.sin_addr);
     params_init(&p, SMTP_TLS_REQUIRED, &va);
     message_init(&m, rcpts, 1);
     smtp_session(&p, &m, &o);
@@ -553,16 +491,12 @@ Test(smtp_session, body_from_fd_with_8bitmime, .init = setup, .fini = teardown, 
     static const char *const rcpts[] = { "a@dest.test" };
     static const char text[] = "Subject: caf\xc3\xa9\n\nline\n.\n";
     static const char want[] = "Subject: caf\xc3\xa9\r\n\r\nline\r\n..\r\n";
-    char path[] = "/tmp/dane-body-XXXXXX";
     struct verify_arg va = { 0 };
     struct smtp_params p;
     struct smtp_message m;
     struct smtp_outcome o;
-    int fd = mkstemp(path);
+    int fd = test_unlinked_file(text, strlen(text));
 
-    cr_assert(fd >= 0);
-    unlink(path);
-    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     peer_start(42, "ok");
     params_init(&p, SMTP_TLS_REQUIRED, &va);
     message_init(&m, rcpts, 1);
@@ -675,20 +609,20 @@ ParameterizedTestParameters(smtp_session, out_of_step)
     return cr_make_param_array(size_t, idx, sizeof(idx) / sizeof(idx[0]));
 }
 
-/* big_body_fd - an unlinked file of 8 MB of text lines */
+/* big_body_fd - an unlinked file of 8 MB of text lines (1000 x's each) */
 static int big_body_fd(uint64_t *size)
 {
-    char path[] = "/tmp/dane-big-XXXXXX";
-    char line[1001];
-    int fd = mkstemp(path);
+    const size_t line = 1001, lines = 8u * 1024;
+    char *text = malloc(lines * line);
+    int fd;
 
-    cr_assert(fd >= 0);
-    unlink(path);
-    memset(line, 'x', sizeof(line) - 1);
-    line[sizeof(line) - 1] = '\n';
-    for (size_t i = 0; i < 8u * 1024; i++)
-        cr_assert_eq(write(fd, line, sizeof(line)), (ssize_t)sizeof(line));
-    *size = 8u * 1024 * sizeof(line);
+    cr_assert_not_null(text);
+    memset(text, 'x', lines * line);
+    for (size_t i = 1; i <= lines; i++)
+        text[i * line - 1] = '\n';
+    fd = test_unlinked_file(text, lines * line);
+    free(text);
+    *size = lines * line;
     return fd;
 }
 

@@ -19,12 +19,13 @@
 #include "clock.h"
 #include "conn.h"
 #include "spool.h"
+#include "test_helpers.h"
 
-static char dir[] = "/tmp/test_spool.XXXXXX";
+static char dir[64];
 
 static void setup(void)
 {
-    cr_assert_not_null(mkdtemp(dir));
+    test_tmpdir(dir, sizeof(dir), "test_spool");
 }
 
 static void teardown(void)

@@ -11,13 +11,9 @@
  * wrote. Criterion runs each case in a fresh process, so the parameters are
  * indices into the table, never pointers.
  */
-#include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include <wolfssl/options.h>
@@ -56,42 +52,13 @@ static void teardown(void)
     wolfSSL_Cleanup();
 }
 
-/* slurp - whole file; caller frees */
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    uint8_t *buf;
-    long n;
-
-    cr_assert_not_null(fp, "open %s: %s", path, strerror(errno));
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    cr_assert_gt(n, 0, "%s is empty", path);
-    buf = malloc((size_t)n);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    *len = (size_t)n;
-    return buf;
-}
-
-/* cert_file - CERTS/certs/NAME.EXT */
-static uint8_t *cert_file(const char *name, const char *ext, size_t *len)
-{
-    char path[512];
-
-    snprintf(path, sizeof(path), CERTS "/certs/%s.%s", name, ext);
-    return slurp(path, len);
-}
-
 /* digest - SHA-256 (mtype 1) or SHA-512 (mtype 2) of a certificate's DER
  * (selector 0) or SPKI (selector 1); returns the length */
 static size_t digest(const char *cert, uint8_t selector, uint8_t mtype,
                      uint8_t out[64])
 {
     size_t len;
-    uint8_t *in = cert_file(cert, selector == 1 ? "spki" : "der", &len);
+    uint8_t *in = certs_fixture_file(CERTS, cert, selector == 1 ? "spki" : "der", &len);
 
     if (mtype == 1)
         cr_assert_eq(wc_Sha256Hash(in, (word32)len, out), 0);
@@ -99,34 +66,6 @@ static size_t digest(const char *cert, uint8_t selector, uint8_t mtype,
         cr_assert_eq(wc_Sha512Hash(in, (word32)len, out), 0);
     free(in);
     return mtype == 1 ? 32 : 64;
-}
-
-/* chain_of - a chain from space-separated certificate names, leaf first;
- * "" gives an empty chain, NULL no chain at all */
-static struct dane_chain *chain_of(const char *names)
-{
-    struct dane_chain *chain;
-    char tok[64];
-    const char *p = names, *sp, *why = NULL;
-    uint8_t *der;
-    size_t len, n;
-
-    if (names == NULL)
-        return NULL;
-    chain = dane_chain_new();
-    cr_assert_not_null(chain);
-    while (*p != '\0') {
-        sp = strchr(p, ' ');
-        n = sp ? (size_t)(sp - p) : strlen(p);
-        cr_assert_lt(n, sizeof(tok));
-        memcpy(tok, p, n);
-        tok[n] = '\0';
-        der = cert_file(tok, "der", &len);
-        cr_assert_eq(dane_chain_add_der(chain, der, len, &why), 0, "%s: %s", tok, why);
-        free(der);
-        p += n + (sp != NULL);
-    }
-    return chain;
 }
 
 /* A TLSA record or a pin: a digest (mtype 1 or 2) of a certificate or its
@@ -305,7 +244,7 @@ ParameterizedTestParameters(verify, peer)
 ParameterizedTest(size_t *i, verify, peer, .init = setup, .fini = teardown)
 {
     const struct verify_case *c = &cases[*i];
-    struct dane_chain *chain = chain_of(c->chain);
+    struct dane_chain *chain = certs_fixture_chain(CERTS, c->chain);
     struct tlsa_set *set = tlsa_of(c->tlsa, 2, c->no_tlsa);
     struct dane_pin pins[2];
     char ca[512];
@@ -363,7 +302,8 @@ Test(verify, store_read_once, .init = setup, .fini = teardown)
 {
     const char *why = NULL, *names[1] = { "mx.dane.test" };
     struct pkix_store *store = pkix_store_new(CERTS "/certs/ec_root.pem", NULL, &why);
-    struct dane_chain *good = chain_of("ec_leaf ec_int"), *other = chain_of("other_leaf other_root");
+    struct dane_chain *good = certs_fixture_chain(CERTS, "ec_leaf ec_int");
+    struct dane_chain *other = certs_fixture_chain(CERTS, "other_leaf other_root");
     struct verify_input in = { .level = POLICY_LEVEL_MAY, .chain = good, .store = store,
                                .ca_file = CERTS "/certs/ec_root.pem",
                                .names = names, .nnames = 1, .now = NOW };
