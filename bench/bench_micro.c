@@ -29,9 +29,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
-
 #include "dane.h"
 #include "policy.h"
 #include "tlsa.h"
@@ -268,8 +265,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_micro CERTDIR\n");
         return 64;
     }
-    if (wolfSSL_Init() != WOLFSSL_SUCCESS)
-        die("wolfSSL_Init", "failed");
+    if (dane_library_init() != 0)
+        die("dane_library_init", "failed");
     if ((size_t)snprintf(path, sizeof path, "%s/server/ecdsa/chain.pem",
                          argv[1]) >= sizeof path)
         die("CERTDIR", "path too long");
@@ -316,6 +313,6 @@ int main(int argc, char **argv)
     dane_chain_free(chain);
     free(yaml);
     free(pem);
-    wolfSSL_Cleanup();
+    dane_library_cleanup();
     return 0;
 }

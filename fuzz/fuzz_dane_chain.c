@@ -23,9 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
-
 #include "dane.h"
 #include "pkix.h"
 #include "tlsa.h"
@@ -75,7 +72,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
     (void)argc;
     (void)argv;
-    wolfSSL_Init();
+    (void)dane_library_init();
     fd = mkstemp(ca_file);
     if (fd < 0 || write(fd, ca_pem, sizeof(ca_pem) - 1) != (ssize_t)(sizeof(ca_pem) - 1))
         __builtin_trap();

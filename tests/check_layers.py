@@ -9,9 +9,10 @@ tlsa/, policy/ and pkix/, resolves each to a file of the tree and checks:
      without a .c of the same name, such as dane_int.h, is a unit alone);
   2. the folder graph has no cycle: a folder is agent/<x> or one of the
      top-level libraries;
-  3. every folder -> folder edge is one the CMake link lines allow (ALLOWED:
-     the direct target_link_libraries of each folder, not the ones it only
-     gets through another library).
+  3. every folder -> folder edge is one the CMake link lines allow (the
+     direct target_link_libraries of each folder's CMakeLists.txt, not the
+     ones it only gets through another library), and those link lines have
+     no cycle either.
 Prints one line per violation and exits 1, else a summary and exits 0.
 """
 import os
@@ -20,24 +21,29 @@ import sys
 
 SCANNED = ["agent", "dane", "tlsa", "policy", "pkix"]
 
-# folder -> the folders its CMakeLists.txt links (target_link_libraries).
-ALLOWED = {
-    "agent/util": set(),
-    "agent/store": {"agent/util"},
-    "agent/dns": {"agent/store", "tlsa", "agent/util"},
-    "agent/plan": {"agent/dns", "policy", "agent/util"},
-    "agent/tls": {"agent/store", "dane", "policy", "agent/util"},
-    "agent/smtp": {"agent/tls", "dane", "agent/util"},
-    "agent/report": {"agent/util"},
-    "agent/delivery": {"agent/plan", "agent/smtp", "agent/report", "agent/tls",
-                       "dane", "pkix", "policy", "agent/util"},
-    "agent/cli": {"agent/delivery", "agent/plan", "agent/smtp", "agent/report",
-                  "agent/tls", "dane", "tlsa", "pkix", "policy", "agent/util"},
-    "tlsa": set(),
-    "pkix": set(),
-    "dane": {"tlsa", "pkix"},
-    "policy": set(),
-}
+LINK = re.compile(r"target_link_libraries\(\s*(\S+)([^)]*)\)", re.S)
+
+
+def folder_of_target(target):
+    """The folder a CMake library target builds: agent_<x> or a top-level one."""
+    if target.startswith("agent_"):
+        return "agent/" + target[len("agent_"):]
+    return target if target in SCANNED else None
+
+
+def allowed_edges(root):
+    """folder -> the folders its CMakeLists.txt links directly (the layering
+    the build enforces: an include against it does not compile)."""
+    allowed = {}
+    for folder in sorted(set(map(folder_of, source_files(root)))):
+        with open(os.path.join(root, folder, "CMakeLists.txt"), encoding="utf-8") as f:
+            for target, args in LINK.findall(f.read()):
+                if folder_of_target(target) != folder:
+                    continue
+                links = (folder_of_target(a) for a in args.split())
+                allowed.setdefault(folder, set()).update(l for l in links if l)
+    return allowed
+
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 
@@ -173,12 +179,12 @@ def describe_cycle(kind, nodes, cycle):
     return "%s cycle: %s" % (kind, ", ".join(steps))
 
 
-def layer_violations(edges):
-    """One line per include making a folder edge the allowed table lacks."""
+def layer_violations(edges, allowed):
+    """One line per include making a folder edge the link lines lack."""
     lines = []
     for path, number, target in edges:
         a, b = folder_of(path), folder_of(target)
-        if a != b and b not in ALLOWED.get(a, set()):
+        if a != b and b not in allowed.get(a, set()):
             lines.append("%s:%d: edge %s -> %s is not allowed" % (path, number, a, b))
     return lines
 
@@ -194,7 +200,13 @@ def main():
     folders = graph(edges, folder_of)
     problems += [describe_cycle("unit", units, c) for c in find_cycles(units)]
     problems += [describe_cycle("folder", folders, c) for c in find_cycles(folders)]
-    problems += layer_violations(edges)
+    allowed = allowed_edges(root)
+    links = {a: {b: ("%s/CMakeLists.txt" % a, 0) for b in bs} for a, bs in allowed.items()}
+    for bs in allowed.values():
+        for b in bs:
+            links.setdefault(b, {})
+    problems += [describe_cycle("link", links, c) for c in find_cycles(links)]
+    problems += layer_violations(edges, allowed)
     for line in problems:
         print(line)
     if problems:

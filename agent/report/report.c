@@ -11,7 +11,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "json.h"
+#include "utf8.h"
 
 /* A bounded line under construction in the caller's buffer. */
 struct line {
@@ -74,7 +76,7 @@ static void line_text(struct line *l, const char *s, int utf8)
         i = run;
         if (i == n)
             break;
-        if (utf8 && u[i] >= 0x80 && (run = json_utf8_len(u + i, n - i)) > 0) {
+        if (utf8 && u[i] >= 0x80 && (run = utf8_len(u + i, n - i)) > 0) {
             line_put(l, s + i, run);
             i += run;
         } else {
@@ -484,25 +486,17 @@ int report_open(const char *path, char *err, size_t errsize)
 int report_write_json(int fd, const struct report_attempt *a,
                       const char **why)
 {
-    size_t len = 0, off = 0;
+    size_t len = 0;
     char *rec = report_json(a, &len, why);
-    ssize_t n;
+    int rc;
 
     if (rec == NULL)
         return -1;
-    while (off < len) {
-        n = write(fd, rec + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            *why = "cannot write the JSON record";
-            free(rec);
-            return -1;
-        }
-        off += (size_t)n;
-    }
+    rc = io_write_all(fd, rec, len);
+    if (rc != 0)
+        *why = "cannot write the JSON record";
     free(rec);
-    return 0;
+    return rc;
 }
 
 void report_log_open(void)

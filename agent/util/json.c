@@ -153,12 +153,6 @@ void json_object_end(struct json *j) { close_frame(j, JSON_OBJECT, '}'); }
 void json_array_begin(struct json *j) { open_frame(j, JSON_ARRAY, '['); }
 void json_array_end(struct json *j) { close_frame(j, JSON_ARRAY, ']'); }
 
-/* json_utf8_len - utf8_len() under its former name */
-size_t json_utf8_len(const unsigned char *p, size_t n)
-{
-    return utf8_len(p, n);
-}
-
 /* put_escaped - one ASCII byte that needs an escape (RFC 8259 §7) */
 static void put_escaped(struct json *j, unsigned char c)
 {

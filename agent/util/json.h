@@ -53,10 +53,6 @@ void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, int v);
 void json_null(struct json *j);
 
-/* json_utf8_len - utf8_len() (utf8.h) under its former name, kept while
- * agent/report/report.c still calls it; new code calls utf8_len() */
-size_t json_utf8_len(const unsigned char *p, size_t n);
-
 /* json_text - the finished text (NUL-terminated, *len bytes without the NUL)
  * when every container is closed and no error happened; else NULL and *why */
 const char *json_text(struct json *j, size_t *len, const char **why);
