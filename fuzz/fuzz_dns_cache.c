@@ -1,4 +1,4 @@
-/* fuzz_dns_cache.c - Target function: dns_cache_decode (agent/dns_cache.h),
+/* fuzz_dns_cache.c - Target function: dns_cache_decode (agent/dns/dns_cache.h),
  * the bounded parser of a DNS cache entry's payload, with dns_cache_encode
  * for the round trip
  *

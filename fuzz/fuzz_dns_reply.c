@@ -1,4 +1,4 @@
-/* fuzz_dns_reply.c - drives dns_reply_from_wire() (agent/dns_reply.h): a DNS
+/* fuzz_dns_reply.c - drives dns_reply_from_wire() (agent/dns/dns_reply.h): a DNS
  * message in wire format, parsed by getdns_wire2msg_dict(), converted into a
  * struct dns_answer as if getdns had validated it with some DNSSEC status;
  * the MX answers then go through mxplan_domain().

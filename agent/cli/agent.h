@@ -5,6 +5,9 @@
  * 69 bounced, 64 usage, 65 bad data, 66 no input, 78 bad configuration,
  * 70 internal error. Each writes its one-line reason to standard error.
  * Internal headers of the agent module live beside their .c files.
+ *
+ * Folder agent/cli (the top): the process, its exit status and deadline;
+ * may use every folder below it (docs/architecture.md).
  */
 #ifndef DANE_AGENT_AGENT_H
 #define DANE_AGENT_AGENT_H

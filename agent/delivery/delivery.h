@@ -18,6 +18,9 @@
  * Ownership: everything in struct delivery_input is borrowed for the call;
  * struct delivery_result is the caller's and holds only static or inline
  * text.
+ *
+ * Folder agent/delivery: the failover loop, verification, the attempt
+ * records; may use plan, smtp, report, tls, dane, tlsa, pkix, policy, util.
  */
 #ifndef DANE_AGENT_DELIVERY_H
 #define DANE_AGENT_DELIVERY_H

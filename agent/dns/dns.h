@@ -18,6 +18,9 @@
  * values of dns_answer.h. Every failure carries a static reason in `why`.
  *
  * This header does not include getdns: only dns_getdns.c and dns_reply.c see it.
+ *
+ * Folder agent/dns: DNS values, resolver, getdns backend, wire replies,
+ * answer cache; may use store, tlsa, util.
  */
 #ifndef DANE_AGENT_DNS_H
 #define DANE_AGENT_DNS_H

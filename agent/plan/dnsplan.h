@@ -6,6 +6,9 @@
  * runs the capability check. dnsplan_resolve() does every lookup of a
  * destination (MX unless bracketed, then each host in order) and decides;
  * the result owns its facts until dnsplan_free(). Printing borrows it.
+ *
+ * Folder agent/plan: every lookup and the RFC 7672 §2 decision of one
+ * destination; may use dns, tlsa, policy, util.
  */
 #ifndef DANE_AGENT_DNSPLAN_H
 #define DANE_AGENT_DNSPLAN_H

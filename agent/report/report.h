@@ -27,6 +27,8 @@
  * EHLO); d the transaction (MAIL through the reply to the end of data).
  * Formatted like Postfix: two significant digits, at most two decimals,
  * whole seconds from 10 s on.
+ *
+ * Folder agent/report: log lines, syslog and JSON records; may use util.
  */
 #ifndef DANE_AGENT_REPORT_H
 #define DANE_AGENT_REPORT_H

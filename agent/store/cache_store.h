@@ -30,6 +30,8 @@
  * (NULL) is a no-op. The kind is borrowed and must outlive the handle (a
  * static description). Failures set *why to a static reason that starts
  * with kind->what; a cache failure should never fail the work it speeds up.
+ *
+ * Folder agent/store: the cross-process cache directory; may use util.
  */
 #ifndef DANE_AGENT_CACHE_STORE_H
 #define DANE_AGENT_CACHE_STORE_H

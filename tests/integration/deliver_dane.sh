@@ -175,11 +175,11 @@ echo "== DANE-TA: the trust anchor matches, names and dates still count"
 tb_deliver "$policy" wrongname-ta.dane.test "ta wrong name" rcpt@dane.test
 expect_rc 75 "DANE-TA with a leaf of another name deferred"
 expect_err_re '^4\.7\.5 ' "DANE-TA name failure: 4.7.5"
-expect_json 'last["rfc8460_result_type"] == "certificate-host-mismatch"' "DANE-TA name failure: RFC 8460 certificate-host-mismatch (agent/verify.c)"
+expect_json 'last["rfc8460_result_type"] == "certificate-host-mismatch"' "DANE-TA name failure: RFC 8460 certificate-host-mismatch (agent/delivery/verify.c)"
 expect_not_delivered "ta wrong name" "DANE-TA name failure: nothing delivered"
 tb_deliver "$policy" expired-ta.dane.test "ta expired" rcpt@dane.test
 expect_rc 75 "DANE-TA with an expired leaf deferred"
-expect_json 'last["rfc8460_result_type"] == "certificate-expired"' "DANE-TA expired leaf: RFC 8460 certificate-expired (agent/verify.c)"
+expect_json 'last["rfc8460_result_type"] == "certificate-expired"' "DANE-TA expired leaf: RFC 8460 certificate-expired (agent/delivery/verify.c)"
 expect_not_delivered "ta expired" "DANE-TA expired leaf: nothing delivered"
 
 echo "== multi-MX: equal preferences (RSA and ECDSA hosts), both Verified"

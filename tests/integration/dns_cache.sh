@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dns_cache.sh - the DNS answer cache shared between dane-agent processes
-# (policy dns.cache, agent/dns_cache.h), end to end on the signed testbed:
+# (policy dns.cache, agent/dns/dns_cache.h), end to end on the signed testbed:
 # the second probe of a destination is answered from the cache (JSON
 # cached:true on every answer, same decision) without loading libgetdns at
 # all (LD_DEBUG=files shows the dlopen only on a miss); negative answers are

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # session_cache.sh - the TLS session cache shared between dane-agent
-# processes (policy key session_cache, agent/session_cache.h), end to end
+# processes (policy key session_cache, agent/tls/session_cache.h), end to end
 # through the real DNS testbed and the receiving Postfix (mx.dane.test,
 # DANE-EE, TLS 1.3): the second delivery to the same destination resumes
 # (JSON resumed:true, still Verified with its TLSA match: the restored chain

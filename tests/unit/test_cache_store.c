@@ -1,5 +1,5 @@
 /* test_cache_store.c - the on-disk entry store shared by the session and
- * DNS caches (agent/cache_store.h): round trip, expiry and the lifetime
+ * DNS caches (agent/store/cache_store.h): round trip, expiry and the lifetime
  * cap, damaged, truncated, foreign or misfiled entries are misses and
  * removed, symbolic links are never followed, the directory's ownership
  * and mode, payload bounds, sweeping, and reasons that name the kind */

@@ -1,5 +1,5 @@
 /* test_dns_cache.c - DNS answers shared between processes
- * (agent/dns_cache.h): the entry encoding round trip, what is never kept,
+ * (agent/dns/dns_cache.h): the entry encoding round trip, what is never kept,
  * the bounded decoder's rejections, and the cache in a scratch directory
  * (hits, misses on another name or type, TTL expiry and the max TTL cap,
  * keys bound to the trust anchors and upstreams, errors never kept, the

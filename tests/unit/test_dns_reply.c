@@ -1,4 +1,4 @@
-/* test_dns_reply.c - getdns reply to facts (agent/dns_reply.h), over real
+/* test_dns_reply.c - getdns reply to facts (agent/dns/dns_reply.h), over real
  * replies captured from the testbed's unbound (fuzz/corpus/dns_reply/: byte
  * 0 the DNSSEC status index 400+i, bytes 1-2 query type and name indexes as
  * in fuzz_dns_reply.c, then the DNS message) */

@@ -1,4 +1,4 @@
-/* test_mxplan.c - the RFC 7672 §2 decision (agent/mxplan.h), one row per rule
+/* test_mxplan.c - the RFC 7672 §2 decision (agent/plan/mxplan.h), one row per rule
  *
  * Facts are written as compact answer specs: status, record count (MX and
  * addresses), TLSA total/usable counts, and the CNAME target the chain ends

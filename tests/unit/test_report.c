@@ -1,5 +1,5 @@
-/* test_report.c - the JSON writer (agent/json.h) and the report lines and
- * records (agent/report.h): exact Postfix-format lines
+/* test_report.c - the JSON writer (agent/util/json.h) and the report lines and
+ * records (agent/report/report.h): exact Postfix-format lines
  * (FORWARD_SECRECY_README, log_adhoc.c), RFC 8259 escaping, every field of
  * the man page's record, and the record parsed back by python3's json module */
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-/* test_request.c - deliver's command line (agent/request.h): the envelope
+/* test_request.c - deliver's command line (agent/cli/request.h): the envelope
  * as the rest of the program sees it. Bare addresses, one surrounding pair
  * of angle brackets and "<>" are accepted for -f and for recipients and
  * come out bare and NUL-terminated; anything else is a usage error (exit

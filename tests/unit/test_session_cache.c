@@ -1,5 +1,5 @@
 /* test_session_cache.c - the cross-process TLS session store
- * (agent/session_cache.h): every field of the key binds a session (RFC 7672
+ * (agent/tls/session_cache.h): every field of the key binds a session (RFC 7672
  * §2.2 and the issue 9 rule that a TLSA or policy change invalidates it),
  * expiry and the lifetime cap, corrupt or foreign entries are misses and
  * removed, atomic replacement, and the directory's ownership and mode */

@@ -1,4 +1,4 @@
-/* test_spool.c - the message spool (agent/spool.h): small messages stay in
+/* test_spool.c - the message spool (agent/smtp/spool.h): small messages stay in
  * memory, larger ones go to an unlinked file in the configured directory
  * that reads back byte for byte as often as asked (failover); size and
  * 8-bit octets (RFC 6152) counted on the way; max_size bounces; input that

@@ -1,4 +1,4 @@
-/* test_verify.c - agent/verify.c: the decision per Postfix level for one
+/* test_verify.c - agent/delivery/verify.c: the decision per Postfix level for one
  *                 handshake's peer chain (ok or fail with a reason and an
  *                 RFC 8460 result type; status Verified, Trusted, Untrusted
  *                 or Anonymous as Postfix logs it)
