@@ -131,3 +131,29 @@ int cli_print_json(const char *cmd, struct json *j)
     json_free(j);
     return 0;
 }
+
+/* cli_certs_begin - dane_library_init(), then the set and the chain */
+int cli_certs_begin(const char *cmd, struct tlsa_set **set, struct dane_chain **chain)
+{
+    *set = NULL;
+    *chain = NULL;
+    if (dane_library_init() != 0) {
+        fprintf(stderr, "dane-agent: %s: the certificate library cannot be initialised\n", cmd);
+        return EX_SOFTWARE;
+    }
+    *set = tlsa_set_new();
+    *chain = dane_chain_new();
+    if (*set == NULL || *chain == NULL) {
+        fprintf(stderr, "dane-agent: %s: out of memory\n", cmd);
+        return EX_SOFTWARE;
+    }
+    return 0;
+}
+
+/* cli_certs_end - the reverse of cli_certs_begin() */
+void cli_certs_end(struct tlsa_set *set, struct dane_chain *chain)
+{
+    dane_chain_free(chain);
+    tlsa_set_free(set);
+    dane_library_cleanup();
+}

@@ -31,6 +31,13 @@ void cli_print_excerpt(FILE *out, const char *text);
  * arg may be NULL; returns 64 */
 int cli_usage_error(const char *cmd, const char *what, const char *arg);
 
+/* cli_certs_begin - the certificate library started and an empty TLSA set
+ * and chain made; 0, or 70 after "dane-agent: CMD: ..." on stderr (then
+ * cli_certs_end() is still called) */
+int cli_certs_begin(const char *cmd, struct tlsa_set **set, struct dane_chain **chain);
+/* cli_certs_end - free what cli_certs_begin() made and stop the library */
+void cli_certs_end(struct tlsa_set *set, struct dane_chain *chain);
+
 /* cli_load_chain - the PEM certificates of the file path (at most max_bytes)
  * appended to chain; 0 or a sysexits status after the message */
 int cli_load_chain(const char *cmd, const char *path, size_t max_bytes,

@@ -260,24 +260,13 @@ int cmd_tlsa_match(int argc, char **argv)
 
     if (status != 0)
         return status < 0 ? 0 : status;
-    if (dane_library_init() != 0) {
-        fprintf(stderr, "%s: the certificate library cannot be initialised\n", PROG);
-        return EX_SOFTWARE;
-    }
-    r.set = tlsa_set_new();
-    r.chain = dane_chain_new();
-    if (r.set == NULL || r.chain == NULL) {
-        fprintf(stderr, "%s: out of memory\n", PROG);
-        status = EX_SOFTWARE;
-    }
+    status = cli_certs_begin(CMD, &r.set, &r.chain);
     if (status == 0)
         status = load_records(&o, &r);
     if (status == 0)
         status = cli_load_chain(CMD, o.chain, CHAIN_MAX_BYTES, r.chain);
     if (status == 0)
         status = verdict(&o, &r);
-    dane_chain_free(r.chain);
-    tlsa_set_free(r.set);
-    dane_library_cleanup();
+    cli_certs_end(r.set, r.chain);
     return status;
 }

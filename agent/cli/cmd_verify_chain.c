@@ -420,16 +420,7 @@ int cmd_verify_chain(int argc, char **argv)
 
     if (status != 0)
         return status < 0 ? 0 : status;
-    if (dane_library_init() != 0) {
-        fprintf(stderr, "%s: the certificate library cannot be initialised\n", PROG);
-        return EX_SOFTWARE;
-    }
-    set = tlsa_set_new();
-    chain = dane_chain_new();
-    if (set == NULL || chain == NULL) {
-        fprintf(stderr, "%s: out of memory\n", PROG);
-        status = EX_SOFTWARE;
-    }
+    status = cli_certs_begin(CMD, &set, &chain);
     if (status == 0)
         status = load_store(&o, &store);
     if (status == 0)
@@ -439,8 +430,6 @@ int cmd_verify_chain(int argc, char **argv)
     if (status == 0)
         status = verdict(&o, chain, set, store);
     pkix_store_free(store);
-    dane_chain_free(chain);
-    tlsa_set_free(set);
-    dane_library_cleanup();
+    cli_certs_end(set, chain);
     return status;
 }
