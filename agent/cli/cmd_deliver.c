@@ -134,31 +134,22 @@ static int exit_status(const struct delivery_result *res)
     return res->status == DELIVERY_BOUNCED ? EX_UNAVAILABLE : EX_TEMPFAIL;
 }
 
-/* resolve_and_deliver - DNS resolver, the RFC 7672 §2 plan, the delivery
- * loop; the exit status, after the stderr line when not all was sent */
+/* resolve_and_deliver - the RFC 7672 §2 plan, then the delivery loop; the
+ * exit status, after the stderr line when not all was sent */
 static int resolve_and_deliver(const struct deliver_request *req,
                                const struct policy *policy,
                                struct delivery_input *in)
 {
     struct delivery_result res;
-    struct dns_resolver *resolver = NULL;
-    char err[1024];
-    FILE *log_err = in->report.log_err;
+    char err[1024], warning[1024];
 
-    /* an address literal needs no DNS (dnsplan.c): no resolver, no check,
-     * so a [192.0.2.1] relay keeps working while DNS is down */
-    if (!req->nexthop.literal) {
-        resolver = dnsplan_resolver(policy_dns(policy), in->deadline_ms, err, sizeof(err));
-        if (resolver == NULL)
-            return fail(EX_TEMPFAIL, "4.4.3", err, NULL);
-    }
-    if (dnsplan_cache_warning(resolver, policy_dns(policy), err, sizeof(err)))
-        report_log_line(LOG_WARNING, err, log_err);
-    in->plan = dnsplan_resolve(resolver, &req->nexthop, in->entry->level,
-                               in->entry->insecure_mx_policy, in->entry->max_mx_hosts);
-    dns_resolver_free(resolver);
+    in->plan = dnsplan_for(policy_dns(policy), &req->nexthop, in->entry, in->deadline_ms,
+                           warning, err, sizeof(err));
+    if (warning[0] != '\0')
+        report_log_line(LOG_WARNING, warning, in->report.log_err);
+    /* no resolver (4.4.3), or out of memory (the only failure of a literal) */
     if (in->plan == NULL)
-        return fail(EX_TEMPFAIL, "4.3.0", "out of memory", NULL);
+        return fail(EX_TEMPFAIL, req->nexthop.literal ? "4.3.0" : "4.4.3", err, NULL);
     delivery_run(in, &res);
     dnsplan_free(in->plan);
     if (res.status != DELIVERY_SENT)

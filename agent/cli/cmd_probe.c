@@ -184,26 +184,18 @@ static int probe_dns(const struct probe_args *a, const struct policy *policy,
 {
     struct policy_entry leveled;
     const struct policy_entry *entry = &leveled;
-    char err[512];
-    struct dns_resolver *r;
+    char err[512], warning[512];
     struct dnsplan *plan;
     const char *reason = NULL;
     int code;
 
     with_level(policy_lookup(policy, a->destination), level, &leveled);
-    r = dnsplan_resolver(policy_dns(policy), 0, err, sizeof err);
-    if (r == NULL) {
+    plan = dnsplan_for(policy_dns(policy), nh, entry, 0, warning, err, sizeof err);
+    if (warning[0] != '\0')
+        fprintf(stderr, "dane-agent: probe: %s\n", warning);
+    if (plan == NULL) {
         fprintf(stderr, "dane-agent: probe: %s\n", err);
         return EX_TEMPFAIL;
-    }
-    if (dnsplan_cache_warning(r, policy_dns(policy), err, sizeof err))
-        fprintf(stderr, "dane-agent: probe: %s\n", err);
-    plan = dnsplan_resolve(r, nh, level, entry->insecure_mx_policy,
-                           entry->max_mx_hosts);
-    dns_resolver_free(r);
-    if (plan == NULL) {
-        fprintf(stderr, "dane-agent: probe: out of memory\n");
-        return EX_SOFTWARE;
     }
     code = dnsplan_exit(plan, &reason);
     if (a->json) {

@@ -4,6 +4,7 @@
  * SYNOPSIS
  *   dnsplan_resolver(dns, err, size)
  *   dnsplan_resolve(resolver, nexthop, level, insecure_mx_policy, max_hosts)
+ *   dnsplan_for(dns, nexthop, entry, deadline_ms, warning, err, size)
  *   dnsplan_exit(plan, &reason), dnsplan_free(plan)
  *   dnsplan_print_text(out, plan), dnsplan_json(j, plan)
  *
@@ -86,6 +87,28 @@ int dnsplan_cache_warning(const struct dns_resolver *r, const struct policy_dns 
         return 0;
     snprintf(line, size, "warning: DNS cache %s not used: %s", dns->cache, why);
     return 1;
+}
+
+struct dnsplan *dnsplan_for(const struct policy_dns *dns, const struct nexthop *nexthop,
+                            const struct policy_entry *entry, uint64_t deadline_ms,
+                            char *warning, char *err, size_t size)
+{
+    struct dns_resolver *resolver = NULL;
+    struct dnsplan *plan;
+
+    warning[0] = '\0';
+    if (!nexthop->literal) {
+        resolver = dnsplan_resolver(dns, deadline_ms, err, size);
+        if (resolver == NULL)
+            return NULL;
+        (void)dnsplan_cache_warning(resolver, dns, warning, size);
+    }
+    plan = dnsplan_resolve(resolver, nexthop, entry->level, entry->insecure_mx_policy,
+                           entry->max_mx_hosts);
+    dns_resolver_free(resolver);
+    if (plan == NULL)
+        snprintf(err, size, "out of memory");
+    return plan;
 }
 
 /* random_below - uniform in [0, bound) for the MX shuffle */

@@ -55,6 +55,15 @@ struct dnsplan *dnsplan_resolve(struct dns_resolver *resolver,
                                 enum policy_level level,
                                 enum policy_insecure_mx insecure_mx_policy,
                                 unsigned max_hosts);
+/* dnsplan_for - the plan of one next-hop as deliver and probe need it:
+ * a resolver for the policy's dns section (none for an address literal, so
+ * a [192.0.2.1] relay works while DNS is down), every lookup, the decisions
+ * at entry's level. NULL with one line in err when the resolver cannot be
+ * made (deliver and probe exit 75) or out of memory. warning gets
+ * dnsplan_cache_warning()'s line, or "". Both buffers have size bytes. */
+struct dnsplan *dnsplan_for(const struct policy_dns *dns, const struct nexthop *nexthop,
+                            const struct policy_entry *entry, uint64_t deadline_ms,
+                            char *warning, char *err, size_t size);
 /* dnsplan_free - release; NULL is a no-op */
 void dnsplan_free(struct dnsplan *plan);
 
