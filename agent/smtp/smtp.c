@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "body.h"
@@ -39,7 +38,6 @@
 #include "envelope.h"
 #include "failure.h"
 #include "mime8.h"
-#include "session_cache.h"
 
 #define TRANSCRIPT_MAX (64u * 1024)
 #define BODY_CHUNK 16384u
@@ -573,30 +571,17 @@ static enum smtp_stage enter_starttls(struct session *s)
     return SMTP_STAGE_HANDSHAKE;
 }
 
-/* starttls - the handshake, offering the cached session if there is one */
+/* starttls - the handshake, offering the cached session on this run */
 static enum conn_status starttls(struct session *s, const char **why)
 {
     uint64_t deadline = deadline_in(s, s->to.starttls_ms);
-    uint8_t *cached = NULL;
-    size_t len = 0;
-    const char *ignored = NULL;
-    int offered = 0;
-    enum conn_status st;
+    int refused = 0;
+    enum conn_status st = conn_starttls(s->conn, s->p->tls_ctx, s->p->sni, s->cache,
+                                        s->resume, &refused, deadline, why);
 
-    if (s->cache != NULL && s->resume && (cached = malloc(SESSION_CACHE_MAX_SESSION)) != NULL &&
-        session_cache_get(s->cache, time(NULL), cached, SESSION_CACHE_MAX_SESSION, &len,
-                          &ignored) != 1)
-        len = 0;
-    st = conn_starttls_resume(s->conn, s->p->tls_ctx, s->p->sni, len > 0 ? cached : NULL,
-                              len, &offered, deadline, why);
-    free(cached);
-    /* an entry that cannot be offered or did not get us through is dropped:
-     * the next attempt makes a full handshake */
-    if (len > 0 && (!offered || st != CONN_OK))
-        session_cache_drop(s->cache);
     /* a refused resumption (e.g. "binder does not verify") costs nothing but
      * this connection: smtp_session() runs once more with a full handshake */
-    if (offered && st != CONN_OK && st != CONN_TIMEOUT)
+    if (refused)
         s->resume_failed = 1;
     return st;
 }
@@ -607,23 +592,9 @@ static enum conn_status starttls(struct session *s, const char **why)
 static void store_session(struct session *s)
 {
     enum smtp_peer_status peer = s->out->peer;
-    uint8_t *buf;
-    size_t len = 0;
-    unsigned lifetime = 0;
-    const char *why = NULL;
 
-    /* wolfSSL 5.5.4 exports a session from a resumed TLS 1.3 connection
-     * that servers refuse on the next resumption (bad PSK binder): keep the
-     * entry of the full handshake instead */
-    if (s->cache == NULL || s->out->facts.anonymous || s->out->facts.resumed ||
-        (peer != SMTP_PEER_VERIFIED && peer != SMTP_PEER_TRUSTED && peer != SMTP_PEER_UNTRUSTED))
-        return;
-    buf = malloc(SESSION_CACHE_MAX_SESSION);
-    if (buf != NULL &&
-        tls_session_export(conn_tls(s->conn), buf, SESSION_CACHE_MAX_SESSION, &len,
-                           &lifetime, &why) == 1)
-        (void)session_cache_put(s->cache, time(NULL), lifetime, buf, len, &why);
-    free(buf);
+    if (peer == SMTP_PEER_VERIFIED || peer == SMTP_PEER_TRUSTED || peer == SMTP_PEER_UNTRUSTED)
+        conn_remember(s->conn);
 }
 
 static enum smtp_stage enter_handshake(struct session *s)
@@ -645,10 +616,9 @@ static enum smtp_stage enter_handshake(struct session *s)
         return SMTP_STAGE_DONE;
     }
     s->out->tls = 1;
-    tls_session_facts(conn_tls(s->conn), &s->out->facts);
+    conn_tls_facts(s->conn, &s->out->facts);
     s->out->chain = dane_chain_new();
-    if (s->out->chain == NULL ||
-        tls_session_chain(conn_tls(s->conn), s->out->chain, &why) != 0) {
+    if (s->out->chain == NULL || conn_peer_chain(s->conn, s->out->chain, &why) != 0) {
         tls_failed(s, s->out->chain == NULL ? "out of memory" : why);
         return SMTP_STAGE_QUIT;
     }
@@ -678,7 +648,7 @@ static enum smtp_stage enter_verify(struct session *s)
     }
     s->out->peer = st;
     if (st == SMTP_PEER_FAIL && s->out->facts.resumed) {
-        session_cache_drop(s->cache);
+        conn_forget(s->conn);
         s->resume_failed = 1;
     }
     if (st == SMTP_PEER_FAIL) {

@@ -1,12 +1,15 @@
 /* conn.c - a TCP connection with deadlines, upgraded to TLS (see conn.h)
  *
  * SYNOPSIS
- *   conn_connect, conn_read, conn_write, conn_starttls(_resume), conn_close
+ *   conn_connect, conn_read, conn_write, conn_starttls, conn_close
+ *   conn_tls_facts, conn_peer_chain, conn_remember, conn_forget
  *
  * DESCRIPTION
  *   One poll() per wait, always bounded by the remaining time to the
  *   caller's deadline. wolfSSL runs over the same non-blocking descriptor:
- *   WANT_READ/WANT_WRITE turn into a poll for that direction.
+ *   WANT_READ/WANT_WRITE turn into a poll for that direction. Resumption
+ *   reads the session cache before the handshake and writes it only when
+ *   the caller says the peer was verified (conn_remember).
  */
 #include "conn.h"
 
@@ -16,16 +19,20 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "session_cache.h"
 #include "tls.h"
 
 struct conn {
     int fd;
     struct tls_session *tls;
     int tls_up;         /* handshake done and checked */
+    struct tls_facts facts;         /* of the handshake, once tls_up */
+    struct session_cache *cache;    /* borrowed; NULL: no resumption */
 };
 
 /* wait_fd - poll for events until the deadline */
@@ -270,22 +277,31 @@ int conn_plain_pending(struct conn *c)
     return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
-enum conn_status conn_starttls(struct conn *c, struct tls_ctx *ctx,
-                               const char *sni, uint64_t deadline,
-                               const char **why)
+/* read_cached - the session stored in cache, in a buffer to free(): *len
+ * > 0 on a hit, 0 on a miss, an unreadable entry or no memory */
+static uint8_t *read_cached(struct session_cache *cache, size_t *len)
 {
-    return conn_starttls_resume(c, ctx, sni, NULL, 0, NULL, deadline, why);
+    uint8_t *buf = malloc(SESSION_CACHE_MAX_SESSION);
+    const char *ignored = NULL;
+
+    *len = 0;
+    if (buf != NULL &&
+        session_cache_get(cache, time(NULL), buf, SESSION_CACHE_MAX_SESSION, len,
+                          &ignored) != 1)
+        *len = 0;
+    return buf;
 }
 
-enum conn_status conn_starttls_resume(struct conn *c, struct tls_ctx *ctx,
-                                      const char *sni, const uint8_t *session,
-                                      size_t session_len, int *offered,
-                                      uint64_t deadline, const char **why)
+/* handshake - the TLS handshake, first offering session (NULL: none);
+ * *offered says whether it could be offered: an unreadable or expired
+ * session means a full handshake, not an error */
+static enum conn_status handshake(struct conn *c, struct tls_ctx *ctx, const char *sni,
+                                  const uint8_t *session, size_t session_len,
+                                  int *offered, uint64_t deadline, const char **why)
 {
     const char *ignored = NULL;
 
-    if (offered != NULL)
-        *offered = 0;
+    *offered = 0;
     if (c->tls != NULL) {
         *why = "TLS already started on this connection";
         return CONN_ERROR;
@@ -299,8 +315,7 @@ enum conn_status conn_starttls_resume(struct conn *c, struct tls_ctx *ctx,
     if (c->tls == NULL)
         return CONN_ERROR;
     /* an unusable cached session only costs the resumption */
-    if (session != NULL && tls_session_offer(c->tls, session, session_len, &ignored) == 0 &&
-        offered != NULL)
+    if (session != NULL && tls_session_offer(c->tls, session, session_len, &ignored) == 0)
         *offered = 1;
     for (;;) {
         enum tls_io io = tls_handshake_step(c->tls, why);
@@ -316,11 +331,75 @@ enum conn_status conn_starttls_resume(struct conn *c, struct tls_ctx *ctx,
     }
     if (tls_session_check(c->tls, why) != 0)
         return CONN_ERROR;
+    tls_session_facts(c->tls, &c->facts);
     c->tls_up = 1;
     return CONN_OK;
 }
 
-struct tls_session *conn_tls(struct conn *c)
+enum conn_status conn_starttls(struct conn *c, struct tls_ctx *ctx, const char *sni,
+                               struct session_cache *cache, int offer, int *refused,
+                               uint64_t deadline, const char **why)
 {
-    return c->tls_up ? c->tls : NULL;
+    uint8_t *cached = NULL;
+    size_t len = 0;
+    int offered = 0;
+    enum conn_status st;
+
+    c->cache = cache;
+    if (cache != NULL && offer)
+        cached = read_cached(cache, &len);
+    st = handshake(c, ctx, sni, len > 0 ? cached : NULL, len, &offered, deadline, why);
+    free(cached);
+    /* an entry that cannot be offered or did not get us through is dropped:
+     * the next attempt makes a full handshake */
+    if (len > 0 && (!offered || st != CONN_OK))
+        session_cache_drop(cache);
+    /* a refused resumption (e.g. "binder does not verify") costs nothing but
+     * this connection: a new one with a full handshake may succeed */
+    *refused = offered && st != CONN_OK && st != CONN_TIMEOUT;
+    return st;
+}
+
+void conn_tls_facts(const struct conn *c, struct tls_facts *facts)
+{
+    if (c->tls_up)
+        *facts = c->facts;
+    else
+        memset(facts, 0, sizeof(*facts));
+}
+
+int conn_peer_chain(struct conn *c, struct dane_chain *chain, const char **why)
+{
+    if (!c->tls_up) {
+        *why = "TLS is not up on this connection";
+        return -1;
+    }
+    return tls_session_chain(c->tls, chain, why);
+}
+
+void conn_remember(struct conn *c)
+{
+    uint8_t *buf;
+    size_t len = 0;
+    unsigned lifetime = 0;
+    const char *why = NULL;
+
+    /* only sessions with a certificate are cached: a resumed session must
+     * bring back the chain its verification needs. wolfSSL 5.5.4 exports a
+     * session from a resumed TLS 1.3 connection that servers refuse on the
+     * next resumption (bad PSK binder): keep the entry of the full
+     * handshake instead */
+    if (c->cache == NULL || !c->tls_up || c->facts.anonymous || c->facts.resumed)
+        return;
+    buf = malloc(SESSION_CACHE_MAX_SESSION);
+    if (buf != NULL &&
+        tls_session_export(c->tls, buf, SESSION_CACHE_MAX_SESSION, &len, &lifetime,
+                           &why) == 1)
+        (void)session_cache_put(c->cache, time(NULL), lifetime, buf, len, &why);
+    free(buf);
+}
+
+void conn_forget(struct conn *c)
+{
+    session_cache_drop(c->cache);
 }

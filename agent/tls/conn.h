@@ -13,10 +13,20 @@
  * handshake checks the negotiated suite (tls_session_check()). From then on
  * conn_read/conn_write go through TLS.
  *
+ * Resumption (session_cache.h): conn_starttls() offers the cached session
+ * itself. An entry that cannot be offered, or whose handshake fails, is
+ * dropped. A session is stored only when the caller says the peer chain
+ * passed verification (conn_remember(), after the first reply over TLS:
+ * TLS 1.3 tickets arrive after the handshake, RFC 8446 §4.6.1), never an
+ * anonymous or resumed one; conn_forget() drops the entry of a resumed
+ * session that failed verification. A cache failure never fails the
+ * connection: it costs the resumption.
+ *
  * Ownership: conn_connect() returns an owned connection; conn_close(NULL) is
  * a no-op; conn_close() sends a TLS close_notify when TLS is up, closes the
- * descriptor and frees the TLS session. The tls_ctx is borrowed and must
- * outlive the connection. Failures set *why to a static reason.
+ * descriptor and frees the TLS session. The tls_ctx and the session cache
+ * are borrowed and must outlive the connection. Failures set *why to a
+ * static reason.
  */
 #ifndef DANE_AGENT_CONN_H
 #define DANE_AGENT_CONN_H
@@ -25,8 +35,10 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+struct dane_chain;
+struct session_cache;
 struct tls_ctx;
-struct tls_session;
+struct tls_facts;
 
 enum conn_status {
     CONN_OK = 0,
@@ -60,20 +72,26 @@ enum conn_status conn_read_now(struct conn *c, uint8_t *buf, size_t cap,
 int conn_plain_pending(struct conn *c);
 
 /* conn_starttls - TLS handshake over the same descriptor (SNI sni, may be
- * NULL); CONN_ERROR when plaintext is pending, the handshake fails or the
- * suite is not forward-secret */
-enum conn_status conn_starttls(struct conn *c, struct tls_ctx *ctx,
-                               const char *sni, uint64_t deadline,
-                               const char **why);
-/* conn_starttls_resume - conn_starttls() that first offers a session
- * serialized by tls_session_export() (NULL: none); *offered (may be NULL)
- * says whether it could be offered: an unreadable or expired session means a
- * full handshake, not an error */
-enum conn_status conn_starttls_resume(struct conn *c, struct tls_ctx *ctx,
-                                      const char *sni, const uint8_t *session,
-                                      size_t session_len, int *offered,
-                                      uint64_t deadline, const char **why);
-/* conn_tls - the TLS session once conn_starttls() succeeded, else NULL */
-struct tls_session *conn_tls(struct conn *c);
+ * NULL), resuming through cache (NULL: none); with offer, the session stored
+ * there is offered first. CONN_ERROR when plaintext is pending, the
+ * handshake fails or the suite is not forward-secret; *refused is set when
+ * an offered session did not get through (a timeout aside): a new
+ * connection with a full handshake may succeed */
+enum conn_status conn_starttls(struct conn *c, struct tls_ctx *ctx, const char *sni,
+                               struct session_cache *cache, int offer, int *refused,
+                               uint64_t deadline, const char **why);
+/* conn_tls_facts - the negotiated parameters once conn_starttls()
+ * succeeded, else zeros */
+void conn_tls_facts(const struct conn *c, struct tls_facts *facts);
+/* conn_peer_chain - append the peer's chain (leaf first, restored by a
+ * resumed session) as DER to chain; 0, or -1 with *why; an anonymous
+ * session appends nothing */
+int conn_peer_chain(struct conn *c, struct dane_chain *chain, const char **why);
+/* conn_remember - the peer passed verification: store the session in the
+ * cache for later connections; call after application data was read */
+void conn_remember(struct conn *c);
+/* conn_forget - a resumed session failed verification: drop the cached
+ * session, the next connection makes a full handshake */
+void conn_forget(struct conn *c);
 
 #endif

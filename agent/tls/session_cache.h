@@ -10,7 +10,8 @@
  * the host. A change of any of them yields another key, so a session made
  * under other demands is never offered. Resumption never replaces
  * verification: the caller re-checks the peer chain a resumed session
- * restores (smtp.c) and stores only sessions whose verification passed.
+ * restores (smtp.c), and conn.c stores only sessions whose verification
+ * passed (conn_remember()).
  *
  * Files (cache_store.h, kind "session cache", magic "DANESC02"): the
  * directory must be a directory owned by the effective user and not
