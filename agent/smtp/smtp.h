@@ -42,6 +42,9 @@
  * The message body is read with pread() from offset 0 of message->fd (a
  * regular file, so that another address can be tried with the same fd), or
  * taken from message->buf when fd < 0.
+ *
+ * Folder agent/smtp: the SMTP session, replies, envelope, message spool and
+ * DATA encoding, the failure classifier; may use tls, dane, util.
  */
 #ifndef DANE_AGENT_SMTP_H
 #define DANE_AGENT_SMTP_H

@@ -27,6 +27,10 @@
  * descriptor and frees the TLS session. The tls_ctx and the session cache
  * are borrowed and must outlive the connection. Failures set *why to a
  * static reason.
+ *
+ * Folder agent/tls: connections, wolfSSL contexts and sessions, resumption
+ * (the only folder that includes wolfSSL's TLS API); may use store, dane,
+ * policy, util.
  */
 #ifndef DANE_AGENT_CONN_H
 #define DANE_AGENT_CONN_H
