@@ -1,10 +1,11 @@
 /* test_session_resume.c - TLS resumption through smtp_session() with the
  * session cache (agent/smtp/smtp.h, agent/tls/conn.h,
- * agent/tls/session_cache.h) against the scripted peer (tests/testbed/peer.py --record-resumption, 127.0.26.9, ports
- * 2930-2949): the second session resumes (RFC 8446 §2.2) and its restored
- * chain is verified again, a failed verification never stores a session, a
- * resumed session that fails verification is retried with a full
- * handshake, anonymous sessions are never stored, TLS 1.2 resumes too */
+ * agent/tls/session_cache.h) against the scripted peer (tests/testbed/peer.py
+ * --record-resumption, 127.0.26.9, ports 2930-2949): the second session
+ * resumes (RFC 8446 §2.2) and its restored chain is verified again, a failed
+ * verification never stores a session, a resumed session that fails
+ * verification is retried with a full handshake, anonymous sessions are
+ * never stored, TLS 1.2 resumes too */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
