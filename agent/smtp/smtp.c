@@ -457,17 +457,24 @@ static enum smtp_stage fail_refused(struct session *s)
     return is_421(s) ? SMTP_STAGE_DONE : SMTP_STAGE_QUIT;
 }
 
-static enum smtp_stage enter_greeting(struct session *s)
+/* accepted - the stage after a greeting or HELO reply: next for a 2xx, the
+ * refusal's stage for a 4xx/5xx, DONE for anything else */
+static enum smtp_stage accepted(struct session *s, enum smtp_stage next)
 {
-    if (read_reply(s, s->to.greeting_ms) != 0)
-        return SMTP_STAGE_DONE;
     if (is_refusal(&s->reply))
         return fail_refused(s);
     if (!is_2xx(&s->reply)) {
         fail_unexpected_reply(s);
         return SMTP_STAGE_DONE;
     }
-    return SMTP_STAGE_EHLO;
+    return next;
+}
+
+static enum smtp_stage enter_greeting(struct session *s)
+{
+    if (read_reply(s, s->to.greeting_ms) != 0)
+        return SMTP_STAGE_DONE;
+    return accepted(s, SMTP_STAGE_EHLO);
 }
 
 /* ehlo - EHLO and its keywords; 1 accepted, 0 refused (4xx/5xx), -1 failed
@@ -515,15 +522,9 @@ static enum smtp_stage enter_helo(struct session *s)
 {
     if (command(s, s->to.helo_ms, "HELO %s", s->p->helo_name) != 0)
         return SMTP_STAGE_DONE;
-    if (is_refusal(&s->reply))
-        return fail_refused(s);
-    if (!is_2xx(&s->reply)) {
-        fail_unexpected_reply(s);
-        return SMTP_STAGE_DONE;
-    }
-    s->out->ext = 0;
+    s->out->ext = 0;            /* HELO: no extensions */
     s->out->size_limit = 0;
-    return SMTP_STAGE_MAIL;
+    return accepted(s, SMTP_STAGE_MAIL);
 }
 
 /* tls_failed - TLS did not come up: required fails 4.7.x; opportunistic ends
