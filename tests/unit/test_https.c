@@ -180,16 +180,17 @@ Test(https, redirect_not_followed)
     }
 }
 
-/* cap_get - the policy from addr with a cap of max_bytes */
-static void cap_get(const char *addr, size_t max_bytes, struct result *r)
+/* cap_get - url from addr with a cap of max_bytes */
+static void cap_get(const char *url, const char *addr, size_t max_bytes, struct result *r)
 {
     const char *addresses[] = { addr, NULL };
-    struct https_request req = request(POLICY_URL, addresses);
+    struct https_request req = request(url, addresses);
 
     req.max_bytes = max_bytes;
     run(&req, r);
 }
 
+/* The cap holds to the byte, against a Content-Length and without one. */
 Test(https, cap_edge)
 {
     struct result r;
@@ -198,9 +199,14 @@ Test(https, cap_edge)
         get(URL("/exact"), good[i], &r);        /* 65536 bytes */
         cr_expect_eq(r.out.len, CAP, "via %s", r.via);
         expect(&r, HTTPS_OK, 200);
-        cap_get(good[i], strlen(POLICY), &r);
+        cap_get(POLICY_URL, good[i], strlen(POLICY), &r);
         expect(&r, HTTPS_OK, 200);
-        cap_get(good[i], strlen(POLICY) - 1, &r);
+        cap_get(POLICY_URL, good[i], strlen(POLICY) - 1, &r);
+        expect(&r, HTTPS_TOO_BIG, 200);
+        cap_get(URL("/big-chunked"), good[i], 70000, &r);
+        cr_expect_eq(r.out.len, 70000, "via %s", r.via);
+        expect(&r, HTTPS_OK, 200);
+        cap_get(URL("/big-chunked"), good[i], 69999, &r);
         expect(&r, HTTPS_TOO_BIG, 200);
     }
 }
