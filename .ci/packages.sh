@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # .ci/packages.sh - install the Debian 12 packages the build, the tests and the
 # testbed need (as root; apt-get update, then apt-get install -y). System
-# daemons of these packages (nsd, unbound, postfix) are never started, and
+# daemons of these packages (nsd, unbound, postfix, nginx) are never started, and
 # Postfix stays unconfigured: the tests and the demo run private instances.
 # Exim is never installed (Debian's exim4 packages conflict with postfix): its
 # .debs are only downloaded into $EXIM_DEBS_DIR, where
@@ -14,6 +14,11 @@ packages=(
   openssl ca-certificates python3 iproute2 procps groff-base man-db time
   nsd unbound ldnsutils bind9-dnsutils getdns-utils
   postfix
+  # agent/https: libcurl's headers (the OpenSSL flavour, whose libcurl.so.4 the
+  # agent opens with dlopen); tests/testbed/https: nginx-light, in Debian 12
+  # nginx with the echo module (stalled and chunked answers). nginx's postinst
+  # only asks invoke-rc.d to start it, which the policy-rc.d below refuses.
+  libcurl4-openssl-dev nginx-light
   # for tests/integration/exim_pipe.sh: the shared libraries of the unpacked
   # exim4-daemon-light (its Depends), and nss_wrapper, which lets that exim
   # find its compiled-in user Debian-exim without adding it to /etc/passwd

@@ -14,7 +14,8 @@ import sys
 
 LIMIT = 60
 CHECKED = ["agent/delivery", "agent/smtp", "agent/tls", "agent/plan",
-           "agent/dns", "agent/report", "agent/sts", "agent/cli/cmd_deliver.c"]
+           "agent/dns", "agent/report", "agent/sts", "agent/https",
+           "agent/cli/cmd_deliver.c"]
 
 NAME = re.compile(r"(\w+)\s*\(")
 
