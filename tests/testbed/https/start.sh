@@ -4,8 +4,11 @@
 # failures on 127.0.27.10-.12 and .14 port 443 (tests/testbed/README.md), for
 # tests/unit/test_https.c. Prints nothing on success.
 #
-# Everything lives in RUNDIR: nginx.conf, nginx.pid, error.log, access.log,
-# www/ (the files served), tmp/. The system's nginx is never touched: nginx
+# Everything lives in RUNDIR (nginx.conf, nginx.pid, error.log, access.log,
+# tmp/) but the files served: the workers run as nobody, who may not be able
+# to reach RUNDIR (a build tree under a private directory), so they go into
+# a directory of their own under /tmp, named in RUNDIR/www.path and removed
+# by stop.sh. The system's nginx is never touched: nginx
 # runs with -p RUNDIR -c RUNDIR/nginx.conf -e RUNDIR/error.log. An instance
 # still running in RUNDIR is stopped first (stop.sh, by its PID). CERTDIR
 # defaults to RUNDIR/certs, made by tests/certs/mkcerts.sh when it holds no
@@ -45,20 +48,22 @@ die() { echo "${0##*/}: $*" >&2; exit 1; }
 
 # write_www - the files served: a policy, bodies at and over 64 KiB
 write_www() {
-    mkdir -p "$run/www" "$run/tmp"
+    mkdir -p "$run/tmp"
+    www=$(mktemp -d /tmp/dane-https-www.XXXXXX)
+    echo "$www" > "$run/www.path"
     printf 'version: STSv1\r\nmode: enforce\r\nmx: mx.dane.test\r\nmax_age: 86400\r\n' \
-        > "$run/www/mta-sts.txt"
-    head -c 65536 /dev/zero | tr '\0' 'a' > "$run/www/exact.txt"
-    head -c 70000 /dev/zero | tr '\0' 'b' > "$run/www/big.txt"
-    head -c 32768 /dev/zero | tr '\0' 's' > "$run/www/slow.txt"
-    chmod 755 "$run" "$run/www"
-    chmod 644 "$run"/www/*
+        > "$www/mta-sts.txt"
+    head -c 65536 /dev/zero | tr '\0' 'a' > "$www/exact.txt"
+    head -c 70000 /dev/zero | tr '\0' 'b' > "$www/big.txt"
+    head -c 32768 /dev/zero | tr '\0' 's' > "$www/slow.txt"
+    chmod 755 "$www"
+    chmod 644 "$www"/*
 }
 
 # locations - the paths every server serves (see the table above)
 locations() {
     cat <<CONF
-        root $run/www;
+        root $www;
         default_type text/plain;
         location = /.well-known/mta-sts.txt { charset utf-8; try_files /mta-sts.txt =500; }
         location = /empty { return 200 ""; }
