@@ -106,6 +106,7 @@ static void try_anchor(struct attempt *a, const struct tlsa_rr *rr,
                                 "trust anchor (issuer name or signature mismatch)");
         return;
     case PKIX_INVALID:
+    case PKIX_EXPIRED:
         note(a, STAGE_PATH, why);
         return;
     case PKIX_ERROR:
