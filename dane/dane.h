@@ -29,7 +29,9 @@
  *
  * Errors: functions returning int give 0 on success and -1 on bad input with
  * *why set to a static string. Verification outcomes are enum dane_status with
- * *why naming why nothing matched.
+ * *why naming why nothing matched, and an enum dane_failure telling the kinds
+ * of failure RFC 8460 §4.3.2.1 reports apart, so that nobody has to read the
+ * sentence to classify it.
  */
 #ifndef DANE_AGENT_DANE_H
 #define DANE_AGENT_DANE_H
@@ -84,6 +86,19 @@ enum dane_status {
     DANE_NO_USABLE = 2, /* the set has no usable record */
 };
 
+/* The kind of a failed check, beside its sentence (*why). */
+enum dane_failure {
+    DANE_FAIL_NONE = 0,     /* no failure: matched, or trusted */
+    DANE_FAIL_OTHER,        /* any other: no record matches, no valid path
+                               (no anchor, a rule broken, a certificate not
+                               yet valid), unusable input */
+    DANE_FAIL_EXPIRED,      /* a certificate of the path has expired
+                               (PKIX_EXPIRED) */
+    DANE_FAIL_NAME,         /* a valid path, but the leaf matches none of the
+                               reference names */
+};
+
+/* How a chain matched (DANE_MATCH), or why not (failure). */
 struct dane_result {
     uint8_t usage;
     uint8_t selector;
@@ -94,11 +109,15 @@ struct dane_result {
                        server did not send, and for a `2 1 0` key the depth
                        of the certificate it signed (as OpenSSL reports it) */
     struct pkix_path path;  /* DANE-TA: the validated path; len 0 for EE */
+    enum dane_failure failure;  /* DANE_FAIL_NONE exactly on DANE_MATCH; the
+                                   fields above are zero on a failure */
 };
 
 /* dane_verify - does the chain satisfy the set's usable records for these
  * reference names (used for DANE-TA only; nnames == 0 skips the name check,
  * so pass the names whenever authenticating a server) at time `now`?
+ * *result (may be NULL) is always set: how it matched, or result->failure,
+ * the kind of the failure *why names.
  * Cost: one ECDSA/RSA signature check per path certificate for ordering and
  * again for DANE-TA validation; nothing is cached between calls. */
 enum dane_status dane_verify(const struct dane_chain *chain,
@@ -139,11 +158,14 @@ int dane_pin_match(const struct dane_chain *chain, const struct dane_pin *pins,
 /* dane_pkix_verify - PKIX path validation (pkix_verify()) of the chain to
  * the anchor (PKIX_ANCHOR_CA_FILE: a PEM bundle read now, NULL the system
  * store PKIX_SYSTEM_CA_FILE; PKIX_ANCHOR_STORE: one read before) at `now`,
- * then the leaf names against names (nnames == 0 skips the name check); 0
- * when trusted, with the path in *path when path is not NULL; -1 with *why */
-int dane_pkix_verify(const struct dane_chain *chain,
-                     const struct pkix_anchor *anchor,
-                     const char *const *names, size_t nnames, time_t now,
-                     struct pkix_path *path, const char **why);
+ * then the leaf names against names (nnames == 0 skips the name check);
+ * DANE_FAIL_NONE (0) when trusted, with the path in *path when path is not
+ * NULL; otherwise the kind of failure with *why (an unusable CA file or
+ * chain is DANE_FAIL_OTHER) */
+enum dane_failure dane_pkix_verify(const struct dane_chain *chain,
+                                   const struct pkix_anchor *anchor,
+                                   const char *const *names, size_t nnames,
+                                   time_t now, struct pkix_path *path,
+                                   const char **why);
 
 #endif

@@ -12,7 +12,7 @@
  *   dane_pkix_verify asks pkix_verify() for a path to a CA of the file, of a
  *   store read before, or of the system store, then matches the leaf names
  *   against the reference names (skipped when nnames == 0: the caller
- *   decides).
+ *   decides), and tells an expired certificate and a name failure apart.
  */
 #include <string.h>
 #include <strings.h>
@@ -97,21 +97,22 @@ int dane_pin_match(const struct dane_chain *chain, const struct dane_pin *pins,
 }
 
 /* dane_pkix_verify - PKIX to the anchor, then the reference names */
-int dane_pkix_verify(const struct dane_chain *chain,
-                     const struct pkix_anchor *anchor,
-                     const char *const *names, size_t nnames, time_t now,
-                     struct pkix_path *path, const char **why)
+enum dane_failure dane_pkix_verify(const struct dane_chain *chain,
+                                   const struct pkix_anchor *anchor,
+                                   const char *const *names, size_t nnames,
+                                   time_t now, struct pkix_path *path,
+                                   const char **why)
 {
     struct pkix_chain *pc;
     enum pkix_status st;
 
     if (chain == NULL || chain->n == 0) {
         *why = "the server presented no certificate";
-        return -1;
+        return DANE_FAIL_OTHER;
     }
     pc = dane_pkix_chain(chain, why);
     if (pc == NULL)
-        return -1;
+        return DANE_FAIL_OTHER;
     st = pkix_verify(pc, anchor, now, path, why);
     pkix_chain_free(pc);
     if (st == PKIX_NO_PATH)
@@ -119,10 +120,10 @@ int dane_pkix_verify(const struct dane_chain *chain,
              ? "certificate chain does not lead to a CA of the CA file"
              : "certificate chain does not lead to a CA of the system store";
     if (st != PKIX_OK)
-        return -1;
+        return st == PKIX_EXPIRED ? DANE_FAIL_EXPIRED : DANE_FAIL_OTHER;
     if (nnames > 0 && !dane_leaf_name_match(chain, names, nnames)) {
         *why = "leaf certificate matches none of the reference names";
-        return -1;
+        return DANE_FAIL_NAME;
     }
-    return 0;
+    return DANE_FAIL_NONE;
 }

@@ -25,7 +25,8 @@
  *
  * DIAGNOSTICS
  *   DANE_NO_MATCH with *why naming the furthest step reached: a path or name
- *   failure is more telling than "no record matches".
+ *   failure is more telling than "no record matches"; result->failure is the
+ *   kind of that step (an expired certificate, a name, anything else).
  */
 #include <string.h>
 
@@ -46,16 +47,19 @@ struct attempt {
     time_t now;
     enum stage stage;
     const char *why;
+    enum dane_failure failure;          /* the kind of why */
     const struct tlsa_rr *best;         /* the match with the shortest path */
     struct pkix_path path;
 };
 
-/* note - keep the reason of the furthest stage reached */
-static void note(struct attempt *a, enum stage stage, const char *why)
+/* note - keep the reason and its kind of the furthest stage reached */
+static void note(struct attempt *a, enum stage stage, const char *why,
+                 enum dane_failure failure)
 {
     if (stage >= a->stage) {
         a->stage = stage;
         a->why = why;
+        a->failure = failure;
     }
 }
 
@@ -90,7 +94,7 @@ static void try_anchor(struct attempt *a, const struct tlsa_rr *rr,
     const char *why = NULL;
 
     if (a->pkix == NULL && (a->pkix = dane_pkix_chain(a->chain, &why)) == NULL) {
-        note(a, STAGE_PATH, why);
+        note(a, STAGE_PATH, why, DANE_FAIL_OTHER);
         return;
     }
     switch (pkix_verify(a->pkix, &anchor, a->now, &path, &why)) {
@@ -103,14 +107,19 @@ static void try_anchor(struct attempt *a, const struct tlsa_rr *rr,
     case PKIX_NO_PATH:
         if (sent)
             note(a, STAGE_PATH, "the leaf does not chain up to the DANE-TA "
-                                "trust anchor (issuer name or signature mismatch)");
+                                "trust anchor (issuer name or signature mismatch)",
+                 DANE_FAIL_OTHER);
         return;
     case PKIX_INVALID:
-        note(a, STAGE_PATH, why);
+        note(a, STAGE_PATH, why, DANE_FAIL_OTHER);
+        return;
+    case PKIX_EXPIRED:
+        note(a, STAGE_PATH, why, DANE_FAIL_EXPIRED);
         return;
     case PKIX_ERROR:
         note(a, STAGE_NONE, sent ? why
-             : "DANE-TA full record data is not a certificate or public key");
+             : "DANE-TA full record data is not a certificate or public key",
+             DANE_FAIL_OTHER);
         return;
     }
 }
@@ -130,7 +139,8 @@ static int in_chain(struct attempt *a, const struct tlsa_rr *rr)
         if (i == 0) {
             /* RFC 7671 §5.2: the TA issues the chain; the leaf is no TA */
             note(a, STAGE_LEAF_ONLY,
-                 "DANE-TA record matches only the leaf certificate, not a trust anchor");
+                 "DANE-TA record matches only the leaf certificate, not a trust anchor",
+                 DANE_FAIL_OTHER);
             continue;
         }
         matched = 1;
@@ -186,6 +196,7 @@ static void set_result(struct dane_result *result, const struct tlsa_rr *rr,
     if (result == NULL)
         return;
     memset(result, 0, sizeof(*result));
+    result->failure = DANE_FAIL_NONE;
     result->usage = rr->usage;
     result->selector = rr->selector;
     result->mtype = rr->mtype;
@@ -193,6 +204,15 @@ static void set_result(struct dane_result *result, const struct tlsa_rr *rr,
         result->path = *path;
         result->depth = path->len - 1;
     }
+}
+
+/* set_failure - *result holds only the kind of failure */
+static void set_failure(struct dane_result *result, enum dane_failure failure)
+{
+    if (result == NULL)
+        return;
+    memset(result, 0, sizeof(*result));
+    result->failure = failure;
 }
 
 /* dane_ee - RFC 7672 §3.1.1: a DANE-EE record matching the leaf */
@@ -219,10 +239,12 @@ enum dane_status dane_verify(const struct dane_chain *chain,
                              const char **why)
 {
     struct attempt a = { .chain = chain, .now = now, .stage = STAGE_NONE,
-                         .why = "no TLSA record matches the certificate chain" };
+                         .why = "no TLSA record matches the certificate chain",
+                         .failure = DANE_FAIL_OTHER };
     const struct tlsa_rr *rr;
     enum dane_status st = DANE_NO_MATCH;
 
+    set_failure(result, DANE_FAIL_OTHER);
     if (set == NULL || tlsa_set_usable_count(set) == 0) {
         *why = "no usable TLSA records";
         return DANE_NO_USABLE;
@@ -239,13 +261,16 @@ enum dane_status dane_verify(const struct dane_chain *chain,
     }
     rr = dane_ta(&a, set);
     if (rr != NULL && nnames > 0 && !dane_leaf_name_match(chain, names, nnames))
-        note(&a, STAGE_NAME, "leaf certificate matches none of the reference names");
+        note(&a, STAGE_NAME, "leaf certificate matches none of the reference names",
+             DANE_FAIL_NAME);
     else if (rr != NULL)
         st = DANE_MATCH;
-    if (st == DANE_MATCH)
+    if (st == DANE_MATCH) {
         set_result(result, rr, &a.path);
-    else
+    } else {
         *why = a.why;
+        set_failure(result, a.failure);
+    }
     pkix_chain_free(a.pkix);
     return st;
 }

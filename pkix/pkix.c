@@ -18,7 +18,8 @@
  *
  * DIAGNOSTICS
  *   X509_V_ERR_* codes become one static sentence each, naming the depth's
- *   role (leaf, intermediate, trust anchor) where it helps.
+ *   role (leaf, intermediate, trust anchor) where it helps, and a status:
+ *   PKIX_NO_PATH, PKIX_EXPIRED for an expired certificate, else PKIX_INVALID.
  */
 #include <errno.h>
 #include <limits.h>
@@ -220,6 +221,7 @@ static const char *why_failed(X509_STORE_CTX *ctx, int key_signed,
     *status = PKIX_INVALID;
     switch (X509_STORE_CTX_get_error(ctx)) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
+        *status = PKIX_EXPIRED;
         return date_reason(ctx, depth, 1, key_signed);
     case X509_V_ERR_CERT_NOT_YET_VALID:
         return date_reason(ctx, depth, 0, key_signed);

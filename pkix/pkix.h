@@ -71,7 +71,10 @@ struct pkix_anchor {
 enum pkix_status {
     PKIX_OK = 0,        /* a valid path to the anchor */
     PKIX_NO_PATH,       /* no path from the leaf to the anchor */
-    PKIX_INVALID,       /* a path, but a certificate on it breaks a rule */
+    PKIX_INVALID,       /* a path, but a certificate on it breaks a rule
+                           (one not yet valid included) */
+    PKIX_EXPIRED,       /* a path, but a certificate on it (the anchor
+                           too) has expired: RFC 8460 certificate-expired */
     PKIX_ERROR,         /* the anchor cannot be used (CA file, bad data) */
 };
 
@@ -105,8 +108,8 @@ void pkix_store_free(struct pkix_store *store);
 
 /* pkix_verify - is there a valid path from the leaf to the anchor at `now`?
  * path (may be NULL) is filled on PKIX_OK; otherwise *why is a static
- * sentence ("leaf certificate has expired", "issuer certificate is not a
- * CA ...", ...). With PKIX_ANCHOR_KEY the lowest certificate the key signed
+ * sentence ("leaf certificate has expired" with PKIX_EXPIRED, "issuer
+ * certificate is not a CA ..." with PKIX_INVALID, ...). With PKIX_ANCHOR_KEY the lowest certificate the key signed
  * that validates is the anchor. Cost: one signature check per link, plus
  * reading the CA file with PKIX_ANCHOR_CA_FILE (see pkix_store_new()). */
 enum pkix_status pkix_verify(const struct pkix_chain *chain,

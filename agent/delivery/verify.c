@@ -57,8 +57,8 @@ static void fail(struct verify_result *out, const char *reason,
 }
 
 /* pkix_check - dane_pkix_verify() to the caller's store or CA file */
-static int pkix_check(const struct verify_input *in, struct verify_result *out,
-                      const char **why)
+static enum dane_failure pkix_check(const struct verify_input *in,
+                                    struct verify_result *out, const char **why)
 {
     struct pkix_anchor anchor = {
         .kind = in->store != NULL ? PKIX_ANCHOR_STORE : PKIX_ANCHOR_CA_FILE,
@@ -81,23 +81,25 @@ static int pkix_trusted(const struct verify_input *in, struct verify_result *out
 {
     const char *why = NULL;
 
-    return pkix_check(in, out, &why) == 0;
+    return pkix_check(in, out, &why) == DANE_FAIL_NONE;
 }
 
-/* failure_type - the cause of a failed path check (RFC 8460 §4.3.2.1):
- * expiry is certificate-expired, a leaf without a reference name
- * certificate-host-mismatch, anything else `fallback` (dane.h words these
- * "... has expired" and "... matches none of the reference names") */
-static enum failure_cause failure_type(const char *why, enum failure_cause fallback)
+/* auth_cause - the cause of a failed check (RFC 8460 §4.3.2.1): an expired
+ * certificate is certificate-expired, a leaf without a reference name
+ * certificate-host-mismatch, any other failure `other` */
+static enum failure_cause auth_cause(enum dane_failure failure,
+                                     enum failure_cause other)
 {
-    static const char expired[] = "has expired";
-    size_t n = why != NULL ? strlen(why) : 0, k = sizeof(expired) - 1;
-
-    if (n >= k && memcmp(why + n - k, expired, k) == 0)
+    switch (failure) {
+    case DANE_FAIL_EXPIRED:
         return FAILURE_AUTH_EXPIRED;
-    if (why != NULL && strstr(why, "matches none of the reference names") != NULL)
+    case DANE_FAIL_NAME:
         return FAILURE_AUTH_NAME;
-    return fallback;
+    case DANE_FAIL_NONE:
+    case DANE_FAIL_OTHER:
+        break;
+    }
+    return other;
 }
 
 /* verify_dane - RFC 7672 §3: a usable TLSA record must match */
@@ -118,8 +120,9 @@ static void verify_dane(const struct verify_input *in, struct verify_result *out
         fail(out, why, FAILURE_AUTH_TLSA);
         return;
     case DANE_NO_MATCH:
-        /* a DANE-TA path that matched but failed on names or dates */
-        fail(out, why, failure_type(why, FAILURE_AUTH));
+        /* out->match.failure: a DANE-TA path that matched but failed on
+         * names or dates, or no match at all */
+        fail(out, why, auth_cause(out->match.failure, FAILURE_AUTH));
         return;
     }
     fail(out, "unknown DANE verification status", FAILURE_AUTH);
@@ -144,9 +147,10 @@ static void verify_fingerprint(const struct verify_input *in,
 static void verify_pkix(const struct verify_input *in, struct verify_result *out)
 {
     const char *why = NULL;
+    enum dane_failure failure = pkix_check(in, out, &why);
 
-    if (pkix_check(in, out, &why) != 0) {
-        fail(out, why, failure_type(why, FAILURE_AUTH_UNTRUSTED));
+    if (failure != DANE_FAIL_NONE) {
+        fail(out, why, auth_cause(failure, FAILURE_AUTH_UNTRUSTED));
         return;
     }
     out->status = VERIFY_TRUSTED;

@@ -51,7 +51,8 @@ struct verify_result {
     int ok;                         /* 1: the level's demands are met */
     enum verify_status status;
     int matched;                    /* a TLSA record matched: see match */
-    struct dane_result match;       /* with match.path for DANE-TA */
+    struct dane_result match;       /* with match.path for DANE-TA; at
+                                     * dane, match.failure when none did */
     struct pkix_path path;          /* PKIX: the path when the chain was
                                      * trusted (len 0 otherwise) */
     const char *reason;             /* static; set when !ok, else NULL */

@@ -100,6 +100,7 @@ struct want {
     uint8_t usage, selector, mtype;
     size_t depth;
     const char *why;    /* substring of the reason when not DANE_MATCH */
+    enum dane_failure failure;  /* its kind (RFC 8460 §4.3.2.1) */
 };
 
 struct verify_case {
@@ -115,8 +116,11 @@ struct verify_case {
 #define RH(u, s, m, hex) { u, s, m, NULL, hex, 0 }
 #define RF(u, s, m, cert, from) { u, s, m, cert, NULL, from }
 #define MX { "mx.dane.test" }
-#define M(u, s, m, d) { DANE_MATCH, u, s, m, d, NULL }
-#define NOPE(w) { DANE_NO_MATCH, 0, 0, 0, 0, w }
+#define M(u, s, m, d) { DANE_MATCH, u, s, m, d, NULL, DANE_FAIL_NONE }
+#define NOPE(w) { DANE_NO_MATCH, 0, 0, 0, 0, w, DANE_FAIL_OTHER }
+#define NOPE_EXPIRED(w) { DANE_NO_MATCH, 0, 0, 0, 0, w, DANE_FAIL_EXPIRED }
+#define NOPE_NAME(w) { DANE_NO_MATCH, 0, 0, 0, 0, w, DANE_FAIL_NAME }
+#define UNUSABLE { DANE_NO_USABLE, 0, 0, 0, 0, "no usable", DANE_FAIL_OTHER }
 
 static const struct verify_case verify_cases[] = {
     /* DANE-EE(3): leaf only, no name and no date checks (RFC 7672 §3.1.1) */
@@ -166,8 +170,8 @@ static const struct verify_case verify_cases[] = {
     /* A bare TA key that signed a self-signed leaf sent alone is its trust
      * anchor, names checked (RFC 7671 §5.2.3; OpenSSL's check_dane_pkeys) */
     { "rfc7671_s5_2_3_key_signed_selfsigned_leaf", "ec_selfsigned", {R(2, 1, 0, "ec_selfsigned")}, MX, NOW, M(2, 1, 0, 0) },
-    { "rfc7671_s5_2_3_key_signed_selfsigned_leaf_wrong_name", "ec_selfsigned", {R(2, 1, 0, "ec_selfsigned")}, { "mx.wrong.example" }, NOW, NOPE("reference names") },
-    { "rfc7671_s5_2_3_key_signed_selfsigned_leaf_dates", "ec_selfsigned", {R(2, 1, 0, "ec_selfsigned")}, MX, IN_2092 + 300L * 365 * 86400, NOPE("leaf certificate has expired") },
+    { "rfc7671_s5_2_3_key_signed_selfsigned_leaf_wrong_name", "ec_selfsigned", {R(2, 1, 0, "ec_selfsigned")}, { "mx.wrong.example" }, NOW, NOPE_NAME("reference names") },
+    { "rfc7671_s5_2_3_key_signed_selfsigned_leaf_dates", "ec_selfsigned", {R(2, 1, 0, "ec_selfsigned")}, MX, IN_2092 + 300L * 365 * 86400, NOPE_EXPIRED("leaf certificate has expired") },
     { "rfc7671_s5_2_3_key_of_leaf_not_selfsigned_is_no_ta", "ec_leaf ec_int", {R(2, 1, 0, "ec_leaf")}, MX, NOW, NOPE("only the leaf") },
 
     /* Lowest matching depth and its record */
@@ -187,20 +191,20 @@ static const struct verify_case verify_cases[] = {
     { "rfc7671_s5_2_3_ta_not_in_chain_spki_digest_cannot_match", "ec_leaf ec_int", {R(2, 1, 2, "ec_root")}, MX, NOW, NOPE("no TLSA record matches") },
     { "rfc7671_s5_2_2_ta_not_in_chain_unrelated_cert", "ec_leaf ec_int", {R(2, 0, 0, "other_root")}, MX, NOW, NOPE("no TLSA record matches") },
     { "rfc7671_s5_2_3_ta_not_in_chain_unrelated_key", "ec_leaf ec_int", {R(2, 1, 0, "other_root")}, MX, NOW, NOPE("no TLSA record matches") },
-    { "rfc7671_s5_2_3_ta_not_in_chain_expired_intermediate", "ec_leaf_under_expired ec_int_expired", {R(2, 1, 0, "ec_root")}, MX, NOW, NOPE("intermediate certificate has expired") },
-    { "rfc7671_s5_2_2_ta_not_in_chain_wrong_name", "ec_leaf_wrongname ec_int", {R(2, 0, 0, "ec_root")}, MX, NOW, NOPE("reference names") },
+    { "rfc7671_s5_2_3_ta_not_in_chain_expired_intermediate", "ec_leaf_under_expired ec_int_expired", {R(2, 1, 0, "ec_root")}, MX, NOW, NOPE_EXPIRED("intermediate certificate has expired") },
+    { "rfc7671_s5_2_2_ta_not_in_chain_wrong_name", "ec_leaf_wrongname ec_int", {R(2, 0, 0, "ec_root")}, MX, NOW, NOPE_NAME("reference names") },
     { "rfc7671_s5_2_2_ta_not_in_chain_garbage_data", "ec_leaf ec_int", {RH(2, 0, 0, "300300")}, MX, NOW, NOPE("not a certificate") },
 
     /* Path validation to the TA (RFC 5280 §6.1 as RFC 7671 §5.2 requires) */
     { "rfc5280_s6_1_3_signature_forged_leaf", "ec_leaf_forged ec_int ec_root", {R(2, 0, 1, "ec_root")}, MX, NOW, NOPE("does not chain up") },
     { "rfc5280_s6_1_3_signature_forged_leaf_ta_intermediate", "ec_leaf_forged ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, NOPE("does not chain up") },
     { "rfc5280_s6_1_3_signature_genuine_issuer", "ec_leaf_forged ec_evil_int ec_root", {R(2, 0, 1, "ec_root")}, MX, NOW, M(2, 0, 1, 2) },
-    { "rfc5280_s6_1_3_leaf_expired", "ec_leaf_expired ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, NOPE("leaf certificate has expired") },
+    { "rfc5280_s6_1_3_leaf_expired", "ec_leaf_expired ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, NOPE_EXPIRED("leaf certificate has expired") },
     { "rfc5280_s6_1_3_leaf_not_yet_valid", "ec_leaf_future ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, NOPE("leaf certificate is not yet valid") },
     { "rfc5280_s6_1_3_dates_at_caller_time", "ec_leaf_future ec_int", {R(2, 0, 1, "ec_int")}, MX, IN_2092, M(2, 0, 1, 1) },
-    { "rfc5280_s6_1_3_intermediate_expired", "ec_leaf_under_expired ec_int_expired ec_root", {R(2, 0, 1, "ec_root")}, MX, NOW, NOPE("intermediate certificate has expired") },
+    { "rfc5280_s6_1_3_intermediate_expired", "ec_leaf_under_expired ec_int_expired ec_root", {R(2, 0, 1, "ec_root")}, MX, NOW, NOPE_EXPIRED("intermediate certificate has expired") },
     { "rfc5280_s6_1_3_intermediate_not_yet_valid", "ec_leaf_under_future ec_int_future ec_root", {R(2, 0, 1, "ec_root")}, MX, NOW, NOPE("intermediate certificate is not yet valid") },
-    { "rfc5280_s6_1_3_ta_certificate_expired", "ec_leaf_under_xroot ec_int_under_xroot ec_root_expired", {R(2, 0, 1, "ec_root_expired")}, MX, NOW, NOPE("trust anchor certificate has expired") },
+    { "rfc5280_s6_1_3_ta_certificate_expired", "ec_leaf_under_xroot ec_int_under_xroot ec_root_expired", {R(2, 0, 1, "ec_root_expired")}, MX, NOW, NOPE_EXPIRED("trust anchor certificate has expired") },
     { "rfc5280_s6_1_3_valid_ta_below_expired_root", "ec_leaf_under_xroot ec_int_under_xroot ec_root_expired", {R(2, 0, 1, "ec_int_under_xroot")}, MX, NOW, M(2, 0, 1, 1) },
     { "rfc5280_s4_2_1_9_intermediate_not_ca", "ec_leaf_noca ec_int_noca ec_root", {R(2, 0, 1, "ec_root")}, MX, NOW, NOPE("not a CA") },
     { "rfc5280_s4_2_1_9_ta_not_ca", "ec_leaf_noca ec_int_noca", {R(2, 0, 1, "ec_int_noca")}, MX, NOW, NOPE("not a CA") },
@@ -216,22 +220,22 @@ static const struct verify_case verify_cases[] = {
     /* Names for DANE-TA (RFC 7672 §3.2.2) */
     { "rfc7672_s3_2_2_ta_san_exact", "ec_leaf ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, M(2, 0, 1, 1) },
     { "rfc7672_s3_2_2_ta_san_wildcard", "ec_leaf_wild ec_int", {R(2, 0, 1, "ec_int")}, { "any.dane.test" }, NOW, M(2, 0, 1, 1) },
-    { "rfc7672_s3_2_2_ta_wildcard_one_label_only", "ec_leaf_wild ec_int", {R(2, 0, 1, "ec_int")}, { "a.b.dane.test" }, NOW, NOPE("reference names") },
-    { "rfc7672_s3_2_2_ta_wildcard_not_parent", "ec_leaf_wild ec_int", {R(2, 0, 1, "ec_int")}, { "dane.test" }, NOW, NOPE("reference names") },
+    { "rfc7672_s3_2_2_ta_wildcard_one_label_only", "ec_leaf_wild ec_int", {R(2, 0, 1, "ec_int")}, { "a.b.dane.test" }, NOW, NOPE_NAME("reference names") },
+    { "rfc7672_s3_2_2_ta_wildcard_not_parent", "ec_leaf_wild ec_int", {R(2, 0, 1, "ec_int")}, { "dane.test" }, NOW, NOPE_NAME("reference names") },
     { "rfc7672_s3_2_2_ta_cn_when_no_san", "ec_leaf_cnonly ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, M(2, 0, 1, 1) },
-    { "rfc6125_s6_4_4_ta_cn_ignored_when_san_present", "ec_leaf_sanother ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, NOPE("reference names") },
+    { "rfc6125_s6_4_4_ta_cn_ignored_when_san_present", "ec_leaf_sanother ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, NOPE_NAME("reference names") },
     { "rfc6125_s6_4_4_ta_san_used_when_present", "ec_leaf_sanother ec_int", {R(2, 0, 1, "ec_int")}, { "other.dane.test" }, NOW, M(2, 0, 1, 1) },
-    { "rfc7672_s3_2_2_ta_wrong_name", "ec_leaf_wrongname ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, NOPE("reference names") },
+    { "rfc7672_s3_2_2_ta_wrong_name", "ec_leaf_wrongname ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, NOPE_NAME("reference names") },
     { "rfc7672_s3_2_2_ta_any_reference_name", "ec_leaf_wrongname ec_int", {R(2, 0, 1, "ec_int")}, { "mx.dane.test", "mx.wrong.example" }, NOW, M(2, 0, 1, 1) },
-    { "rfc7672_s3_2_2_ta_partial_wildcard_refused", "ec_leaf_partial ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, NOPE("reference names") },
-    { "rfc7672_s3_2_2_ta_nonleftmost_wildcard_refused", "ec_leaf_nonleft ec_int", {R(2, 0, 1, "ec_int")}, { "mx.dane.test" }, NOW, NOPE("reference names") },
+    { "rfc7672_s3_2_2_ta_partial_wildcard_refused", "ec_leaf_partial ec_int", {R(2, 0, 1, "ec_int")}, MX, NOW, NOPE_NAME("reference names") },
+    { "rfc7672_s3_2_2_ta_nonleftmost_wildcard_refused", "ec_leaf_nonleft ec_int", {R(2, 0, 1, "ec_int")}, { "mx.dane.test" }, NOW, NOPE_NAME("reference names") },
     { "rfc7672_s3_2_2_ta_trailing_dot", "ec_leaf ec_int", {R(2, 0, 1, "ec_int")}, { "mx.dane.test." }, NOW, M(2, 0, 1, 1) },
     { "rfc7672_s3_2_2_ta_case_insensitive", "ec_leaf ec_int", {R(2, 0, 1, "ec_int")}, { "MX.Dane.TEST" }, NOW, M(2, 0, 1, 1) },
     { "rfc7672_s3_2_2_ta_no_names_skips_check", "ec_leaf_wrongname ec_int", {R(2, 0, 1, "ec_int")}, { NULL }, NOW, M(2, 0, 1, 1) },
 
     /* Usability and digest agility (RFC 7672 §3.1.3, RFC 7671 §9) */
-    { "rfc7672_s3_1_3_pkix_ta_unusable", "ec_leaf ec_int ec_root", {R(0, 0, 1, "ec_root")}, MX, NOW, { DANE_NO_USABLE, 0, 0, 0, 0, "no usable" } },
-    { "rfc7672_s3_1_3_pkix_ee_unusable", "ec_leaf ec_int", {R(1, 1, 1, "ec_leaf")}, MX, NOW, { DANE_NO_USABLE, 0, 0, 0, 0, "no usable" } },
+    { "rfc7672_s3_1_3_pkix_ta_unusable", "ec_leaf ec_int ec_root", {R(0, 0, 1, "ec_root")}, MX, NOW, UNUSABLE },
+    { "rfc7672_s3_1_3_pkix_ee_unusable", "ec_leaf ec_int", {R(1, 1, 1, "ec_leaf")}, MX, NOW, UNUSABLE },
     { "rfc7672_s3_1_3_unusable_ignored_beside_usable", "ec_leaf ec_int", {R(1, 1, 1, "ec_leaf"), R(3, 1, 1, "ec_leaf")}, MX, NOW, M(3, 1, 1, 0) },
     { "rfc7671_s9_sha512_wins_over_sha256", "ec_leaf ec_int", {R(3, 1, 1, "ec_leaf"), R(3, 1, 2, "other_leaf")}, MX, NOW, NOPE("no TLSA record matches") },
     { "rfc7671_s9_sha512_record_matches", "ec_leaf ec_int", {R(3, 1, 1, "other_leaf"), R(3, 1, 2, "ec_leaf")}, MX, NOW, M(3, 1, 2, 0) },
@@ -275,6 +279,8 @@ ParameterizedTest(size_t *i, dane, verify, .init = setup, .fini = teardown)
         cr_assert_not_null(strstr(why, c->want.why), "%s: got reason \"%s\", want \"%s\"",
                            c->name, why, c->want.why);
     }
+    cr_assert_eq(r.failure, c->want.failure, "%s: got failure %d (%s), want %d",
+                 c->name, r.failure, why ? why : "-", c->want.failure);
     tlsa_set_free(set);
     dane_chain_free(chain);
 }
@@ -472,25 +478,25 @@ struct pkix_case {
     const char *ca;     /* certificate name, or a path below CERTS, as CA file */
     const char *ref;
     time_t now;
-    int want;           /* 0 trusted, -1 not */
+    enum dane_failure want;     /* DANE_FAIL_NONE: trusted */
     const char *why;
 };
 
 static const struct pkix_case pkix_cases[] = {
-    { "rfc5280_pkix_chain_to_root", "ec_leaf ec_int", "ec_root", "mx.dane.test", NOW, 0, NULL },
-    { "rfc5280_pkix_chain_with_root_sent", "ec_leaf ec_int ec_root", "ec_root", "mx.dane.test", NOW, 0, NULL },
-    { "rfc5280_pkix_rsa", "rsa_leaf rsa_int", "rsa_root", "any.dane.test", NOW, 0, NULL },
-    { "rfc8446_s4_4_2_pkix_unordered_chain", "ec_leaf3 ec_mid other_root ec_sub", "ec_root", "mx.dane.test", NOW, 0, NULL },
-    { "rfc5280_pkix_ca_bundle_of_several", "ec_leaf", "server/ecdsa/chain.pem", "mx.dane.test", NOW, 0, NULL },
-    { "rfc5280_pkix_intermediate_as_ca", "ec_leaf", "ec_int", "mx.dane.test", NOW, 0, NULL },
-    { "rfc5280_pkix_unrelated_ca", "ec_leaf ec_int", "other_root", "mx.dane.test", NOW, -1, "does not lead" },
-    { "rfc5280_pkix_missing_intermediate", "ec_leaf", "ec_root", "mx.dane.test", NOW, -1, "does not lead" },
-    { "rfc5280_pkix_expired_leaf", "ec_leaf_expired ec_int", "ec_root", "mx.dane.test", NOW, -1, "expired" },
-    { "rfc5280_pkix_not_ca", "ec_leaf_noca ec_int_noca", "ec_root", "mx.dane.test", NOW, -1, "not a CA" },
-    { "rfc5280_pkix_pathlen", "ec_leaf_pl ec_sub_pl ec_int_pl0", "ec_root", "mx.dane.test", NOW, -1, "pathLen" },
-    { "rfc6125_pkix_wrong_name", "ec_leaf ec_int", "ec_root", "mx.wrong.example", NOW, -1, "reference names" },
-    { "rfc5280_s6_1_1_pkix_selfsigned_leaf_in_ca_file_is_an_anchor", "ec_selfsigned", "ec_selfsigned", "mx.dane.test", NOW, 0, NULL },
-    { "rfc5280_s6_1_1_pkix_selfsigned_leaf_elsewhere_untrusted", "ec_selfsigned", "ec_root", "mx.dane.test", NOW, -1, "does not lead" },
+    { "rfc5280_pkix_chain_to_root", "ec_leaf ec_int", "ec_root", "mx.dane.test", NOW, DANE_FAIL_NONE, NULL },
+    { "rfc5280_pkix_chain_with_root_sent", "ec_leaf ec_int ec_root", "ec_root", "mx.dane.test", NOW, DANE_FAIL_NONE, NULL },
+    { "rfc5280_pkix_rsa", "rsa_leaf rsa_int", "rsa_root", "any.dane.test", NOW, DANE_FAIL_NONE, NULL },
+    { "rfc8446_s4_4_2_pkix_unordered_chain", "ec_leaf3 ec_mid other_root ec_sub", "ec_root", "mx.dane.test", NOW, DANE_FAIL_NONE, NULL },
+    { "rfc5280_pkix_ca_bundle_of_several", "ec_leaf", "server/ecdsa/chain.pem", "mx.dane.test", NOW, DANE_FAIL_NONE, NULL },
+    { "rfc5280_pkix_intermediate_as_ca", "ec_leaf", "ec_int", "mx.dane.test", NOW, DANE_FAIL_NONE, NULL },
+    { "rfc5280_pkix_unrelated_ca", "ec_leaf ec_int", "other_root", "mx.dane.test", NOW, DANE_FAIL_OTHER, "does not lead" },
+    { "rfc5280_pkix_missing_intermediate", "ec_leaf", "ec_root", "mx.dane.test", NOW, DANE_FAIL_OTHER, "does not lead" },
+    { "rfc5280_pkix_expired_leaf", "ec_leaf_expired ec_int", "ec_root", "mx.dane.test", NOW, DANE_FAIL_EXPIRED, "expired" },
+    { "rfc5280_pkix_not_ca", "ec_leaf_noca ec_int_noca", "ec_root", "mx.dane.test", NOW, DANE_FAIL_OTHER, "not a CA" },
+    { "rfc5280_pkix_pathlen", "ec_leaf_pl ec_sub_pl ec_int_pl0", "ec_root", "mx.dane.test", NOW, DANE_FAIL_OTHER, "pathLen" },
+    { "rfc6125_pkix_wrong_name", "ec_leaf ec_int", "ec_root", "mx.wrong.example", NOW, DANE_FAIL_NAME, "reference names" },
+    { "rfc5280_s6_1_1_pkix_selfsigned_leaf_in_ca_file_is_an_anchor", "ec_selfsigned", "ec_selfsigned", "mx.dane.test", NOW, DANE_FAIL_NONE, NULL },
+    { "rfc5280_s6_1_1_pkix_selfsigned_leaf_elsewhere_untrusted", "ec_selfsigned", "ec_root", "mx.dane.test", NOW, DANE_FAIL_OTHER, "does not lead" },
 };
 
 ParameterizedTestParameters(dane, pkix)
@@ -509,7 +515,7 @@ ParameterizedTest(size_t *i, dane, pkix, .init = setup, .fini = teardown)
     const char *names[1] = { c->ref };
     const char *why = NULL;
     char ca[512];
-    int got;
+    enum dane_failure got;
 
     if (strchr(c->ca, '/') != NULL)
         snprintf(ca, sizeof(ca), CERTS "/%s", c->ca);
@@ -517,7 +523,7 @@ ParameterizedTest(size_t *i, dane, pkix, .init = setup, .fini = teardown)
         snprintf(ca, sizeof(ca), CERTS "/certs/%s.pem", c->ca);
     got = dane_pkix_verify(chain, &(struct pkix_anchor){ .kind = PKIX_ANCHOR_CA_FILE, .ca_file = ca }, names, 1, c->now, NULL, &why);
     cr_assert_eq(got, c->want, "%s: got %d (%s)", c->name, got, why ? why : "-");
-    if (got != 0)
+    if (got != DANE_FAIL_NONE)
         cr_assert_not_null(strstr(why, c->why), "%s: got \"%s\", want \"%s\"",
                            c->name, why, c->why);
     dane_chain_free(chain);
@@ -529,7 +535,7 @@ Test(dane, pkix_missing_ca_file, .init = setup, .fini = teardown)
     const char *names[1] = { "mx.dane.test" };
     const char *why = NULL;
 
-    cr_assert_eq(dane_pkix_verify(chain, &(struct pkix_anchor){ .kind = PKIX_ANCHOR_CA_FILE, .ca_file = CERTS "/nonexistent.pem" }, names, 1, NOW, NULL, &why), -1);
+    cr_assert_eq(dane_pkix_verify(chain, &(struct pkix_anchor){ .kind = PKIX_ANCHOR_CA_FILE, .ca_file = CERTS "/nonexistent.pem" }, names, 1, NOW, NULL, &why), DANE_FAIL_OTHER);
     cr_assert_str_eq(why, "CA file does not exist");
     dane_chain_free(chain);
 }
@@ -650,6 +656,28 @@ Test(dane, empty_chain_no_match, .init = setup, .fini = teardown)
     add_rec(set, &r);
     cr_assert_eq(dane_verify(chain, set, NULL, 0, NOW, NULL, &why), DANE_NO_MATCH);
     cr_assert_str_eq(why, "the server presented no certificate");
+    tlsa_set_free(set);
+    dane_chain_free(chain);
+}
+
+/* *result is always set: on a failure only its kind, nothing the caller left */
+Test(dane, result_set_on_failure, .init = setup, .fini = teardown)
+{
+    struct dane_chain *chain = certs_fixture_chain(CERTS, "ec_leaf ec_int");
+    struct tlsa_set *set = tlsa_set_new();
+    const struct rec r = { 3, 1, 1, "other_leaf", NULL, 0 };
+    struct dane_result res;
+    const char *why = NULL;
+
+    memset(&res, 0xA5, sizeof(res));
+    cr_assert_eq(dane_verify(chain, set, NULL, 0, NOW, &res, &why), DANE_NO_USABLE);
+    cr_assert_eq(res.failure, DANE_FAIL_OTHER);
+    cr_assert(res.usage == 0 && res.depth == 0 && res.path.len == 0);
+    add_rec(set, &r);
+    memset(&res, 0xA5, sizeof(res));
+    cr_assert_eq(dane_verify(chain, set, NULL, 0, NOW, &res, &why), DANE_NO_MATCH);
+    cr_assert_eq(res.failure, DANE_FAIL_OTHER);
+    cr_assert(res.usage == 0 && res.depth == 0 && res.path.len == 0);
     tlsa_set_free(set);
     dane_chain_free(chain);
 }

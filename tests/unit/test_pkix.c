@@ -67,7 +67,7 @@ static struct dane_chain *chain_file(const char *name, const char **why)
 }
 
 struct want {
-    int ok;             /* 1: trusted and the name matches */
+    enum dane_failure failure;  /* DANE_FAIL_NONE: trusted, the name matches */
     const char *why;    /* substring of the reason otherwise */
 };
 
@@ -77,14 +77,16 @@ struct corpus_case {
     struct want want;
 };
 
-#define OK { 1, NULL }
-#define NO(w) { 0, w }
+#define OK { DANE_FAIL_NONE, NULL }
+#define NO(w) { DANE_FAIL_OTHER, w }
+#define NO_EXPIRED(w) { DANE_FAIL_EXPIRED, w }
+#define NO_NAME(w) { DANE_FAIL_NAME, w }
 #define MX "mx.dane.test"
 
 static const struct corpus_case corpus_cases[] = {
     { "good", MX, OK },
     { "untrusted_root", MX, NO("does not lead to a CA") },
-    { "wrong_name", "other.dane.test", NO("reference names") },
+    { "wrong_name", "other.dane.test", NO_NAME("reference names") },
     /* RFC 5280 §4.2.1.10, §6.1.3 (b), (c): name constraints */
     { "nc_root_permitted_inside", MX, OK },
     { "nc_root_permitted_outside", MX, NO("name constraints") },
@@ -106,15 +108,15 @@ static const struct corpus_case corpus_cases[] = {
     { "pathlen_respected", MX, OK },
     { "int_ku_without_keycertsign", MX, NO("keyCertSign") },
     /* RFC 5280 §6.1.3 (a)(2): validity at every depth */
-    { "leaf_expired", MX, NO("leaf certificate has expired") },
+    { "leaf_expired", MX, NO_EXPIRED("leaf certificate has expired") },
     { "leaf_not_yet_valid", MX, NO("leaf certificate is not yet valid") },
-    { "int_expired", MX, NO("intermediate certificate has expired") },
+    { "int_expired", MX, NO_EXPIRED("intermediate certificate has expired") },
     { "int_not_yet_valid", MX, NO("intermediate certificate is not yet valid") },
-    { "root_expired", MX, NO("trust anchor certificate has expired") },
+    { "root_expired", MX, NO_EXPIRED("trust anchor certificate has expired") },
     { "root_not_yet_valid", MX, NO("trust anchor certificate is not yet valid") },
     /* RFC 4158 §2.3: a valid path beside an expired cross certificate */
     { "cross_expired_path_and_valid_path", MX, OK },
-    { "cross_only_expired_path", MX, NO("has expired") },
+    { "cross_only_expired_path", MX, NO_EXPIRED("has expired") },
     /* RFC 5280 §4.2: critical extensions (refused when the chain is read) */
     { "unknown_critical_extension_leaf", MX, NO("critical extension") },
     { "unknown_critical_extension_intermediate", MX, NO("critical extension") },
@@ -128,8 +130,8 @@ static const struct corpus_case corpus_cases[] = {
     { "rsa1024_intermediate", MX, NO("key too weak") },
     /* RFC 6125 §6.4, RFC 7672 §3.2.2: names */
     { "wildcard_san", MX, OK },
-    { "wildcard_san_two_labels", "a.mx.dane.test", NO("reference names") },
-    { "ip_san_only", MX, NO("reference names") },
+    { "wildcard_san_two_labels", "a.mx.dane.test", NO_NAME("reference names") },
+    { "ip_san_only", MX, NO_NAME("reference names") },
     { "ip_and_dns_san", MX, OK },
     { "cn_only", MX, OK },
     /* RFC 8446 §4.4.2: chain shape */
@@ -156,15 +158,15 @@ ParameterizedTest(size_t *i, pkix, corpus, .init = setup, .fini = teardown)
     struct dane_chain *chain = chain_file(c->name, &why);
     struct pkix_path path;
     char ca[512];
-    int got = -1;
+    enum dane_failure got = DANE_FAIL_OTHER;
 
     snprintf(ca, sizeof(ca), CORPUS "/%s/ca.pem", c->name);
     if (chain != NULL)
         got = dane_pkix_verify(chain, &(struct pkix_anchor){ .kind = PKIX_ANCHOR_CA_FILE, .ca_file = ca },
                                names, 1, PKIX_CORPUS_NOW, &path, &why);
-    cr_assert_eq(got == 0, c->want.ok, "%s: got %d (%s)", c->name, got,
-                 why != NULL ? why : "-");
-    if (got == 0)
+    cr_assert_eq(got, c->want.failure, "%s: got %d (%s), want %d", c->name, got,
+                 why != NULL ? why : "-", c->want.failure);
+    if (got == DANE_FAIL_NONE)
         cr_assert_gt(path.len, 1, "%s: a path to the anchor", c->name);
     else
         cr_assert_not_null(strstr(why, c->want.why), "%s: got \"%s\", want \"%s\"",
@@ -186,7 +188,7 @@ Test(pkix, corpus_table_covers_every_case)
         int expect_ok;
 
         snprintf(key, sizeof(key), "%s\t%s\t", corpus_cases[k].name,
-                 corpus_cases[k].want.ok ? "ok" : "fail");
+                 corpus_cases[k].want.failure == DANE_FAIL_NONE ? "ok" : "fail");
         expect_ok = strstr(tsv, key) != NULL;
         cr_assert(expect_ok, "%s: expectation differs from cases.tsv", corpus_cases[k].name);
     }
@@ -275,7 +277,7 @@ Test(pkix, store_read_once_is_shared, .init = setup, .fini = teardown)
     cr_assert_eq(missing, 0);
     for (int round = 0; round < 2; round++) {
         cr_assert_eq(pkix_verify(g, &a, PKIX_CORPUS_NOW, NULL, &why), PKIX_OK, "%s", why);
-        cr_assert_eq(pkix_verify(e, &a, PKIX_CORPUS_NOW, NULL, &why), PKIX_INVALID);
+        cr_assert_eq(pkix_verify(e, &a, PKIX_CORPUS_NOW, NULL, &why), PKIX_EXPIRED);
         cr_assert_str_eq(why, "leaf certificate has expired");
     }
     pkix_store_free(store);
@@ -286,6 +288,54 @@ Test(pkix, store_read_once_is_shared, .init = setup, .fini = teardown)
     pkix_chain_free(e);
     dane_chain_free(good);
     dane_chain_free(expired);
+}
+
+/* RFC 8460 §4.3.2.1 has certificate-expired, nothing for a certificate not
+ * yet valid: an expired certificate at any depth is PKIX_EXPIRED, one not
+ * yet valid breaks a rule like any other (PKIX_INVALID) */
+struct date_case {
+    const char *name;   /* corpus case */
+    enum pkix_status want;
+    const char *why;
+};
+
+static const struct date_case date_cases[] = {
+    { "leaf_expired", PKIX_EXPIRED, "leaf certificate has expired" },
+    { "int_expired", PKIX_EXPIRED, "intermediate certificate has expired" },
+    { "root_expired", PKIX_EXPIRED, "trust anchor certificate has expired" },
+    { "cross_only_expired_path", PKIX_EXPIRED, "has expired" },
+    { "leaf_not_yet_valid", PKIX_INVALID, "leaf certificate is not yet valid" },
+    { "int_not_yet_valid", PKIX_INVALID, "intermediate certificate is not yet valid" },
+    { "root_not_yet_valid", PKIX_INVALID, "trust anchor certificate is not yet valid" },
+    { "int_ca_false", PKIX_INVALID, "not a CA" },
+};
+
+ParameterizedTestParameters(pkix, date_status)
+{
+    static size_t idx[sizeof(date_cases) / sizeof(date_cases[0])];
+
+    for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, sizeof(idx) / sizeof(idx[0]));
+}
+
+ParameterizedTest(size_t *i, pkix, date_status, .init = setup, .fini = teardown)
+{
+    const struct date_case *c = &date_cases[*i];
+    struct dane_chain *chain;
+    struct pkix_chain *pc = pkix_of(c->name, &chain);
+    char ca[512];
+    struct pkix_anchor a = { .kind = PKIX_ANCHOR_CA_FILE, .ca_file = ca };
+    const char *why = NULL;
+    enum pkix_status got;
+
+    snprintf(ca, sizeof(ca), CORPUS "/%s/ca.pem", c->name);
+    got = pkix_verify(pc, &a, PKIX_CORPUS_NOW, NULL, &why);
+    cr_assert_eq(got, c->want, "%s: got %d (%s), want %d", c->name, got,
+                 why != NULL ? why : "-", c->want);
+    cr_assert_not_null(strstr(why, c->why), "%s: got \"%s\"", c->name, why);
+    pkix_chain_free(pc);
+    dane_chain_free(chain);
 }
 
 /* An intermediate of the CA file is an anchor too (RFC 5280 §6.1.1 (d)) */
