@@ -160,7 +160,8 @@ static void add_name(struct peer_check *pc, const char *name)
 }
 
 /* reference_names - RFC 7672 §3.2.2 for DANE-TA (TLSA base domain and the
- * MX host name); the policy's match list for verify and secure */
+ * MX host name); the MX host name under MTA-STS; the policy's match list for
+ * verify and secure */
 static void reference_names(const struct delivery *d, size_t hi,
                             struct peer_check *pc)
 {
@@ -169,6 +170,10 @@ static void reference_names(const struct delivery *d, size_t hi,
     const struct policy_entry *e = d->in->entry;
 
     pc->in.names = pc->names;
+    if (host->effective == MXPLAN_STS) {    /* RFC 8461 §4.2: the MX name */
+        add_name(pc, plan->facts[hi].name);
+        return;
+    }
     if (host->level == POLICY_LEVEL_DANE || host->level == POLICY_LEVEL_DANE_ONLY) {
         add_name(pc, host->tlsa_base);
         if (strcmp(host->tlsa_base, plan->facts[hi].name) != 0)

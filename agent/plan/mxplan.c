@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mxplan.h"
+#include "sts.h"
 
 /* say - printf into a fixed buffer (truncates) */
 static void say(char *buf, size_t size, const char *fmt, ...)
@@ -59,6 +60,8 @@ const char *mxplan_effective_name(const struct mxplan_host *h)
         return "unreachable";
     case MXPLAN_DEFER:
         return "defer";
+    case MXPLAN_STS:
+        return "mta-sts";
     }
     return "invalid";
 }
@@ -353,4 +356,53 @@ void mxplan_host(const struct dns_host *f, int mx_secure,
         return;
     }
     trail(h, "effective level %s: %s", mxplan_effective_name(h), h->reason);
+}
+
+/* --- MTA-STS ------------------------------------------------------------- */
+
+/* sts_applies - the host was decided usable and DANE does not govern it */
+static int sts_applies(struct mxplan_host *h)
+{
+    if (h->effective == MXPLAN_UNREACHABLE || h->effective == MXPLAN_DEFER)
+        return 0;
+    /* RFC 8461 §2: a host with usable DANE is authenticated by DANE alone */
+    if (h->effective == MXPLAN_DANE) {
+        h->sts = MXPLAN_STS_DANE;
+        trail(h, "MTA-STS policy not applied: DANE governs this host");
+        return 0;
+    }
+    return 1;
+}
+
+void mxplan_host_sts(const struct sts_policy *policy, const char *mx_name,
+                     struct mxplan_host *h)
+{
+    const char *pattern;
+
+    if (policy == NULL || policy->mode == STS_MODE_NONE || !sts_applies(h))
+        return;
+    pattern = sts_mx_match(policy, mx_name);
+    if (policy->mode == STS_MODE_TESTING) {
+        h->sts = MXPLAN_STS_TESTING;
+        h->sts_pattern = pattern;
+        trail(h, "MTA-STS testing: %s, delivered as without the policy",
+              pattern != NULL ? "MX matches" : "MX matches no pattern");
+        return;
+    }
+    if (pattern == NULL) {      /* RFC 8461 §4.1: not a candidate */
+        h->sts = MXPLAN_STS_MISMATCH;
+        fail(h, MXPLAN_DEFER, "4.7.5", "MX host %s matches no mx pattern of "
+             "the MTA-STS policy in enforce mode", mx_name);
+        return;
+    }
+    h->sts = MXPLAN_STS_ENFORCED;
+    h->sts_pattern = pattern;
+    h->effective = MXPLAN_STS;
+    h->level = POLICY_LEVEL_VERIFY;     /* §4.2: PKIX, the MX name, TLS 1.2+ */
+    h->tlsa = NULL;
+    h->tlsa_base[0] = '\0';
+    say(h->sni, sizeof h->sni, "%s", mx_name);
+    say(h->reason, sizeof h->reason, "MTA-STS enforce, MX matches %s: PKIX "
+        "authentication of %s required", pattern, mx_name);
+    trail(h, "effective level mta-sts: %s", h->reason);
 }

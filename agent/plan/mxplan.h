@@ -30,6 +30,14 @@
  *   dane-only: anything but dane -> defer 4.7.5 (this host is skipped).
  * "unreachable" and "defer" both move on to the next host; the delivery
  * defers when no host is left.
+ *
+ * MTA-STS (mxplan_host_sts, after mxplan_host), RFC 8461 §4 with DANE first
+ * (§2): a host with usable secure TLSA stays dane; otherwise a policy in
+ * enforce mode either makes the host mta-sts (TLS 1.2 or later, PKIX to the
+ * MX host name, which must match one of the policy's mx patterns, §4.1) or,
+ * when no pattern matches, rules it out ("defer", 4.7.5: the next host);
+ * testing mode only marks the host (delivered as without the policy, the
+ * failures reported, §5); mode none changes nothing.
  */
 #ifndef DANE_AGENT_MXPLAN_H
 #define DANE_AGENT_MXPLAN_H
@@ -39,6 +47,8 @@
 
 #include "dns_answer.h"
 #include "policy.h"
+
+struct sts_policy;
 
 #define MXPLAN_MAX_HOSTS 32
 #define MXPLAN_REASON_MAX 320
@@ -73,7 +83,17 @@ enum mxplan_effective {
     MXPLAN_MAY,                 /* no secure TLSA: opportunistic */
     MXPLAN_CONFIGURED,          /* not a DANE level: the configured one */
     MXPLAN_UNREACHABLE,         /* lookup failure: next host */
-    MXPLAN_DEFER,               /* dane-only cannot be met: next host */
+    MXPLAN_DEFER,               /* dane-only cannot be met, or an MTA-STS
+                                 * enforce policy rules the host out */
+    MXPLAN_STS,                 /* MTA-STS enforce: PKIX to the MX name */
+};
+
+enum mxplan_sts {
+    MXPLAN_STS_NONE = 0,        /* no policy applied to this host */
+    MXPLAN_STS_ENFORCED,        /* enforce, MX matched: effective MXPLAN_STS */
+    MXPLAN_STS_MISMATCH,        /* enforce, no pattern matched: ruled out */
+    MXPLAN_STS_TESTING,         /* testing: delivered as without the policy */
+    MXPLAN_STS_DANE,            /* a policy exists; DANE governs (RFC 8461 §2) */
 };
 
 struct mxplan_host {
@@ -90,6 +110,9 @@ struct mxplan_host {
     char tlsa_base[DNS_NAME_MAX + 1];   /* TLSA base domain, or "" */
     char sni[DNS_NAME_MAX + 1];     /* RFC 7672 §8.1: the base domain when
                                      * TLSA is in force, else "" */
+    enum mxplan_sts sts;        /* what an MTA-STS policy did here */
+    const char *sts_pattern;    /* the mx pattern matched (borrowed from the
+                                 * policy), or NULL */
     const char *enhanced;       /* static, for UNREACHABLE and DEFER */
     char reason[MXPLAN_REASON_MAX];
     size_t ntrail;
@@ -112,11 +135,17 @@ void mxplan_host(const struct dns_host *facts, int mx_secure,
                  enum policy_insecure_mx insecure_mx_policy,
                  struct mxplan_host *out);
 
+/* mxplan_host_sts - apply the domain's MTA-STS policy (NULL: none) to host
+ * h of MX name mx_name after mxplan_host() decided it; the policy stays
+ * borrowed by h->sts_pattern */
+void mxplan_host_sts(const struct sts_policy *policy, const char *mx_name,
+                     struct mxplan_host *h);
+
 /* mxplan_needs_tlsa - 1 when the level uses TLSA (dane, dane-only) */
 int mxplan_needs_tlsa(enum policy_level level);
 
-/* mxplan_effective_name - "dane", "encrypt", "may", "unreachable", "defer",
- * or the configured level's name */
+/* mxplan_effective_name - "dane", "encrypt", "may", "mta-sts",
+ * "unreachable", "defer", or the configured level's name */
 const char *mxplan_effective_name(const struct mxplan_host *host);
 
 #endif
