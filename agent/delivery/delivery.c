@@ -422,6 +422,43 @@ static void attempt_rcpts(const struct smtp_message *msg,
     a->nrcpts = n;
 }
 
+/* Room for the policy strings of one report (RFC 8460 §4.4). */
+#define POLICY_STRINGS_MAX 16
+#define POLICY_STRING_LEN 160
+struct policy_text {
+    char text[POLICY_STRINGS_MAX][POLICY_STRING_LEN];
+    const char *ptr[POLICY_STRINGS_MAX];
+};
+
+/* attempt_policy - what governed host hi, as RFC 8460 names it: its usable
+ * secure TLSA records (tlsa), the domain's MTA-STS policy (sts), or
+ * no-policy-found */
+static void attempt_policy(const struct delivery *d, size_t hi,
+                           struct policy_text *t, struct report_attempt *a)
+{
+    const struct mxplan_host *host = &d->in->plan->hosts[hi];
+    const struct tlsa_set *set;
+    size_t n;
+
+    a->policy.domain = d->in->plan->nexthop.name;
+    if (host->effective != MXPLAN_DANE) {
+        a->policy.type = host->sts != MXPLAN_STS_NONE && host->sts != MXPLAN_STS_DANE
+            ? "sts" : "no-policy-found";
+        a->policy.mx_host_pattern = host->sts_pattern;
+        return;
+    }
+    a->policy.type = "tlsa";
+    a->policy.domain = host->tlsa_base;
+    set = host->tlsa->tlsa;
+    n = tlsa_set_count(set) < POLICY_STRINGS_MAX ? tlsa_set_count(set) : POLICY_STRINGS_MAX;
+    for (size_t i = 0; i < n; i++) {
+        tlsa_rr_format(tlsa_set_record(set, i), t->text[i], sizeof(t->text[i]));
+        t->ptr[i] = t->text[i];
+    }
+    a->policy.strings = t->ptr;
+    a->policy.nstrings = n;
+}
+
 /* report_session - log lines and JSON record of one session */
 static void report_session(const struct delivery *d, size_t hi, const char *address,
                            const struct smtp_message *msg,
@@ -430,9 +467,11 @@ static void report_session(const struct delivery *d, size_t hi, const char *addr
 {
     const struct mxplan_host *host = &d->in->plan->hosts[hi];
     struct report_rcpt rcpts[SMTP_MAX_RCPTS];
+    struct policy_text policy;
     struct report_attempt a;
 
     attempt_init(d, &a);
+    attempt_policy(d, hi, &policy, &a);
     a.mx = d->in->plan->facts[hi].name;
     a.address = address;
     a.connected = o->connected;

@@ -396,6 +396,26 @@ static void json_timings(struct json *j, const struct report_timings *t)
     json_object_end(j);
 }
 
+/* json_policy - RFC 8460 §4.4's policy members: policy_type,
+ * policy_string, policy_domain, mx_host_pattern */
+static void json_policy(struct json *j, const struct report_policy *p)
+{
+    json_name_member(j, "policy_type", p->type);
+    json_key(j, "policy_string");
+    json_array_begin(j);
+    for (size_t i = 0; i < p->nstrings; i++) {
+        char buf[REPORT_LINE_MAX];
+        struct line l;
+
+        line_init(&l, buf, sizeof(buf));
+        line_text(&l, p->strings[i], 0);
+        json_string_n(j, buf, line_end(&l));
+    }
+    json_array_end(j);
+    json_name_member(j, "policy_domain", p->domain);
+    json_name_member(j, "mx_host_pattern", p->mx_host_pattern);
+}
+
 static void json_attempt(struct json *j, const struct report_attempt *a)
 {
     size_t i;
@@ -424,6 +444,7 @@ static void json_attempt(struct json *j, const struct report_attempt *a)
     json_string(j, report_result_name(a->result));
     json_text_member(j, "reason", a->reason, 1);
     json_name_member(j, "rfc8460_result_type", a->rfc8460);
+    json_policy(j, &a->policy);
     json_timings(j, &a->timings);
     json_object_end(j);
 }

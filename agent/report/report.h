@@ -96,6 +96,16 @@ struct report_timings {             /* milliseconds */
     unsigned transfer_ms;           /* MAIL..end of data (delays d) */
 };
 
+struct report_policy {             /* RFC 8460 §4.4: what governed this host */
+    const char *type;               /* "tlsa", "sts", "no-policy-found";
+                                     * NULL: not decided (JSON null) */
+    const char *domain;             /* the policy domain */
+    const char *const *strings;     /* the policy's lines (sts) or TLSA
+                                     * records (tlsa) */
+    size_t nstrings;
+    const char *mx_host_pattern;    /* sts: the mx pattern matched */
+};
+
 struct report_attempt {
     time_t when;                    /* 0: no "time" member */
     const char *destination;        /* the next-hop as given */
@@ -119,6 +129,7 @@ struct report_attempt {
     const char *rfc8460;            /* RFC 8460 §4.3 result type on a TLS
                                      * failure ("certificate-expired", ...);
                                      * NULL otherwise */
+    struct report_policy policy;
     struct report_timings timings;
 };
 

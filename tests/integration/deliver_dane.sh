@@ -58,6 +58,8 @@ expect_json 'all(k in last for k in ("destination","mx","address","port","level"
 expect_json 'last["dnssec"] == {"mx": "secure", "address": "secure", "tlsa": "secure"} and last["tlsa_base_domain"] == "mx.dane.test" and last["sni"] == "mx.dane.test" and last["effective_level"] == "dane"' \
     "JSON: DNSSEC statuses, TLSA base domain, SNI, effective level"
 expect_json 'last["tlsa_match"] == {"usage": 3, "selector": 1, "mtype": 1, "depth": 0}' "JSON: matched 3 1 1 at depth 0"
+expect_json 'last["policy_type"] == "tlsa" and last["policy_domain"] == "mx.dane.test" and any(x.startswith("3 1 1 ") for x in last["policy_string"]) and last["mx_host_pattern"] is None' \
+    "JSON: RFC 8460 policy: tlsa, the TLSA base domain, the records"
 expect_json 'all(k in last["tls"] for k in ("version","cipher","bits","key_exchange","server_signature","server_digest"))' "JSON: tls facts"
 expect_json 'last["recipients"][0]["address"] == "rcpt@dane.test" and last["recipients"][0]["code"] == 250 and last["recipients"][0]["result"] == "sent"' \
     "JSON: per-recipient result"
@@ -81,6 +83,8 @@ echo "== secure TLSA, usages 0/1 only (unusable): encrypt, Untrusted, sent"
 tb_deliver "$policy" unusable.dane.test "dane unusable" rcpt@dane.test
 expect_rc 0 "unusable.dane.test sent"
 expect_json 'last["effective_level"] == "encrypt" and last["verification"] == "Untrusted"' "JSON: effective encrypt, Untrusted"
+expect_json 'last["policy_type"] == "no-policy-found" and last["policy_domain"] == "unusable.dane.test" and last["policy_string"] == []' \
+    "JSON: RFC 8460 policy: no usable TLSA is no-policy-found"
 expect_delivered "dane unusable" "unusable-TLSA message delivered"
 
 echo "== static-RSA-only server: never completes, never cleartext"

@@ -526,6 +526,8 @@ Test(report, json_record_exact)
         "\"text\":\"testbed: recipient deferred\",\"result\":\"deferred\","
         "\"status\":\"450 4.2.0 testbed: recipient deferred\"}],"
         "\"result\":\"sent\",\"reason\":null,\"rfc8460_result_type\":null,"
+        "\"policy_type\":null,\"policy_string\":[],\"policy_domain\":null,"
+        "\"mx_host_pattern\":null,"
         "\"timings\":{\"total_ms\":530,\"dns_ms\":12,\"connect_ms\":1,"
         "\"tls_ms\":40,\"setup_ms\":300,\"transfer_ms\":220}}\n";
 
@@ -625,7 +627,8 @@ Test(report, json_record_parses_back_with_hostile_peer_text)
         "want={\"time\",\"destination\",\"mx\",\"address\",\"port\",\"level\","
         "\"effective_level\",\"dnssec\",\"tlsa_base_domain\",\"sni\",\"tls\","
         "\"verification\",\"tlsa_match\",\"recipients\",\"result\",\"reason\","
-        "\"rfc8460_result_type\",\"timings\"}\n"
+        "\"rfc8460_result_type\",\"policy_type\",\"policy_string\","
+        "\"policy_domain\",\"mx_host_pattern\",\"timings\"}\n"
         "assert set(r)==want, set(r)^want\n"
         "assert set(r[\"dnssec\"])=={\"mx\",\"address\",\"tlsa\"}\n"
         "assert set(r[\"tls\"])=={\"version\",\"cipher\",\"bits\",\"key_exchange\","
@@ -749,4 +752,28 @@ Test(report, log_attempt_copies_lines_to_stderr_stream)
         "delay=0.53, delays=0.01/0/0.3/0.22, dsn=4.2.0, status=deferred (450 "
         "4.2.0 testbed: recipient deferred)\n"
         "dane-agent: peer??line\n");
+}
+
+Test(report, rfc8460_s4_4_policy_members)
+{
+    static const char *const lines[] = {"version: STSv1", "mode: enforce",
+                                        "mx: *.dane.test", "max_age: 86400"};
+    struct report_rcpt r[2];
+    struct report_attempt a = full_attempt(r);
+    const char *why = NULL;
+    size_t len = 0;
+    char *got;
+
+    a.policy.type = "sts";
+    a.policy.domain = "dane.test";
+    a.policy.strings = lines;
+    a.policy.nstrings = 4;
+    a.policy.mx_host_pattern = "*.dane.test";
+    got = report_json(&a, &len, &why);
+    cr_assert_not_null(got, "%s", why);
+    cr_assert_not_null(strstr(got, "\"policy_type\":\"sts\",\"policy_string\":"
+                              "[\"version: STSv1\",\"mode: enforce\",\"mx: *.dane.test\","
+                              "\"max_age: 86400\"],\"policy_domain\":\"dane.test\","
+                              "\"mx_host_pattern\":\"*.dane.test\""), "%s", got);
+    free(got);
 }
