@@ -98,6 +98,9 @@ struct sts_lines {
 int sts_txt_parse(const char *text, size_t len, struct sts_txt *out,
                   const char **why);
 
+/* sts_id_valid - 1 when s[0..len) is a §3.1 id: 1-32 letters or digits */
+int sts_id_valid(const char *s, size_t len);
+
 /* sts_txt_select - the one STSv1 record among the n records of an RRset
  * (§3.1); *why is set unless STS_TXT_FOUND */
 enum sts_txt_status sts_txt_select(const struct sts_txt_record *records,
