@@ -67,6 +67,7 @@ struct texts {
 static const struct texts texts_table[] = {
     TEXTS("session cache"),
     TEXTS("DNS cache"),
+    TEXTS("MTA-STS cache"),
 };
 static const struct texts texts_other = TEXTS("cache");
 

@@ -3,9 +3,9 @@
  *         matching against the policy's patterns (§4.1), and the policy as
  *         RFC 8460 §4.4 policy-string lines
  *
- * Fetching the TXT record and the policy (§3.3), caching (§5.1) and
- * applying the mode to a delivery (§5) happen elsewhere; nothing here does
- * I/O. Inputs are untrusted bytes given as (ptr, len), never assumed
+ * Fetching the TXT record and the policy (§3.3) and applying the mode to a
+ * delivery (§5) happen elsewhere, caching (§5.1) in sts_cache.h; nothing
+ * here does I/O. Inputs are untrusted bytes given as (ptr, len), never assumed
  * NUL-terminated. Every rejection sets *why to a static one-line string.
  * Outputs are plain values owned by the caller, written only on success;
  * nothing is allocated.
@@ -41,7 +41,8 @@
  * STS_POLICY_MAX bytes (the §3.3 suggested limit) or more than STS_MX_MAX
  * mx lines is refused.
  *
- * Folder agent/sts: MTA-STS parsing and matching; may use util.
+ * Folder agent/sts: MTA-STS parsing, matching and the policy cache; may use
+ * store and util.
  */
 #ifndef DANE_AGENT_STS_H
 #define DANE_AGENT_STS_H
