@@ -252,6 +252,56 @@ Test(sts_cache, decode_every_byte_flip_rejected_or_canonical)
     free(got);
 }
 
+/* ---- the fuzz seeds (fuzz/corpus/sts_cache/): checked, not trusted ---- */
+
+static const char *const seeds_valid[] = {
+    "valid_enforce_week", "valid_none_withdrawn", "valid_testing_max_age_capped",
+    "valid_mixed_fields_unterminated", "valid_long_domain_id32",
+};
+static const struct {
+    const char *name, *why;
+} seeds_bad[] = {
+    { "bad_version", "MTA-STS cache entry: unknown encoding version" },
+    { "bad_expiry_not_max_age", "MTA-STS cache entry: expiry is not fetch time plus max_age" },
+    { "bad_domain_upper_case", "MTA-STS cache entry: domain not a host name in normal form" },
+    { "bad_policy_no_mx", "MTA-STS cache entry: policy does not parse" },
+    { "bad_trailing_byte", "MTA-STS cache entry: trailing bytes" },
+    { "bad_truncated", "MTA-STS cache entry: truncated" },
+};
+
+/* read_seed - the seed file name into buf; its length */
+static size_t read_seed(const char *name, uint8_t *buf, size_t cap)
+{
+    char path[512];
+
+    snprintf(path, sizeof path, "%s/fuzz/corpus/sts_cache/%s", DANE_TEST_SRCDIR, name);
+    return test_read_file(path, buf, cap);
+}
+
+Test(sts_cache, fuzz_seeds_decode_as_named)
+{
+    static uint8_t buf[STS_CACHE_MAX_ENTRY + 1], again[STS_CACHE_MAX_ENTRY];
+    struct sts_cached *c = new_cached();
+    const char *why = NULL;
+    size_t len;
+
+    for (size_t i = 0; i < NCASES(seeds_valid); i++) {
+        len = read_seed(seeds_valid[i], buf, sizeof buf);
+        cr_expect_eq(sts_cache_decode(buf, len, c, &why), 0, "%s: %s", seeds_valid[i], why);
+        cr_expect(sts_cache_encode(c, again, sizeof again) == len &&
+                  memcmp(again, buf, len) == 0, "%s: not canonical", seeds_valid[i]);
+    }
+    for (size_t i = 0; i < NCASES(seeds_bad); i++) {
+        len = read_seed(seeds_bad[i].name, buf, sizeof buf);
+        expect_rejected(buf, len, seeds_bad[i].name, seeds_bad[i].why);
+    }
+    fill(c, enforce_text);
+    len = read_seed("valid_enforce_week", buf, sizeof buf);
+    cr_expect(sts_cache_encode(c, again, sizeof again) == len && memcmp(again, buf, len) == 0,
+              "valid_enforce_week is this encoder's entry of enforce_text");
+    free(c);
+}
+
 /* ---- refresh: a new id (§3.1), or the window before expiry ---- */
 
 Test(sts_cache, rfc8461_s3_1_another_txt_id_needs_refresh)
