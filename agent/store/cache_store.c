@@ -48,7 +48,7 @@ struct texts {
     const char *what;
     const char *no_dir, *not_dir_or_link, *cannot_create_dir, *cannot_open_dir, *not_dir,
         *not_owned, *writable, *out_of_memory, *cannot_open, *cannot_stat, *cannot_read,
-        *too_big_for_buffer, *bad_size, *cannot_create, *cannot_write;
+        *too_big_for_buffer, *bad_size, *cannot_create, *cannot_write, *damaged;
 };
 
 #define TEXTS(w) {                                                              \
@@ -61,11 +61,13 @@ struct texts {
     "cannot stat the " w " entry", "cannot read the " w " entry",               \
     w " entry larger than the buffer",                                          \
     "entry empty or too large for the " w, "cannot create a " w " entry",       \
-    "cannot write the " w " entry" }
+    "cannot write the " w " entry",                                             \
+    w " entry damaged or not ours (removed)" }
 
 static const struct texts texts_table[] = {
     TEXTS("session cache"),
     TEXTS("DNS cache"),
+    TEXTS("MTA-STS cache"),
 };
 static const struct texts texts_other = TEXTS("cache");
 
@@ -207,9 +209,10 @@ static void entry_digest(const uint8_t *head, const uint8_t *data, size_t len, u
 }
 
 /* entry_ok - the header agrees with the kind, the key, the clock and the
- * file size; the payload's length through *len */
+ * file size; the payload's length through *len. A bad header sets *why; an
+ * entry that merely expired does not. */
 static int entry_ok(const struct cache_store *s, const uint8_t *key, const uint8_t *h,
-                    size_t size, time_t now, size_t *len)
+                    size_t size, time_t now, size_t *len, const char **why)
 {
     uint64_t created = get_be(h + OFF_CREATED, 8);
     uint64_t expires = get_be(h + OFF_EXPIRES, 8);
@@ -217,12 +220,14 @@ static int entry_ok(const struct cache_store *s, const uint8_t *key, const uint8
     uint64_t t = clock_of(now);
 
     if (memcmp(h, s->kind->magic, MAGIC_LEN) != 0 ||
-        memcmp(h + MAGIC_LEN, key, CACHE_STORE_KEY_LEN) != 0)
+        memcmp(h + MAGIC_LEN, key, CACHE_STORE_KEY_LEN) != 0 ||
+        created > t + CACHE_STORE_CLOCK_SKEW || expires < created ||
+        expires - created > s->kind->max_lifetime ||
+        n == 0 || n > s->kind->max_size || HEADER_LEN + n != size) {
+        *why = s->t->damaged;
         return 0;
-    if (created > t + CACHE_STORE_CLOCK_SKEW || expires <= t || expires < created ||
-        expires - created > s->kind->max_lifetime)
-        return 0;
-    if (n == 0 || n > s->kind->max_size || HEADER_LEN + n != size)
+    }
+    if (expires <= t)
         return 0;
     *len = (size_t)n;
     return 1;
@@ -236,7 +241,8 @@ static int regular_ours(const struct stat *st)
            (st->st_mode & (S_IRWXG | S_IRWXO)) == 0;
 }
 
-/* read_entry - 1 hit, 0 bad entry (to be removed), -1 read error */
+/* read_entry - 1 hit, 0 bad entry (to be removed; *why set unless it merely
+ * expired), -1 read error */
 static int read_entry(const struct cache_store *s, const uint8_t *key, int fd, time_t now,
                       uint8_t *buf, size_t cap, size_t *len, const char **why)
 {
@@ -249,13 +255,15 @@ static int read_entry(const struct cache_store *s, const uint8_t *key, int fd, t
         return -1;
     }
     if (!regular_ours(&st) || st.st_size < (off_t)HEADER_LEN ||
-        (uint64_t)st.st_size > HEADER_LEN + (uint64_t)s->kind->max_size)
+        (uint64_t)st.st_size > HEADER_LEN + (uint64_t)s->kind->max_size) {
+        *why = s->t->damaged;
         return 0;
+    }
     if (io_read_all(fd, head, sizeof(head)) != 0) {
         *why = s->t->cannot_read;
         return -1;
     }
-    if (!entry_ok(s, key, head, (size_t)st.st_size, now, &n))
+    if (!entry_ok(s, key, head, (size_t)st.st_size, now, &n, why))
         return 0;
     if (n > cap) {
         *why = s->t->too_big_for_buffer;
@@ -266,8 +274,10 @@ static int read_entry(const struct cache_store *s, const uint8_t *key, int fd, t
         return -1;
     }
     entry_digest(head, buf, n, digest);
-    if (memcmp(digest, head + OFF_DIGEST, sizeof(digest)) != 0)
-        return 0;   /* damaged: never hand it to the caller's parser */
+    if (memcmp(digest, head + OFF_DIGEST, sizeof(digest)) != 0) {
+        *why = s->t->damaged;   /* never hand it to the caller's parser */
+        return 0;
+    }
     *len = n;
     return 1;
 }
@@ -287,6 +297,8 @@ int cache_store_get(struct cache_store *s, const uint8_t key[CACHE_STORE_KEY_LEN
         *why = s->t->cannot_open;
         return -1;
     }
+    if (fd < 0)
+        *why = s->t->damaged;   /* a symbolic link: never followed */
     rc = fd < 0 ? 0 : read_entry(s, key, fd, now, buf, cap, len, why);
     if (fd >= 0)
         close(fd);

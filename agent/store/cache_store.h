@@ -1,6 +1,7 @@
 /* cache_store.h - a directory of small entries shared between dane-agent
  *                 processes, one file per 32-byte key (the TLS session
- *                 cache, session_cache.h; the DNS answer cache)
+ *                 cache, session_cache.h; the DNS answer cache; the MTA-STS
+ *                 policy cache)
  *
  * dane-agent runs once per message, so whatever should outlive a process
  * lives on disk. A kind (struct cache_store_kind) describes one cache: its
@@ -68,8 +69,10 @@ void cache_store_close(struct cache_store *s);
 
 /* cache_store_get - the payload of key's entry into buf (cap bytes): 1 hit
  * with *len set; 0 miss (absent, expired, damaged, not ours: all but the
- * absent are removed); -1 with *why when the entry cannot be read or does
- * not fit in cap */
+ * absent are removed; a damaged or foreign entry also sets *why, a warning
+ * "<what> entry damaged or not ours (removed)", absent and expired leave it
+ * alone); -1 with *why when the entry cannot be read or does not fit in
+ * cap */
 int cache_store_get(struct cache_store *s, const uint8_t key[CACHE_STORE_KEY_LEN], time_t now,
                     uint8_t *buf, size_t cap, size_t *len, const char **why);
 /* cache_store_put - store data (1 .. kind->max_size bytes) under key, valid

@@ -3,9 +3,9 @@
  *         matching against the policy's patterns (§4.1), and the policy as
  *         RFC 8460 §4.4 policy-string lines
  *
- * Fetching the TXT record and the policy (§3.3), caching (§5.1) and
- * applying the mode to a delivery (§5) happen elsewhere; nothing here does
- * I/O. Inputs are untrusted bytes given as (ptr, len), never assumed
+ * Fetching the TXT record and the policy (§3.3) and applying the mode to a
+ * delivery (§5) happen elsewhere, caching (§5.1) in sts_cache.h; nothing
+ * here does I/O. Inputs are untrusted bytes given as (ptr, len), never assumed
  * NUL-terminated. Every rejection sets *why to a static one-line string.
  * Outputs are plain values owned by the caller, written only on success;
  * nothing is allocated.
@@ -41,7 +41,8 @@
  * STS_POLICY_MAX bytes (the §3.3 suggested limit) or more than STS_MX_MAX
  * mx lines is refused.
  *
- * Folder agent/sts: MTA-STS parsing and matching; may use util.
+ * Folder agent/sts: MTA-STS parsing, matching and the policy cache; may use
+ * store and util.
  */
 #ifndef DANE_AGENT_STS_H
 #define DANE_AGENT_STS_H
@@ -97,6 +98,9 @@ struct sts_lines {
 /* sts_txt_parse - one TXT record text[0..len) (§3.1); 0, or -1 with *why */
 int sts_txt_parse(const char *text, size_t len, struct sts_txt *out,
                   const char **why);
+
+/* sts_id_valid - 1 when s[0..len) is a §3.1 id: 1-32 letters or digits */
+int sts_id_valid(const char *s, size_t len);
 
 /* sts_txt_select - the one STSv1 record among the n records of an RRset
  * (§3.1); *why is set unless STS_TXT_FOUND */

@@ -36,8 +36,8 @@ static size_t field_end(const char *t, size_t i, size_t len)
     return i;
 }
 
-/* is_id - §3.1 sts-id value: 1*32(ALPHA / DIGIT) */
-static int is_id(const char *s, size_t n)
+/* sts_id_valid - see sts.h */
+int sts_id_valid(const char *s, size_t n)
 {
     if (n == 0 || n > STS_ID_MAX)
         return 0;
@@ -89,7 +89,7 @@ static int take_field(const char *f, size_t n, struct sts_txt *out,
     name_len = (size_t)(eq - f);
     value_len = n - name_len - 1;
     if (!*have_id && name_len == 2 && memcmp(f, "id", 2) == 0) {
-        if (!is_id(eq + 1, value_len)) {
+        if (!sts_id_valid(eq + 1, value_len)) {
             *why = "TXT record id is not 1 to 32 letters or digits";
             return -1;
         }

@@ -1,8 +1,9 @@
 /* test_cache_store.c - the on-disk entry store shared by the session and
  * DNS caches (agent/store/cache_store.h): round trip, expiry and the lifetime
- * cap, damaged, truncated, foreign or misfiled entries are misses and
- * removed, symbolic links are never followed, the directory's ownership
- * and mode, payload bounds, sweeping, and reasons that name the kind */
+ * cap, damaged, truncated, foreign or misfiled entries are misses, removed
+ * and named in a warning (an absent or expired one is not), symbolic links
+ * are never followed, the directory's ownership and mode, payload bounds,
+ * sweeping, and reasons that name the kind */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <dirent.h>
@@ -33,6 +34,7 @@ static const uint8_t key2[CACHE_STORE_KEY_LEN] = { 0x33, 0x44 };
 static const uint8_t payload[] = "an answer worth keeping";
 
 static char base[64];       /* per-test scratch directory */
+static const char *last_why;    /* the reason of the last get(), or NULL */
 static char dir[96];        /* the cache directory inside it */
 
 static void setup(void)
@@ -95,6 +97,7 @@ static int get(struct cache_store *s, const uint8_t *key, time_t t)
     size_t len = 0;
     int rc = cache_store_get(s, key, t, buf, sizeof(buf), &len, &why);
 
+    last_why = why;
     if (rc == 1)
         cr_expect(len == sizeof(payload) && memcmp(buf, payload, len) == 0,
                   "a hit returns the stored bytes");
@@ -157,6 +160,7 @@ Test(cache_store, absent_is_a_miss)
     struct cache_store *s = open_kind(&kind_a);
 
     cr_expect_eq(get(s, key1, T0), 0);
+    cr_expect_null(last_why, "an absent entry is no warning");
     put_ok(s, key1, T0, 300);
     cr_expect_eq(get(s, key2, T0), 0, "another key's entry is not a hit");
     cr_expect_eq(get(s, key1, T0), 1, "and is left alone");
@@ -249,18 +253,19 @@ struct expiry_case {
     unsigned lifetime;      /* given to put */
     long age;               /* seconds after the put */
     int want;               /* get's result */
+    int warned;             /* a miss with the damaged-entry reason */
 };
 
 static const struct expiry_case expiry_cases[] = {
-    { "fresh", 300, 0, 1 },
-    { "just_before_expiry", 300, 299, 1 },
-    { "at_expiry", 300, 300, 0 },
-    { "after_expiry", 300, 5000, 0 },
-    { "lifetime_capped_valid", 100000, 599, 1 },
-    { "lifetime_capped_expired", 100000, 600, 0 },
-    { "zero_lifetime_stores_nothing", 0, 0, 0 },
-    { "clock_skew_tolerated", 300, -CACHE_STORE_CLOCK_SKEW, 1 },
-    { "created_in_future_beyond_skew", 300, -CACHE_STORE_CLOCK_SKEW - 1, 0 },
+    { "fresh", 300, 0, 1, 0 },
+    { "just_before_expiry", 300, 299, 1, 0 },
+    { "at_expiry", 300, 300, 0, 0 },
+    { "after_expiry", 300, 5000, 0, 0 },
+    { "lifetime_capped_valid", 100000, 599, 1, 0 },
+    { "lifetime_capped_expired", 100000, 600, 0, 0 },
+    { "zero_lifetime_stores_nothing", 0, 0, 0, 0 },
+    { "clock_skew_tolerated", 300, -CACHE_STORE_CLOCK_SKEW, 1, 0 },
+    { "created_in_future_beyond_skew", 300, -CACHE_STORE_CLOCK_SKEW - 1, 0, 1 },
 };
 #define NEXPIRY (sizeof(expiry_cases) / sizeof(expiry_cases[0]))
 
@@ -282,6 +287,11 @@ ParameterizedTest(size_t *i, cache_store, expiry)
     cr_expect_eq(get(s, key1, T0 + x->age), x->want, "%s", x->name);
     cr_expect_eq(exists(key1, NULL), x->want == 1,
                  "%s: an expired entry is removed, a valid one kept", x->name);
+    if (x->warned)
+        cr_expect_str_eq(last_why != NULL ? last_why : "(none)",
+                         "DNS cache entry damaged or not ours (removed)", "%s", x->name);
+    else
+        cr_expect_null(last_why, "%s: no warning, got %s", x->name, last_why);
     cache_store_close(s);
 }
 
@@ -383,6 +393,8 @@ ParameterizedTest(size_t *i, cache_store, bad_entry_is_a_miss_and_removed)
     damage(x->how, s);
     cr_assert(exists(key1, NULL), "%s: prepared", x->name);
     cr_expect_eq(get(s, key1, T0 + 1), 0, "%s: a miss", x->name);
+    cr_expect_str_eq(last_why != NULL ? last_why : "(none)",
+                     "DNS cache entry damaged or not ours (removed)", "%s: the warning", x->name);
     cr_expect_not(exists(key1, NULL), "%s: removed", x->name);
     if (x->how == SYMLINK) {
         snprintf(target, sizeof(target), "%s/target", base);
