@@ -194,17 +194,17 @@ static int get_uint(struct ctx *c, const char *key, const struct pnode *v,
     return 0;
 }
 
-/* get_bool - true or false, plain */
+/* get_bool - true or false (yes or no), plain */
 static int get_bool(struct ctx *c, const char *key, const struct pnode *v,
                     int *out)
 {
     if (want_scalar(c, key, v, "true or false") < 0)
         return -1;
-    if (v->plain && eq(v, "true")) {
+    if (v->plain && (eq(v, "true") || eq(v, "yes"))) {
         *out = 1;
         return 0;
     }
-    if (v->plain && eq(v, "false")) {
+    if (v->plain && (eq(v, "false") || eq(v, "no"))) {
         *out = 0;
         return 0;
     }
@@ -491,7 +491,7 @@ enum ekey {
     EK_CONNECT_TIMEOUT, EK_HELO_TIMEOUT, EK_STARTTLS_TIMEOUT, EK_DATA_TIMEOUT,
     EK_DELIVERY_TIMEOUT, EK_MAX_MESSAGE_SIZE, EK_SESSION_CACHE, EK_HELO_NAME,
     EK_LEGACY_CBC_SUITES, EK_MAX_MX_HOSTS, EK_MAX_ADDRESSES,
-    EK_MAX_REPLY_LINES, EK_MAX_REPLY_LINE_LENGTH, EK_USER, EK_COUNT
+    EK_MAX_REPLY_LINES, EK_MAX_REPLY_LINE_LENGTH, EK_USER, EK_MTA_STS, EK_COUNT
 };
 
 static const char *const ekey_names[EK_COUNT] = {
@@ -500,7 +500,7 @@ static const char *const ekey_names[EK_COUNT] = {
     "helo_timeout", "starttls_timeout", "data_timeout", "delivery_timeout",
     "max_message_size", "session_cache", "helo_name", "legacy_cbc_suites",
     "max_mx_hosts", "max_addresses", "max_reply_lines",
-    "max_reply_line_length", "user",
+    "max_reply_line_length", "user", "mta_sts",
 };
 
 /* Numeric keys: where they go and their bounds. */
@@ -847,6 +847,8 @@ static int apply_key(struct ctx *c, enum ekey k, const struct pnode *v,
         return parse_insecure_mx(c, v, &e->insecure_mx_policy);
     case EK_LEGACY_CBC_SUITES:
         return get_bool(c, key, v, &e->legacy_cbc_suites);
+    case EK_MTA_STS:
+        return get_bool(c, key, v, &e->mta_sts);
     case EK_MAX_MESSAGE_SIZE:
         return get_size(c, key, v, (uint64_t)1 << 40, &e->max_message_size);
     case EK_PROTOCOLS:
@@ -908,6 +910,13 @@ static int parse_entry(struct ctx *c, const char *where, const struct pnode *v,
     return 0;
 }
 
+int policy_mta_sts(const struct policy_entry *e)
+{
+    if (e->mta_sts >= 0)
+        return e->mta_sts;
+    return e->level == POLICY_LEVEL_DANE || e->level == POLICY_LEVEL_MAY;
+}
+
 /* builtin_defaults - what applies when the policy says nothing */
 static void builtin_defaults(struct ctx *c, struct policy_entry *e)
 {
@@ -933,6 +942,7 @@ static void builtin_defaults(struct ctx *c, struct policy_entry *e)
     e->delivery_timeout_ms = POLICY_DELIVERY_TIMEOUT_DEFAULT_MS;
     e->helo_name = c->hostname;
     e->user = "nobody";
+    e->mta_sts = -1;                                    /* by the level */
     e->max_mx_hosts = 10;
     e->max_addresses = 10;
     e->max_reply_lines = 100;

@@ -108,6 +108,8 @@ struct policy_entry {
     int legacy_cbc_suites;          /* 1: also offer forward-secret
                                      * ECDHE/DHE CBC suites (TLS 1.2);
                                      * never a non-FS suite */
+    int mta_sts;                    /* MTA-STS (RFC 8461): 1 on, 0 off, -1
+                                     * by the level (policy_mta_sts()) */
     unsigned max_mx_hosts;          /* MX hosts tried per delivery (10) */
     unsigned max_addresses;         /* addresses tried per host (10) */
     unsigned max_reply_lines;       /* lines of one SMTP reply (100) */
@@ -171,6 +173,10 @@ const struct policy_entry *policy_lookup(const struct policy *policy,
                                          const char *nexthop);
 /* policy_defaults - the resolved `defaults` entry; never NULL */
 const struct policy_entry *policy_defaults(const struct policy *policy);
+/* policy_mta_sts - 1 when MTA-STS applies to the entry's deliveries: as
+ * configured, else at levels dane and may (the opportunistic levels it can
+ * raise; never at an authenticated level, whose demands it cannot lower) */
+int policy_mta_sts(const struct policy_entry *entry);
 /* policy_level_name - Postfix's name of a level ("dane-only", …) */
 const char *policy_level_name(enum policy_level level);
 /* policy_level_from_name - parse a level name (len bytes, exact, lower

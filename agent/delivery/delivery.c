@@ -28,6 +28,8 @@
 #include "policy.h"
 #include "report.h"
 #include "session_cache.h"
+#include "sts.h"
+#include "stsplan.h"
 #include "tlsa.h"
 #include "verify.h"
 
@@ -426,9 +428,24 @@ static void attempt_rcpts(const struct smtp_message *msg,
 #define POLICY_STRINGS_MAX 16
 #define POLICY_STRING_LEN 160
 struct policy_text {
-    char text[POLICY_STRINGS_MAX][POLICY_STRING_LEN];
-    const char *ptr[POLICY_STRINGS_MAX];
+    char text[POLICY_STRINGS_MAX][POLICY_STRING_LEN];   /* TLSA records */
+    struct sts_lines sts;                               /* MTA-STS policy */
+    const char *ptr[STS_LINES_MAX > POLICY_STRINGS_MAX ? STS_LINES_MAX
+                                                       : POLICY_STRINGS_MAX];
 };
+
+/* sts_strings - the MTA-STS policy in force as RFC 8460 policy strings */
+static void sts_strings(const struct dnsplan *plan, struct policy_text *t,
+                        struct report_attempt *a)
+{
+    if (plan->sts == NULL || plan->sts->source == STSPLAN_NONE)
+        return;
+    sts_policy_lines(&plan->sts->policy, &t->sts);
+    for (size_t i = 0; i < t->sts.n; i++)
+        t->ptr[i] = t->sts.line[i];
+    a->policy.strings = t->ptr;
+    a->policy.nstrings = t->sts.n;
+}
 
 /* attempt_policy - what governed host hi, as RFC 8460 names it: its usable
  * secure TLSA records (tlsa), the domain's MTA-STS policy (sts), or
@@ -442,9 +459,12 @@ static void attempt_policy(const struct delivery *d, size_t hi,
 
     a->policy.domain = d->in->plan->nexthop.name;
     if (host->effective != MXPLAN_DANE) {
-        a->policy.type = host->sts != MXPLAN_STS_NONE && host->sts != MXPLAN_STS_DANE
-            ? "sts" : "no-policy-found";
+        int sts = host->sts != MXPLAN_STS_NONE && host->sts != MXPLAN_STS_DANE;
+
+        a->policy.type = sts ? "sts" : "no-policy-found";
         a->policy.mx_host_pattern = host->sts_pattern;
+        if (sts)
+            sts_strings(d->in->plan, t, a);
         return;
     }
     a->policy.type = "tlsa";
@@ -760,6 +780,8 @@ static const char *plan_rfc8460(const struct dnsplan *plan)
         return plan->mx.status == DNS_BOGUS ? failure_rfc8460(FAILURE_DNSSEC) : NULL;
     if (plan->domain.result != MXPLAN_DOMAIN_HOSTS || last == NULL)
         return NULL;
+    if (last->effective == MXPLAN_DEFER && last->sts == MXPLAN_STS_MISMATCH)
+        return failure_rfc8460(FAILURE_AUTH);   /* no MX the policy names */
     if (last->effective == MXPLAN_DEFER)
         return failure_rfc8460(FAILURE_DANE_REQUIRED);
     if (last->address_status == DNS_BOGUS || last->tlsa_status == DNS_BOGUS)

@@ -20,6 +20,7 @@
 
 #include "dnsplan.h"
 #include "json.h"
+#include "stsplan.h"
 #include "tlsa.h"
 
 #define TLSA_TEXT_MAX 160   /* printed TLSA text is cut beyond this */
@@ -89,6 +90,42 @@ int dnsplan_cache_warning(const struct dns_resolver *r, const struct policy_dns 
     return 1;
 }
 
+/* sts_wanted - MTA-STS can change a decision: on for the entry, a domain
+ * (not [host]), and a usable host that DANE does not govern (RFC 8461 §2) */
+static int sts_wanted(const struct dnsplan *plan, const struct policy_entry *entry)
+{
+    if (!policy_mta_sts(entry) || plan->nexthop.bracketed)
+        return 0;
+    for (size_t i = 0; i < plan->nhosts; i++)
+        if (plan->hosts[i].effective != MXPLAN_DANE
+            && plan->hosts[i].effective != MXPLAN_UNREACHABLE
+            && plan->hosts[i].effective != MXPLAN_DEFER)
+            return 1;
+    return 0;
+}
+
+/* apply_sts - find the domain's MTA-STS policy and apply it to every host;
+ * a cache problem goes into warning */
+static void apply_sts(struct dns_resolver *r, const struct policy_dns *dns,
+                      const struct policy_entry *entry, uint64_t deadline_ms,
+                      struct dnsplan *plan, char *warning, size_t size)
+{
+    struct stsplan_params sp = { .domain = plan->nexthop.name, .cache_dir = dns->cache,
+                                 .ca_file = entry->ca_file, .deadline_ms = deadline_ms,
+                                 .now = time(NULL) };
+    const struct sts_policy *policy;
+
+    plan->sts = malloc(sizeof *plan->sts);
+    if (plan->sts == NULL)
+        return;
+    stsplan_find(r, &sp, plan->sts);
+    if (plan->sts->cache_warning[0] != '\0' && warning[0] == '\0')
+        snprintf(warning, size, "warning: %s", plan->sts->cache_warning);
+    policy = plan->sts->source != STSPLAN_NONE ? &plan->sts->policy : NULL;
+    for (size_t i = 0; i < plan->nhosts; i++)
+        mxplan_host_sts(policy, plan->facts[i].name, &plan->hosts[i]);
+}
+
 struct dnsplan *dnsplan_for(const struct policy_dns *dns, const struct nexthop *nexthop,
                             const struct policy_entry *entry, uint64_t deadline_ms,
                             char *warning, char *err, size_t size)
@@ -105,6 +142,9 @@ struct dnsplan *dnsplan_for(const struct policy_dns *dns, const struct nexthop *
     }
     plan = dnsplan_resolve(resolver, nexthop, entry->level, entry->insecure_mx_policy,
                            entry->max_mx_hosts);
+    if (plan != NULL && resolver != NULL && sts_wanted(plan, entry))
+        apply_sts(resolver, dns, entry, deadline_ms ? deadline_ms : UINT64_MAX,
+                  plan, warning, size);
     dns_resolver_free(resolver);
     if (plan == NULL)
         snprintf(err, size, "out of memory");
@@ -193,6 +233,7 @@ void dnsplan_free(struct dnsplan *p)
     dns_answer_clear(&p->mx);
     free(p->facts);
     free(p->hosts);
+    free(p->sts);
     free(p);
 }
 
@@ -263,6 +304,25 @@ static void print_answer(FILE *out, const char *indent, const struct dns_answer 
     }
 }
 
+/* print_sts - the MTA-STS part: what was found, the policy in force */
+static void print_sts(FILE *out, const struct dnsplan *p)
+{
+    struct sts_lines lines;
+
+    if (p->sts == NULL)
+        return;
+    fprintf(out, "MTA-STS: %s
+", p->sts->note);
+    if (p->sts->source == STSPLAN_NONE)
+        return;
+    sts_policy_lines(&p->sts->policy, &lines);
+    fprintf(out, "MTA-STS policy (%s, id %s):", stsplan_source_name(p->sts->source),
+            p->sts->id[0] ? p->sts->id : "-");
+    for (size_t i = 0; i < lines.n; i++)
+        fprintf(out, "%s%s", i > 0 ? "; " : " ", lines.line[i]);
+    fputc('\n', out);
+}
+
 void dnsplan_print_text(FILE *out, const struct dnsplan *p)
 {
     fprintf(out, "destination %s%s%s port %u, level %s, insecure_mx_policy %s\n",
@@ -272,6 +332,7 @@ void dnsplan_print_text(FILE *out, const struct dnsplan *p)
             dnsplan_insecure_mx_name(p->insecure_mx_policy));
     print_answer(out, "", &p->mx);
     fprintf(out, "MX decision: %s\n", p->domain.reason);
+    print_sts(out, p);
     for (size_t i = 0; i < p->nhosts; i++) {
         const struct dns_host *f = &p->facts[i];
         const struct mxplan_host *h = &p->hosts[i];
@@ -378,6 +439,8 @@ static void json_host(struct json *j, const struct dnsplan *p, size_t i)
     json_kv(j, "tlsa_base_domain", h->tlsa_base[0] ? h->tlsa_base : NULL);
     json_kv(j, "sni", h->sni[0] ? h->sni : NULL);
     json_kv(j, "effective_level", mxplan_effective_name(h));
+    json_kv(j, "mta_sts", mxplan_sts_name(h->sts));
+    json_kv(j, "mx_host_pattern", h->sts_pattern);
     json_key(j, "trusted_only");
     json_bool(j, h->trusted_only);
     json_kv(j, "enhanced", h->enhanced);
@@ -386,6 +449,33 @@ static void json_host(struct json *j, const struct dnsplan *p, size_t i)
     json_array_begin(j);
     for (size_t k = 0; k < h->ntrail; k++)
         json_string(j, h->trail[k]);
+    json_array_end(j);
+    json_object_end(j);
+}
+
+/* json_sts - "mta_sts": null, or what was found and the policy in force */
+static void json_sts(struct json *j, const struct dnsplan *p)
+{
+    struct sts_lines lines;
+
+    json_key(j, "mta_sts");
+    if (p->sts == NULL) {
+        json_null(j);
+        return;
+    }
+    json_object_begin(j);
+    json_kv(j, "txt", dns_status_name(p->sts->txt_status));
+    json_kv(j, "id", p->sts->id[0] ? p->sts->id : NULL);
+    json_kv(j, "source", stsplan_source_name(p->sts->source));
+    json_kv(j, "failure", p->sts->failure);
+    json_kv(j, "note", p->sts->note);
+    json_key(j, "policy");
+    json_array_begin(j);
+    if (p->sts->source != STSPLAN_NONE) {
+        sts_policy_lines(&p->sts->policy, &lines);
+        for (size_t i = 0; i < lines.n; i++)
+            json_string(j, lines.line[i]);
+    }
     json_array_end(j);
     json_object_end(j);
 }
@@ -416,6 +506,7 @@ void dnsplan_json(struct json *j, const struct dnsplan *p)
     json_key(j, "implicit_mx");
     json_bool(j, p->domain.implicit);
     json_object_end(j);
+    json_sts(j, p);
     json_key(j, "hosts");
     json_array_begin(j);
     for (size_t i = 0; i < p->nhosts; i++)

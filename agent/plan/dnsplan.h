@@ -21,6 +21,7 @@
 #include "policy.h"
 
 struct json;
+struct stsplan;
 
 struct dnsplan {
     struct nexthop nexthop;
@@ -31,6 +32,9 @@ struct dnsplan {
     size_t nhosts;                  /* == domain.nhosts when resolved */
     struct dns_host *facts;         /* owned, nhosts entries */
     struct mxplan_host *hosts;      /* owned, nhosts entries */
+    struct stsplan *sts;            /* owned: the MTA-STS policy (RFC 8461)
+                                     * of the domain, applied to its hosts
+                                     * (mxplan_host_sts); NULL when not asked */
     unsigned lookup_ms;             /* wall time of all lookups */
 };
 
@@ -58,7 +62,10 @@ struct dnsplan *dnsplan_resolve(struct dns_resolver *resolver,
 /* dnsplan_for - the plan of one next-hop as deliver and probe need it:
  * a resolver for the policy's dns section (none for an address literal, so
  * a [192.0.2.1] relay works while DNS is down), every lookup, the decisions
- * at entry's level. NULL with one line in err when the resolver cannot be
+ * at entry's level; with MTA-STS on (policy_mta_sts()) for a domain whose
+ * hosts are not all authenticated by DANE, the domain's MTA-STS policy
+ * (stsplan.h, cached in the DNS cache directory) applied to them. NULL
+ * with one line in err when the resolver cannot be
  * made (deliver and probe exit 75) or out of memory. warning gets
  * dnsplan_cache_warning()'s line, or "". Both buffers have size bytes. */
 struct dnsplan *dnsplan_for(const struct policy_dns *dns, const struct nexthop *nexthop,

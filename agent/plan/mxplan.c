@@ -360,10 +360,31 @@ void mxplan_host(const struct dns_host *f, int mx_secure,
 
 /* --- MTA-STS ------------------------------------------------------------- */
 
-/* sts_applies - the host was decided usable and DANE does not govern it */
+const char *mxplan_sts_name(enum mxplan_sts sts)
+{
+    switch (sts) {
+    case MXPLAN_STS_NONE:
+        return "none";
+    case MXPLAN_STS_ENFORCED:
+        return "enforced";
+    case MXPLAN_STS_MISMATCH:
+        return "mismatch";
+    case MXPLAN_STS_TESTING:
+        return "testing";
+    case MXPLAN_STS_DANE:
+        return "dane";
+    }
+    return "invalid";
+}
+
+/* sts_applies - the host was decided usable, DANE does not govern it, and
+ * its level is one MTA-STS can only raise (none, may, encrypt) */
 static int sts_applies(struct mxplan_host *h)
 {
     if (h->effective == MXPLAN_UNREACHABLE || h->effective == MXPLAN_DEFER)
+        return 0;
+    if (h->level != POLICY_LEVEL_NONE && h->level != POLICY_LEVEL_MAY
+        && h->level != POLICY_LEVEL_ENCRYPT && h->effective != MXPLAN_DANE)
         return 0;
     /* RFC 8461 §2: a host with usable DANE is authenticated by DANE alone */
     if (h->effective == MXPLAN_DANE) {

@@ -141,6 +141,9 @@ void mxplan_host(const struct dns_host *facts, int mx_secure,
 void mxplan_host_sts(const struct sts_policy *policy, const char *mx_name,
                      struct mxplan_host *h);
 
+/* mxplan_sts_name - "none", "enforced", "mismatch", "testing", "dane" */
+const char *mxplan_sts_name(enum mxplan_sts sts);
+
 /* mxplan_needs_tlsa - 1 when the level uses TLSA (dane, dane-only) */
 int mxplan_needs_tlsa(enum policy_level level);
 
