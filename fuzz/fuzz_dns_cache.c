@@ -4,14 +4,16 @@
  *
  * Input: the payload bytes. Rejection is fine (out must then be cleared).
  * On success the property is:
- *   - the decoded answer is keepable and within its bounds;
+ *   - the decoded answer is keepable and within its bounds, its TXT
+ *     records none or the whole RRset (dns_answer.h);
  *   - encoding it gives back exactly the input, except that a TLSA record
  *     repeated in the input is kept once (tlsa_set_add_rr: an RRset is a
  *     set, RFC 2181 §5): then the re-encoding equals the input up to the
  *     TLSA count, and that count in the input is larger than the set's;
  *   - the re-encoding decodes again and encodes to the same bytes (the
  *     canonical form is a fixed point).
- * Both answers are cleared afterwards (ASan reports a leaked TLSA set).
+ * Both answers are cleared afterwards (ASan reports a leaked TLSA set or
+ * TXT array).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +35,21 @@ static size_t tlsa_bytes(const struct dns_answer *a)
     for (size_t i = 0; i < n; i++)
         len += 5 + tlsa_set_record(a->tlsa, i)->len;
     return len;
+}
+
+/* txt_bounded - no TXT record, or the whole RRset of a TXT answer, each
+ * within DNS_TXT_MAX_LEN and followed by a NUL */
+static int txt_bounded(const struct dns_answer *a)
+{
+    if (a->ntxt == 0)
+        return a->txt == NULL;
+    if (a->ntxt > DNS_MAX_TXT || a->ntxt != a->nrr_seen || a->txt == NULL
+        || a->qtype != DNS_TYPE_TXT)
+        return 0;
+    for (size_t i = 0; i < a->ntxt; i++)
+        if (a->txt[i].len > DNS_TXT_MAX_LEN || a->txt[i].text[a->txt[i].len] != '\0')
+            return 0;
+    return 1;
 }
 
 /* check_canonical - the re-encoding is the input, or differs only by
@@ -59,12 +76,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len;
 
     if (dns_cache_decode(data, size, &first, &why) != 0) {
-        if (first.asked || first.tlsa != NULL || why == NULL)
+        if (first.asked || first.tlsa != NULL || first.txt != NULL || why == NULL)
             __builtin_trap();
         return 0;
     }
     if (!dns_cache_keepable(&first) || !first.cached || first.ncnames > DNS_MAX_CNAMES
-        || first.nrr > DNS_MAX_RRS || first.nrr > first.nrr_seen)
+        || first.nrr > DNS_MAX_RRS || first.nrr > first.nrr_seen || !txt_bounded(&first))
         __builtin_trap();
     len = dns_cache_encode(&first, enc, sizeof enc);
     if (len == 0 && size <= sizeof enc)

@@ -1,4 +1,4 @@
-/* dns.c - the facts of dns.h (MX, A/AAAA, TLSA with one status per
+/* dns.c - the facts of dns.h (MX, A/AAAA, TLSA, TXT with one status per
  *         answer): from the DNS cache when it has them, else from the
  *         getdns backend (dns_getdns.h), created on first need
  *
@@ -6,6 +6,7 @@
  *   dns_resolver_new(config, &why), dns_resolver_free(resolver)
  *   dns_resolver_check(resolver, msg, size)
  *   dns_lookup_mx(resolver, domain, &answer)
+ *   dns_lookup_txt(resolver, name, &answer)
  *   dns_lookup_host(resolver, name, port, with_tlsa, &host)
  *
  * DESCRIPTION
@@ -109,6 +110,14 @@ void dns_lookup_mx(struct dns_resolver *r, const char *domain,
                    struct dns_answer *out)
 {
     struct dns_query q = { domain, DNS_TYPE_MX, out };
+
+    ask(r, &q, 1);
+}
+
+void dns_lookup_txt(struct dns_resolver *r, const char *name,
+                    struct dns_answer *out)
+{
+    struct dns_query q = { name, DNS_TYPE_TXT, out };
 
     ask(r, &q, 1);
 }

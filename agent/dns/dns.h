@@ -1,7 +1,7 @@
-/* dns.h - DNS facts for SMTP delivery: MX, A/AAAA and TLSA with a DNSSEC
- *         status per RRset (RFC 4033 §5 statuses, RFC 7672 §2.1.1), over a
- *         getdns stub resolver that validates locally, with an optional
- *         cache of answers shared between processes
+/* dns.h - DNS facts for SMTP delivery: MX, A/AAAA, TLSA and TXT with a
+ *         DNSSEC status per RRset (RFC 4033 §5 statuses, RFC 7672 §2.1.1),
+ *         over a getdns stub resolver that validates locally, with an
+ *         optional cache of answers shared between processes
  *
  * The resolver asks the configured upstreams (or those of /etc/resolv.conf)
  * over UDP with TCP on truncation and validates every answer itself against
@@ -56,6 +56,12 @@ int dns_resolver_check(struct dns_resolver *resolver, char *msg, size_t size);
  * answer order (mxplan.h orders it) */
 void dns_lookup_mx(struct dns_resolver *resolver, const char *domain,
                    struct dns_answer *out);
+
+/* dns_lookup_txt - the TXT RRset of name into *out (cleared first): the
+ * records of MTA-STS (_mta-sts.<domain>, RFC 8461 §3.1) and TLSRPT
+ * (_smtp._tls.<domain>, RFC 8460 §3), whole or not at all (dns_answer.h) */
+void dns_lookup_txt(struct dns_resolver *resolver, const char *name,
+                    struct dns_answer *out);
 
 /* dns_lookup_host - A, AAAA and TLSA at _port._tcp.name asked concurrently;
  * with a secure CNAME chain also TLSA at the expanded name (RFC 7672

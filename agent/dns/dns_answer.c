@@ -3,6 +3,7 @@
  *                one status for a host's addresses
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dns_answer.h"
@@ -43,6 +44,7 @@ int dns_status_is_secure(enum dns_status status)
 void dns_answer_clear(struct dns_answer *answer)
 {
     tlsa_set_free(answer->tlsa);
+    free(answer->txt);
     memset(answer, 0, sizeof *answer);
 }
 

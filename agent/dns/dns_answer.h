@@ -7,8 +7,18 @@
  * (dns_getdns.h), the wire-reply converter (dns_reply.h) and the answer
  * cache (dns_cache.h) exchange; they depend on nothing but tlsa.h, so the
  * RFC 7672 §2 decision (mxplan.h) stays a pure function over them. Each
- * TLSA answer owns a tlsa_set, freed by dns_answer_clear() /
- * dns_host_clear().
+ * TLSA answer owns a tlsa_set and each TXT answer its array of records,
+ * freed by dns_answer_clear() / dns_host_clear().
+ *
+ * TXT answers (MTA-STS, RFC 8461 §3.1; TLSRPT, RFC 8460 §3) hold the whole
+ * RRset or no record at all: each record is its character-strings
+ * concatenated without separators (RFC 7208 §3.3), its octets as sent (NUL
+ * included, hence a length). When the RRset has more than DNS_MAX_TXT
+ * records, a record longer than DNS_TXT_MAX_LEN octets or a malformed one,
+ * no record is kept (ntxt 0, nrr_seen the records present, `why` says
+ * which): a record that was left out could be the one that makes a policy
+ * invalid (two STSv1 records, RFC 8461 §3.1), so a part is never offered
+ * as the whole. The status stays that of the RRset (records, not NODATA).
  */
 #ifndef DANE_AGENT_DNS_ANSWER_H
 #define DANE_AGENT_DNS_ANSWER_H
@@ -22,12 +32,20 @@ struct tlsa_set;
 #define DNS_MAX_RRS 32          /* MX / address records kept per answer */
 #define DNS_MAX_CNAMES 8        /* CNAME links kept per answer */
 #define DNS_ADDR_MAX 46         /* INET6_ADDRSTRLEN */
+#define DNS_MAX_TXT 16          /* TXT records kept per answer */
+#define DNS_TXT_MAX_LEN 2048    /* octets of one TXT record, concatenated */
+
+/* Why a TXT answer holds no record although the RRset has some. */
+#define DNS_WHY_TXT_MALFORMED "malformed TXT record: no TXT record kept"
+#define DNS_WHY_TXT_OVERSIZED "TXT record over 2048 octets: no TXT record kept"
+#define DNS_WHY_TXT_TOO_MANY "more than 16 TXT records: no TXT record kept"
 #define DNS_DEFAULT_TIMEOUT_MS 5000u
 #define DNS_DEFAULT_CACHE_MAX_TTL 3600u
 
 #define DNS_TYPE_A 1
 #define DNS_TYPE_CNAME 5
 #define DNS_TYPE_MX 15
+#define DNS_TYPE_TXT 16
 #define DNS_TYPE_AAAA 28
 #define DNS_TYPE_TLSA 52
 
@@ -71,6 +89,12 @@ struct dns_rr {
                                      * dot; "" is the null MX) or address */
 };
 
+/* One TXT record: its character-strings concatenated (RFC 7208 §3.3). */
+struct dns_txt {
+    size_t len;                         /* octets in text, NULs included */
+    char text[DNS_TXT_MAX_LEN + 1];     /* len octets, then a NUL not counted */
+};
+
 struct dns_answer {
     int asked;                  /* 0: never asked (other fields empty) */
     enum dns_status status;
@@ -82,11 +106,14 @@ struct dns_answer {
     size_t ncnames;             /* CNAME links followed, qname first */
     char cnames[DNS_MAX_CNAMES][DNS_NAME_MAX + 1];  /* targets, in order */
     size_t nrr;                 /* kept in rr[] (MX, A, AAAA) */
-    size_t nrr_seen;            /* present in the answer (> nrr: cut) */
+    size_t nrr_seen;            /* present in the answer (> nrr: cut; TXT:
+                                 * > ntxt: none kept, see above) */
     struct dns_rr rr[DNS_MAX_RRS];
     struct tlsa_set *tlsa;      /* TLSA: owned; NULL when none */
     size_t tlsa_total;          /* TLSA records kept */
     size_t tlsa_usable;         /* of which usable (RFC 7672 §3.1.3) */
+    struct dns_txt *txt;        /* TXT: owned array of ntxt; NULL when none */
+    size_t ntxt;                /* 0, or nrr_seen: the whole RRset */
     uint32_t ttl;               /* seconds it may be kept: least TTL of the
                                  * answer's records and signatures, or of
                                  * the SOA for a negative one (RFC 2308 §5);

@@ -13,9 +13,10 @@
  *   field length-prefixed. Its payload is the answer encoded as
  *     version (1) | status (1) | rcode (1) | note (1) | qtype (2) | ttl (4) |
  *     qname | owner | ncnames (1) | cnames... | nrr_seen (4) | nrr (1) |
- *     { preference (2) | text }... | ntlsa (2) |
- *     { usage | selector | mtype | length (2) | data }...
- *   names and texts as length (1) and bytes, integers big-endian. The
+ *     { preference (2) | text }... | ntxt (1) | { length (2) | octets }... |
+ *     ntlsa (2) | { usage | selector | mtype | length (2) | data }...
+ *   names and texts as length (1) and bytes, integers big-endian; TXT
+ *   records (dns_answer.h: the whole RRset or none) as their octets. The
  *   store checks each entry's SHA-256 before the decoder sees it; the
  *   decoder still checks every bound (fuzz_dns_cache drives it).
  */
@@ -29,7 +30,7 @@
 #include "io.h"
 #include "tlsa.h"
 
-#define ENCODING_VERSION 1u
+#define ENCODING_VERSION 2u          /* 2: TXT records */
 #define ANCHORS_MAX (64u * 1024u)   /* trust anchor file bytes hashed */
 
 static const struct cache_store_kind dns_kind = {
@@ -45,6 +46,9 @@ static const char *const notes[] = {
     "malformed MX record ignored",
     "malformed address record ignored",
     "malformed TLSA record ignored",
+    DNS_WHY_TXT_MALFORMED,
+    DNS_WHY_TXT_OVERSIZED,
+    DNS_WHY_TXT_TOO_MANY,
 };
 
 enum key_kind { KEY_ANSWER = 1, KEY_CHECK = 2 };
@@ -197,12 +201,25 @@ static void put_tlsa(struct writer *w, const struct tlsa_set *set)
     }
 }
 
+/* put_txt - the TXT records: count, then each one's length and octets */
+static void put_txt(struct writer *w, const struct dns_answer *a)
+{
+    put_uint(w, (uint32_t)a->ntxt, 1);
+    for (size_t i = 0; i < a->ntxt; i++) {
+        if (a->txt[i].len > DNS_TXT_MAX_LEN)
+            w->overflow = 1;
+        put_uint(w, (uint32_t)a->txt[i].len, 2);
+        put_bytes(w, a->txt[i].text, a->txt[i].len);
+    }
+}
+
 size_t dns_cache_encode(const struct dns_answer *a, uint8_t *buf, size_t cap)
 {
     struct writer w = { buf, cap, 0, 0 };
 
     if (!dns_cache_keepable(a) || a->ncnames > DNS_MAX_CNAMES || a->nrr > DNS_MAX_RRS
-        || a->nrr_seen > UINT32_MAX)
+        || a->nrr_seen > UINT32_MAX || a->ntxt > DNS_MAX_TXT
+        || (a->ntxt > 0 && a->txt == NULL))
         return 0;
     put_uint(&w, ENCODING_VERSION, 1);
     put_uint(&w, (uint32_t)a->status, 1);
@@ -221,6 +238,7 @@ size_t dns_cache_encode(const struct dns_answer *a, uint8_t *buf, size_t cap)
         put_uint(&w, a->rr[i].preference, 2);
         put_text(&w, a->rr[i].text);
     }
+    put_txt(&w, a);
     put_tlsa(&w, a->tlsa);
     return w.overflow ? 0 : w.len;
 }
@@ -300,6 +318,37 @@ static void get_tlsa(struct reader *r, struct dns_answer *out)
     out->tlsa_usable = tlsa_set_usable_count(out->tlsa);
 }
 
+/* get_txt - the TXT records: none, or as many as the RRset has (dns_answer.h),
+ * only in a TXT answer, each at most DNS_TXT_MAX_LEN octets */
+static void get_txt(struct reader *r, struct dns_answer *out)
+{
+    size_t n = get_uint(r, 1);
+
+    if (n == 0 || r->why != NULL)
+        return;
+    if (n > DNS_MAX_TXT || n != out->nrr_seen || out->qtype != DNS_TYPE_TXT) {
+        r->why = "bad TXT record count";
+        return;
+    }
+    if ((out->txt = calloc(DNS_MAX_TXT, sizeof *out->txt)) == NULL) {
+        r->why = "out of memory";
+        return;
+    }
+    for (size_t i = 0; i < n && r->why == NULL; i++) {
+        size_t len = get_uint(r, 2);
+        const uint8_t *p = len <= DNS_TXT_MAX_LEN ? get_bytes(r, len) : NULL;
+
+        if (len > DNS_TXT_MAX_LEN && r->why == NULL)
+            r->why = "TXT record too long";
+        if (p == NULL)
+            return;
+        memcpy(out->txt[i].text, p, len);
+        out->txt[i].text[len] = '\0';
+        out->txt[i].len = len;
+        out->ntxt++;
+    }
+}
+
 /* get_header - version, status, rcode, note, qtype, ttl */
 static void get_header(struct reader *r, struct dns_answer *out)
 {
@@ -346,6 +395,7 @@ int dns_cache_decode(const uint8_t *buf, size_t len, struct dns_answer *out,
         out->rr[i].preference = (uint16_t)get_uint(&r, 2);
         get_text(&r, out->rr[i].text);
     }
+    get_txt(&r, out);
     get_tlsa(&r, out);
     if (r.why == NULL && r.off != r.len)
         r.why = "trailing bytes";

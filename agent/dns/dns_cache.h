@@ -2,8 +2,8 @@
  *               to the DNS code): one cache_store.h entry per name and type
  *
  * dane-agent runs once per message; without a cache every process would
- * ask and validate the same MX, address and TLSA RRsets (and the DNSKEY and
- * DS chain above them) again. An answer is kept only when it is not an
+ * ask and validate the same MX, address, TLSA and TXT RRsets (and the
+ * DNSKEY and DS chain above them) again. An answer is kept only when it is not an
  * error (secure or insecure records, or a negative answer) and only for its
  * own TTL (struct dns_answer.ttl: least TTL of its records and signatures,
  * capped by signature expiry; RFC 2308 §5 for negative answers), at most

@@ -176,6 +176,74 @@ static void add_tlsa(const getdns_dict *rdata, struct dns_answer *out)
         out->why = "malformed TLSA record ignored";
 }
 
+/* txt_concat - TXT rdata (RFC 1035 §3.3.14: one or more character-strings)
+ * into one record, the strings joined without separators (RFC 7208 §3.3);
+ * 0, or -1 with *why when malformed or longer than DNS_TXT_MAX_LEN */
+static int txt_concat(const uint8_t *p, size_t len, struct dns_txt *out,
+                      const char **why)
+{
+    size_t i = 0;
+
+    out->len = 0;
+    if (len == 0) {
+        *why = DNS_WHY_TXT_MALFORMED;
+        return -1;
+    }
+    while (i < len) {
+        size_t n = p[i++];
+
+        if (n > len - i) {
+            *why = DNS_WHY_TXT_MALFORMED;
+            return -1;
+        }
+        if (n > DNS_TXT_MAX_LEN - out->len) {
+            *why = DNS_WHY_TXT_OVERSIZED;
+            return -1;
+        }
+        memcpy(out->text + out->len, p + i, n);
+        out->len += n;
+        i += n;
+    }
+    out->text[out->len] = '\0';
+    return 0;
+}
+
+/* drop_txt - keep none of the TXT records (dns_answer.h: whole or none) */
+static void drop_txt(struct dns_answer *out, const char *why)
+{
+    free(out->txt);
+    out->txt = NULL;
+    out->ntxt = 0;
+    out->why = why;
+}
+
+/* add_txt - one TXT record; once a record was not kept, none is */
+static void add_txt(const getdns_dict *rdata, struct dns_answer *out)
+{
+    getdns_bindata *raw = NULL;
+    const char *why = NULL;
+
+    if (out->why != NULL)
+        return;                     /* an earlier record was not kept */
+    if (out->ntxt >= DNS_MAX_TXT) {
+        drop_txt(out, DNS_WHY_TXT_TOO_MANY);
+        return;
+    }
+    if (out->txt == NULL && (out->txt = calloc(DNS_MAX_TXT, sizeof *out->txt)) == NULL) {
+        out->why = "out of memory";
+        return;
+    }
+    if (getdns_lib()->dict_get_bindata(rdata, "rdata_raw", &raw) != GETDNS_RETURN_GOOD
+        || raw == NULL) {
+        drop_txt(out, DNS_WHY_TXT_MALFORMED);
+        return;
+    }
+    if (txt_concat(raw->data, raw->size, &out->txt[out->ntxt], &why) != 0)
+        drop_txt(out, why);
+    else
+        out->ntxt++;
+}
+
 /* collect - the records of qtype owned by the end of the CNAME chain */
 static void collect(const getdns_list *answer, size_t n, struct dns_answer *out)
 {
@@ -193,6 +261,8 @@ static void collect(const getdns_list *answer, size_t n, struct dns_answer *out)
         out->nrr_seen++;
         if (out->qtype == DNS_TYPE_TLSA)
             add_tlsa(rdata, out);
+        else if (out->qtype == DNS_TYPE_TXT)
+            add_txt(rdata, out);
         else if (out->nrr >= DNS_MAX_RRS)
             continue;               /* counted, not kept */
         else if (out->qtype == DNS_TYPE_MX)
@@ -216,6 +286,8 @@ static int has_records(const struct dns_answer *out)
     case DNS_TYPE_A:
     case DNS_TYPE_AAAA:
         return out->nrr > 0;
+    case DNS_TYPE_TXT:
+        return out->nrr_seen > 0;   /* also when none was kept */
     default:
         return out->nrr_seen > 0;   /* e.g. DNSKEY for the capability check */
     }

@@ -3,7 +3,9 @@
  *
  * The response is untrusted data: names are checked as wire format, record
  * counts are bounded (DNS_MAX_RRS kept, DNS_MAX_CNAMES links followed), TLSA
- * rdata goes through tlsa_set_add_rdata(). Nothing here blocks or logs.
+ * rdata goes through tlsa_set_add_rdata(), TXT rdata is read from its raw
+ * octets within DNS_MAX_TXT and DNS_TXT_MAX_LEN, whole or not at all
+ * (dns_answer.h). Nothing here blocks or logs.
  */
 #ifndef DANE_AGENT_DNS_REPLY_H
 #define DANE_AGENT_DNS_REPLY_H

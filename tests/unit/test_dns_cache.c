@@ -115,6 +115,49 @@ static void note_kept(struct dns_answer *a)
     a->nrr_seen = 4;
 }
 
+/* add_txt - one more TXT record of len octets of text */
+static void add_txt(struct dns_answer *a, const void *text, size_t len)
+{
+    if (a->txt == NULL)
+        a->txt = calloc(DNS_MAX_TXT, sizeof *a->txt);
+    cr_assert_not_null(a->txt);
+    cr_assert_lt(a->ntxt, DNS_MAX_TXT);
+    cr_assert_leq(len, DNS_TXT_MAX_LEN);
+    memcpy(a->txt[a->ntxt].text, text, len);
+    a->txt[a->ntxt].len = len;
+    a->ntxt++;
+    a->nrr_seen = a->ntxt;
+}
+
+/* txt_secure - MTA-STS and other records: one with a NUL, one empty */
+static void txt_secure(struct dns_answer *a)
+{
+    base(a, "_mta-sts.dane.test", DNS_TYPE_TXT, DNS_SECURE, 300);
+    add_txt(a, "v=STSv1; id=20261205T000000;", 28);
+    add_txt(a, "a\0b", 3);
+    add_txt(a, "", 0);
+}
+
+/* txt_full - the most kept: DNS_MAX_TXT records of DNS_TXT_MAX_LEN octets */
+static void txt_full(struct dns_answer *a)
+{
+    static char big[DNS_TXT_MAX_LEN];
+
+    base(a, "_smtp._tls.dane.test", DNS_TYPE_TXT, DNS_INSECURE, 60);
+    for (size_t i = 0; i < DNS_MAX_TXT; i++) {
+        memset(big, 'a' + (int)i, sizeof big);
+        add_txt(a, big, sizeof big);
+    }
+}
+
+/* txt_none_kept - an RRset over the bounds: records seen, none kept */
+static void txt_none_kept(struct dns_answer *a)
+{
+    base(a, "_mta-sts.big.test", DNS_TYPE_TXT, DNS_SECURE, 300);
+    a->nrr_seen = DNS_MAX_TXT + 1;
+    a->why = DNS_WHY_TXT_TOO_MANY;
+}
+
 /* expect_same - every fact of want in got, and got served from the cache */
 static void expect_same(const struct dns_answer *got, const struct dns_answer *want,
                         const char *rule)
@@ -141,6 +184,13 @@ static void expect_same(const struct dns_answer *got, const struct dns_answer *w
         cr_expect_eq(got->rr[i].preference, want->rr[i].preference, "%s: pref %zu", rule, i);
         cr_expect_str_eq(got->rr[i].text, want->rr[i].text, "%s: rr %zu", rule, i);
     }
+    cr_expect_eq(got->ntxt, want->ntxt, "%s: ntxt", rule);
+    cr_expect_eq(got->txt == NULL, want->txt == NULL, "%s: txt", rule);
+    for (size_t i = 0; i < want->ntxt && i < got->ntxt && got->txt != NULL; i++)
+        cr_expect(got->txt[i].len == want->txt[i].len
+                  && memcmp(got->txt[i].text, want->txt[i].text, want->txt[i].len) == 0
+                  && got->txt[i].text[got->txt[i].len] == '\0',
+                  "%s: TXT record %zu differs", rule, i);
     cr_expect_eq(got->tlsa_total, want->tlsa_total, "%s: tlsa_total", rule);
     cr_expect_eq(got->tlsa_usable, want->tlsa_usable, "%s: tlsa_usable", rule);
     cr_expect_eq(got->tlsa == NULL, want->tlsa == NULL, "%s: tlsa set", rule);
@@ -164,7 +214,7 @@ static void expect_same(const struct dns_answer *got, const struct dns_answer *w
  * image, so they hold no pointers */
 static void (*const makers[])(struct dns_answer *) = {
     mx_secure, a_insecure, aaaa_nodata, nxdomain_secure, tlsa_secure, cname_chain,
-    note_kept,
+    note_kept, txt_secure, txt_full, txt_none_kept,
 };
 #define NMAKERS (sizeof makers / sizeof makers[0])
 
@@ -183,6 +233,9 @@ ParameterizedTestParameters(dns_cache, round_trip)
         {"rfc6698_s2_tlsa_secure_set", 4},
         {"rfc1034_s3_6_2_cname_chain_kept", 5},
         {"dns_reply_note_survives", 6},
+        {"rfc7208_s3_3_txt_octets_and_lengths", 7},
+        {"txt_sixteen_records_of_2048_octets", 8},
+        {"rfc8461_s3_1_txt_none_kept_survives", 9},
     };
     return cr_make_param_array(struct round_case, cases, sizeof cases / sizeof cases[0]);
 }
@@ -266,15 +319,17 @@ ParameterizedTest(struct unkept_case *c, dns_cache, never_kept)
 /* small - an encoding of a tiny answer: qname and owner "a", no CNAME, no
  * record; offsets: 0 version, 1 status, 2 rcode, 3 note, 4-5 qtype, 6-9
  * ttl, 10-11 qname, 12-13 owner, 14 ncnames, 15-18 nrr_seen, 19 nrr,
- * 20-21 ntlsa */
+ * 20 ntxt, 21-22 ntlsa */
 #define OFF_VERSION 0
 #define OFF_STATUS 1
 #define OFF_NOTE 3
+#define OFF_QTYPE 4
 #define OFF_TTL 6
 #define OFF_QNAME 10
 #define OFF_NCNAMES 14
 #define OFF_NRR 19
-#define SMALL_LEN 22u
+#define OFF_NTXT 20
+#define SMALL_LEN 23u
 
 static size_t small(uint8_t *buf, size_t cap)
 {
@@ -300,6 +355,7 @@ static void expect_rejected(const uint8_t *buf, size_t len, const char *rule,
         cr_expect_str_eq(why, want_why, "%s: why %s", rule, why);
     cr_expect_eq(got->asked, 0, "%s: out not cleared", rule);
     cr_expect_null(got->tlsa, "%s: TLSA set left behind", rule);
+    cr_expect(got->txt == NULL && got->ntxt == 0, "%s: TXT records left behind", rule);
     cr_expect_eq(got->nrr + got->ncnames + got->ttl, 0, "%s: facts left behind", rule);
     dns_answer_clear(got);
     free(got);
@@ -337,14 +393,16 @@ ParameterizedTestParameters(dns_cache, decode_rejects)
 {
     static struct reject_case cases[] = {
         {"trailing_byte", 0, 0, 1, "trailing bytes"},
-        {"version_changed", OFF_VERSION, 2, 0, "unknown encoding version"},
+        {"version_before_txt", OFF_VERSION, 1, 0, "unknown encoding version"},
+        {"version_next", OFF_VERSION, 3, 0, "unknown encoding version"},
         {"version_zero", OFF_VERSION, 0, 0, "unknown encoding version"},
         {"rfc4033_s5_bogus_status_byte", OFF_STATUS, DNS_BOGUS, 0, "status that is never kept"},
         {"servfail_status_byte", OFF_STATUS, DNS_SERVFAIL, 0, "status that is never kept"},
         {"timeout_status_byte", OFF_STATUS, DNS_TIMEOUT, 0, "status that is never kept"},
         {"status_out_of_range", OFF_STATUS, 200, 0, "status that is never kept"},
-        {"unknown_note", OFF_NOTE, 4, 0, "unknown note"},
+        {"unknown_note", OFF_NOTE, 7, 0, "unknown note"},
         {"unknown_note_high", OFF_NOTE, 255, 0, "unknown note"},
+        {"txt_records_beyond_nrr_seen", OFF_NTXT, 1, 0, "bad TXT record count"},
         {"ncnames_over_max", OFF_NCNAMES, DNS_MAX_CNAMES + 1, 0, "too many CNAMEs"},
         {"nrr_over_nrr_seen", OFF_NRR, 1, 0, "bad record count"},
         {"name_with_nul", OFF_QNAME + 1, 0, 0, "bad name"},
@@ -379,6 +437,78 @@ Test(dns_cache, decode_rejects_nrr_over_max)
     buf[OFF_NRR - 1] = 0xff;        /* nrr_seen large */
     buf[OFF_NRR] = DNS_MAX_RRS + 1;
     expect_rejected(buf, len, "nrr_over_DNS_MAX_RRS", "bad record count");
+}
+
+/* txt_encoded - the encoding of txt_secure() and the offset of its ntxt */
+static size_t txt_encoded(uint8_t *buf, size_t cap, size_t *off_ntxt)
+{
+    struct dns_answer a;
+    size_t len;
+
+    txt_secure(&a);
+    len = dns_cache_encode(&a, buf, cap);
+    cr_assert_gt(len, 0);
+    /* header 10, qname and owner 2 + 18 each, ncnames 1, nrr_seen 4, nrr 1 */
+    *off_ntxt = 10 + 19 + 19 + 1 + 4 + 1;
+    cr_assert_eq(buf[*off_ntxt], 3, "the layout of dns_cache.c changed");
+    dns_answer_clear(&a);
+    return len;
+}
+
+/* a part of a TXT RRset is never restored as the whole (dns_answer.h) */
+Test(dns_cache, decode_rejects_txt_count_other_than_the_rrset)
+{
+    static uint8_t buf[BUF_CAP];
+    size_t off, len = txt_encoded(buf, sizeof buf, &off);
+
+    buf[off - 2] = 4;                   /* nrr_seen 4, three records kept */
+    expect_rejected(buf, len, "txt_part_of_the_rrset", "bad TXT record count");
+    buf[off - 2] = 3;
+    buf[off] = DNS_MAX_TXT + 1;
+    buf[off - 2] = DNS_MAX_TXT + 1;
+    expect_rejected(buf, len, "txt_over_DNS_MAX_TXT", "bad TXT record count");
+}
+
+Test(dns_cache, decode_rejects_txt_in_another_type)
+{
+    static uint8_t buf[BUF_CAP];
+    size_t off, len = txt_encoded(buf, sizeof buf, &off);
+
+    buf[OFF_QTYPE + 1] = DNS_TYPE_MX;
+    expect_rejected(buf, len, "txt_in_an_mx_answer", "bad TXT record count");
+}
+
+Test(dns_cache, decode_rejects_txt_over_2048_octets)
+{
+    static uint8_t buf[BUF_CAP];
+    struct dns_answer a;
+    size_t len, off;
+
+    txt_full(&a);
+    len = dns_cache_encode(&a, buf, sizeof buf);
+    cr_assert_gt(len, 0);
+    /* header 10, qname and owner 2 + 20 each, ncnames 1, nrr_seen 4, nrr 1 */
+    off = 10 + 21 + 21 + 1 + 4 + 1;
+    cr_assert_eq(buf[off], DNS_MAX_TXT, "the layout of dns_cache.c changed");
+    cr_assert_eq(buf[off + 1] << 8 | buf[off + 2], DNS_TXT_MAX_LEN);
+    buf[off + 2] = 1;                   /* 2049 */
+    expect_rejected(buf, len, "txt_record_2049_octets", "TXT record too long");
+    dns_answer_clear(&a);
+}
+
+Test(dns_cache, encode_refuses_txt_over_the_bounds)
+{
+    static uint8_t buf[BUF_CAP];
+    struct dns_answer a;
+
+    txt_secure(&a);
+    a.txt[1].len = DNS_TXT_MAX_LEN + 1;
+    cr_expect_eq(dns_cache_encode(&a, buf, sizeof buf), 0, "a record over 2048 octets");
+    a.txt[1].len = 3;
+    a.ntxt = DNS_MAX_TXT + 1;
+    cr_expect_eq(dns_cache_encode(&a, buf, sizeof buf), 0, "more than 16 records");
+    a.ntxt = 3;
+    dns_answer_clear(&a);
 }
 
 /* ---- the cache in a scratch directory ---- */

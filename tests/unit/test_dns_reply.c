@@ -174,7 +174,7 @@ struct ttl_case {
 };
 
 struct wire {
-    uint8_t b[1024];
+    uint8_t b[65535];       /* RFC 1035 §4.2.2: a message fits 16 bits */
     size_t len;
 };
 
@@ -331,5 +331,353 @@ ParameterizedTest(struct ttl_case *c, dns_reply, ttl)
     cr_expect_eq(got.status, c->want, "%s: status %s", c->rule, dns_status_name(got.status));
     cr_expect(got.ttl >= c->want_min && got.ttl <= c->want_max, "%s: ttl %u, want %u..%u",
               c->rule, got.ttl, c->want_min, c->want_max);
+    dns_answer_clear(&got);
+}
+
+/* ---- TXT records (MTA-STS RFC 8461 §3.1, TLSRPT RFC 8460 §3) ----
+ * Messages for _mta-sts.dane.test TXT built in wire format: each record's
+ * rdata is given as its character-strings (RFC 1035 §3.3.14); a negative
+ * answer carries the SOA of test. */
+
+#define TXT_QNAME "_mta-sts.dane.test"
+#define STS_RECORD "v=STSv1; id=20261205T000000;"
+
+/* One TXT record to build: its rdata octets. */
+struct txt_rdata {
+    uint8_t b[4096];
+    size_t len;
+};
+
+/* rd_string - one character-string of n octets (n <= 255) */
+static void rd_string(struct txt_rdata *rd, const void *p, size_t n)
+{
+    cr_assert_leq(n, 255);
+    cr_assert_leq(rd->len + 1 + n, sizeof rd->b);
+    rd->b[rd->len++] = (uint8_t)n;
+    memcpy(rd->b + rd->len, p, n);
+    rd->len += n;
+}
+
+/* rd_text - a record of one character-string holding a C string */
+static void rd_text(struct txt_rdata *rd, const char *text)
+{
+    rd->len = 0;
+    rd_string(rd, text, strlen(text));
+}
+
+/* rd_filled - a record of len octets of 'x', in strings of at most 255 */
+static void rd_filled(struct txt_rdata *rd, size_t len)
+{
+    static const char x[255] = { [0 ... 254] = 'x' };
+
+    rd->len = 0;
+    do {
+        size_t n = len < sizeof x ? len : sizeof x;
+
+        rd_string(rd, x, n);
+        len -= n;
+    } while (len > 0);
+}
+
+/* w_txt - one TXT record of owner with the given rdata */
+static void w_txt(struct wire *w, const char *owner, uint32_t ttl,
+                  const struct txt_rdata *rd)
+{
+    w_name(w, owner);
+    w_u16(w, DNS_TYPE_TXT);
+    w_u16(w, 1);            /* IN */
+    w_u32(w, ttl);
+    w_u16(w, (uint32_t)rd->len);
+    for (size_t i = 0; i < rd->len; i++)
+        w_u8(w, rd->b[i]);
+}
+
+/* txt_message - a reply with rcode and the n records at TXT_QNAME (each
+ * with ttls[i], or 300 when ttls is NULL); with no record, the SOA of a
+ * negative answer */
+static void txt_message(struct wire *w, uint8_t rcode, const struct txt_rdata *rds,
+                        size_t n, const uint32_t *ttls)
+{
+    static const struct ttl_rr soa = SOA_RR(600, 600);
+
+    w->len = 0;
+    w_u16(w, 0x1234);
+    w_u16(w, 0x8180u | rcode);
+    w_u16(w, 1);
+    w_u16(w, (uint32_t)n);
+    w_u16(w, n == 0 ? 1 : 0);
+    w_u16(w, 0);
+    w_name(w, TXT_QNAME);
+    w_u16(w, DNS_TYPE_TXT);
+    w_u16(w, 1);
+    for (size_t i = 0; i < n; i++)
+        w_txt(w, TXT_QNAME, ttls != NULL ? ttls[i] : 300, &rds[i]);
+    if (n == 0)
+        w_rr(w, &soa, time(NULL));
+}
+
+/* txt_convert - the built message as getdns would give it with dnssec */
+static void txt_convert(const struct wire *w, uint32_t dnssec, struct dns_answer *got)
+{
+    cr_assert_eq(dns_reply_from_wire(w->b, w->len, dnssec, TXT_QNAME, DNS_TYPE_TXT, got),
+                 0, "%s", got->why ? got->why : "");
+    cr_assert_eq(got->qtype, DNS_TYPE_TXT);
+}
+
+/* expect_txt - record i holds exactly len octets of want */
+static void expect_txt(const struct dns_answer *got, size_t i, const void *want, size_t len)
+{
+    cr_assert_not_null(got->txt);
+    cr_assert_lt(i, got->ntxt);
+    cr_expect_eq(got->txt[i].len, len, "record %zu: %zu octets, want %zu", i,
+                 got->txt[i].len, len);
+    cr_expect_eq(memcmp(got->txt[i].text, want, len), 0, "record %zu differs", i);
+    cr_expect_eq(got->txt[i].text[len], '\0', "record %zu: no NUL after it", i);
+}
+
+/* expect_none_kept - records present, none kept, and why */
+static void expect_none_kept(const struct dns_answer *got, size_t seen, const char *why)
+{
+    cr_expect_eq(got->status, DNS_SECURE, "status %s: the RRset exists",
+                 dns_status_name(got->status));
+    cr_expect_eq(got->nrr_seen, seen, "%zu seen", got->nrr_seen);
+    cr_expect_eq(got->ntxt, 0, "%zu kept", got->ntxt);
+    cr_expect_null(got->txt);
+    cr_assert_not_null(got->why);
+    cr_expect_str_eq(got->why, why);
+}
+
+Test(dns_reply, rfc7208_s3_3_txt_strings_concatenated)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    struct txt_rdata rd = { .len = 0 };
+
+    rd_string(&rd, "v=STSv1; ", 9);
+    rd_string(&rd, "id=20261205T000000;", 19);
+    txt_message(&w, 0, &rd, 1, NULL);
+    txt_convert(&w, 400, &got);
+    cr_expect_eq(got.status, DNS_SECURE, "status %s", dns_status_name(got.status));
+    cr_expect_eq(got.nrr_seen, 1);
+    cr_expect_eq(got.ntxt, 1);
+    cr_expect_null(got.why, "why %s", got.why);
+    cr_expect_eq(got.nrr, 0, "rr[] is not for TXT");
+    expect_txt(&got, 0, STS_RECORD, strlen(STS_RECORD));
+    cr_expect_str_eq(got.owner, TXT_QNAME);
+    cr_expect_eq(got.ttl, 300);
+    dns_answer_clear(&got);
+    cr_expect_null(got.txt, "dns_answer_clear leaves the records");
+}
+
+Test(dns_reply, rfc1035_s3_3_14_sixteen_records_kept_in_order)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    static struct txt_rdata rds[DNS_MAX_TXT];
+    char text[8];
+
+    for (size_t i = 0; i < DNS_MAX_TXT; i++) {
+        snprintf(text, sizeof text, "r%02zu", i);
+        rd_text(&rds[i], text);
+    }
+    txt_message(&w, 0, rds, DNS_MAX_TXT, NULL);
+    txt_convert(&w, 400, &got);
+    cr_expect_eq(got.status, DNS_SECURE);
+    cr_assert_eq(got.ntxt, DNS_MAX_TXT);
+    cr_expect_eq(got.nrr_seen, DNS_MAX_TXT);
+    for (size_t i = 0; i < DNS_MAX_TXT; i++) {
+        snprintf(text, sizeof text, "r%02zu", i);
+        expect_txt(&got, i, text, 3);
+    }
+    dns_answer_clear(&got);
+}
+
+/* one record more than kept: none is kept, so a part of the RRset (which
+ * might hide a second STSv1 record, RFC 8461 §3.1) is never the whole */
+Test(dns_reply, rfc8461_s3_1_seventeen_records_none_kept)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    static struct txt_rdata rds[DNS_MAX_TXT + 1];
+
+    rd_text(&rds[0], STS_RECORD);
+    for (size_t i = 1; i <= DNS_MAX_TXT; i++)
+        rd_text(&rds[i], "v=spf1 -all");
+    txt_message(&w, 0, rds, DNS_MAX_TXT + 1, NULL);
+    txt_convert(&w, 400, &got);
+    expect_none_kept(&got, DNS_MAX_TXT + 1, DNS_WHY_TXT_TOO_MANY);
+    dns_answer_clear(&got);
+}
+
+Test(dns_reply, rfc1035_s3_3_empty_strings)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    struct txt_rdata rds[2] = { { .len = 0 }, { .len = 0 } };
+
+    rd_string(&rds[0], "", 0);                  /* TXT "" */
+    rd_string(&rds[1], "", 0);                  /* TXT "" "ab" "" */
+    rd_string(&rds[1], "ab", 2);
+    rd_string(&rds[1], "", 0);
+    txt_message(&w, 0, rds, 2, NULL);
+    txt_convert(&w, 400, &got);
+    cr_expect_eq(got.status, DNS_SECURE);
+    cr_assert_eq(got.ntxt, 2);
+    expect_txt(&got, 0, "", 0);
+    expect_txt(&got, 1, "ab", 2);
+    dns_answer_clear(&got);
+}
+
+Test(dns_reply, rfc1035_s3_3_nul_octet_kept_with_the_length)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    static const char text[] = "v=STSv1;\0id=1;";
+    struct txt_rdata rd = { .len = 0 };
+
+    rd_string(&rd, text, sizeof text - 1);
+    rd_string(&rd, "\0", 1);
+    txt_message(&w, 0, &rd, 1, NULL);
+    txt_convert(&w, 403, &got);
+    cr_expect_eq(got.status, DNS_INSECURE);
+    cr_assert_eq(got.ntxt, 1);
+    expect_txt(&got, 0, "v=STSv1;\0id=1;\0", sizeof text);
+    dns_answer_clear(&got);
+}
+
+Test(dns_reply, txt_record_of_2048_octets_kept)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    static struct txt_rdata rd;
+    static char want[DNS_TXT_MAX_LEN];
+
+    memset(want, 'x', sizeof want);
+    rd_filled(&rd, DNS_TXT_MAX_LEN);
+    txt_message(&w, 0, &rd, 1, NULL);
+    txt_convert(&w, 400, &got);
+    cr_assert_eq(got.ntxt, 1);
+    expect_txt(&got, 0, want, DNS_TXT_MAX_LEN);
+    dns_answer_clear(&got);
+}
+
+/* an oversized record next to a valid STSv1 record: neither is kept */
+Test(dns_reply, rfc8461_s3_1_oversized_record_none_kept)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    static struct txt_rdata rds[2];
+
+    rd_text(&rds[0], STS_RECORD);
+    rd_filled(&rds[1], DNS_TXT_MAX_LEN + 1);
+    memcpy(rds[1].b + 1, "v=STSv1; id=2;", 14);
+    txt_message(&w, 0, rds, 2, NULL);
+    txt_convert(&w, 400, &got);
+    expect_none_kept(&got, 2, DNS_WHY_TXT_OVERSIZED);
+    dns_answer_clear(&got);
+}
+
+/* rdata of no character-string at all, or one whose length overruns it */
+Test(dns_reply, rfc1035_s3_3_14_malformed_rdata_none_kept)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    struct txt_rdata rds[2] = { { .len = 0 }, { .len = 0 } };
+
+    rd_text(&rds[0], STS_RECORD);
+    txt_message(&w, 0, rds, 2, NULL);           /* rds[1]: empty rdata */
+    txt_convert(&w, 400, &got);
+    expect_none_kept(&got, 2, DNS_WHY_TXT_MALFORMED);
+    dns_answer_clear(&got);
+    rd_text(&rds[1], "abc");
+    rds[1].b[0] = 4;                            /* one octet more than there is */
+    txt_message(&w, 0, rds, 2, NULL);
+    txt_convert(&w, 400, &got);                 /* getdns passes the rdata on */
+    expect_none_kept(&got, 2, DNS_WHY_TXT_MALFORMED);
+    dns_answer_clear(&got);
+}
+
+Test(dns_reply, rfc1034_s3_6_2_txt_of_another_owner_ignored)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    struct txt_rdata rds[2];
+
+    rd_text(&rds[0], STS_RECORD);
+    rd_text(&rds[1], "v=STSv1; id=other;");
+    txt_message(&w, 0, rds, 1, NULL);
+    w_txt(&w, "_mta-sts.other.test", 300, &rds[1]);
+    w.b[7] = 2;                                 /* ANCOUNT */
+    txt_convert(&w, 400, &got);
+    cr_expect_eq(got.nrr_seen, 1);
+    cr_assert_eq(got.ntxt, 1);
+    expect_txt(&got, 0, STS_RECORD, strlen(STS_RECORD));
+    dns_answer_clear(&got);
+}
+
+Test(dns_reply, rfc2181_s5_2_txt_least_ttl)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    static const uint32_t ttls[] = { 3600, 120, 900 };
+    struct txt_rdata rds[3];
+
+    rd_text(&rds[0], "a");
+    rd_text(&rds[1], "b");
+    rd_text(&rds[2], "c");
+    txt_message(&w, 0, rds, 3, ttls);
+    txt_convert(&w, 400, &got);
+    cr_expect_eq(got.ntxt, 3);
+    cr_expect_eq(got.ttl, 120, "ttl %u", got.ttl);
+    dns_answer_clear(&got);
+}
+
+/* one DNSSEC status per TXT answer, as for the other types */
+struct txt_status_case {
+    char rule[64];
+    uint8_t rcode;
+    uint32_t dnssec;        /* 400 secure, 401 bogus, 402 indeterminate, 403 insecure */
+    int records;            /* 1: the STSv1 record, 0: a negative answer */
+    enum dns_status want;
+    int kept;               /* 1: the record is in txt[] */
+};
+
+ParameterizedTestParameters(dns_reply, txt_status)
+{
+    static struct txt_status_case cases[] = {
+        {"rfc4035_s5_secure_txt", 0, 400, 1, DNS_SECURE, 1},
+        {"rfc4035_s5_insecure_txt", 0, 403, 1, DNS_INSECURE, 1},
+        {"rfc4033_s5_bogus_txt", 0, 401, 1, DNS_BOGUS, 1},
+        {"rfc4033_s5_indeterminate_txt", 0, 402, 1, DNS_INDETERMINATE, 1},
+        {"rfc4035_s3_1_3_2_nodata_secure_txt", 0, 400, 0, DNS_NODATA_SECURE, 0},
+        {"rfc4035_s5_nodata_insecure_txt", 0, 403, 0, DNS_NODATA_INSECURE, 0},
+        {"rfc4035_s3_1_3_2_nxdomain_secure_txt", 3, 400, 0, DNS_NXDOMAIN_SECURE, 0},
+        {"rfc4035_s5_nxdomain_insecure_txt", 3, 403, 0, DNS_NXDOMAIN_INSECURE, 0},
+        {"rfc4033_s5_nxdomain_bogus_txt", 3, 401, 0, DNS_BOGUS, 0},
+        {"rfc1035_s4_1_1_servfail_txt", 2, 400, 0, DNS_SERVFAIL, 0},
+    };
+    return cr_make_param_array(struct txt_status_case, cases,
+                               sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct txt_status_case *c, dns_reply, txt_status)
+{
+    static struct wire w;
+    static struct dns_answer got;
+    struct txt_rdata rd;
+
+    rd_text(&rd, STS_RECORD);
+    txt_message(&w, c->rcode, &rd, (size_t)c->records, NULL);
+    txt_convert(&w, c->dnssec, &got);
+    cr_expect_eq(got.status, c->want, "%s: status %s", c->rule, dns_status_name(got.status));
+    cr_expect_eq(got.ntxt, (size_t)c->kept, "%s: %zu kept", c->rule, got.ntxt);
+    if (c->kept)
+        expect_txt(&got, 0, STS_RECORD, strlen(STS_RECORD));
+    if (dns_status_is_error(got.status)) {
+        cr_expect_not_null(got.why, "%s: an error without a reason", c->rule);
+        cr_expect_eq(got.ttl, 0, "%s: an error is never kept", c->rule);
+    } else {
+        cr_expect_gt(got.ttl, 0, "%s: ttl", c->rule);
+    }
     dns_answer_clear(&got);
 }
