@@ -194,17 +194,18 @@ static int get_uint(struct ctx *c, const char *key, const struct pnode *v,
     return 0;
 }
 
-/* get_bool - true or false (yes or no), plain */
+/* get_bool - true or false, plain (YAML 1.1's yes/no are not booleans in
+ * YAML 1.2: refused rather than guessed) */
 static int get_bool(struct ctx *c, const char *key, const struct pnode *v,
                     int *out)
 {
     if (want_scalar(c, key, v, "true or false") < 0)
         return -1;
-    if (v->plain && (eq(v, "true") || eq(v, "yes"))) {
+    if (v->plain && eq(v, "true")) {
         *out = 1;
         return 0;
     }
-    if (v->plain && (eq(v, "false") || eq(v, "no"))) {
+    if (v->plain && eq(v, "false")) {
         *out = 0;
         return 0;
     }

@@ -311,8 +311,7 @@ static void print_sts(FILE *out, const struct dnsplan *p)
 
     if (p->sts == NULL)
         return;
-    fprintf(out, "MTA-STS: %s
-", p->sts->note);
+    fprintf(out, "MTA-STS: %s\n", p->sts->note);
     if (p->sts->source == STSPLAN_NONE)
         return;
     sts_policy_lines(&p->sts->policy, &lines);

@@ -769,3 +769,28 @@ Test(policy, free_null_is_noop)
 {
     policy_free(NULL);
 }
+
+Test(policy, mta_sts_by_level_unless_configured)
+{
+    struct policy *p = parse_ok("defaults:\n  level: dane\n"
+                                "destinations:\n"
+                                "  may.example: { level: may }\n"
+                                "  verify.example: { level: verify }\n"
+                                "  off.example: { mta_sts: false }\n"
+                                "  on.example: { level: encrypt, mta_sts: true }\n");
+
+    cr_expect_eq(policy_mta_sts(policy_defaults(p)), 1, "dane: on");
+    cr_expect_eq(policy_mta_sts(policy_lookup(p, "may.example")), 1, "may: on");
+    cr_expect_eq(policy_mta_sts(policy_lookup(p, "verify.example")), 0, "verify: off");
+    cr_expect_eq(policy_mta_sts(policy_lookup(p, "off.example")), 0, "configured off");
+    cr_expect_eq(policy_mta_sts(policy_lookup(p, "on.example")), 1, "configured on");
+    policy_free(p);
+}
+
+Test(policy, mta_sts_wants_a_boolean)
+{
+    char err[256];
+
+    cr_assert_null(parse("defaults:\n  mta_sts: yes\n", err, sizeof(err)));
+    cr_expect_str_eq(err, "t.yaml:2:12: mta_sts: expected true or false, found \"yes\"");
+}
