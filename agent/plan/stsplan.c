@@ -64,6 +64,7 @@ static int read_txt(struct dns_resolver *r, const char *domain, struct stsplan *
     int found = 0;
 
     snprintf(name, sizeof name, "_mta-sts.%s", domain);
+    memset(&a, 0, sizeof a);    /* dns.h clears what the answer owned */
     dns_lookup_txt(r, name, &a);
     o->txt_status = a.status;
     if (has_records(a.status) && a.ntxt == 0 && a.why != NULL)
@@ -91,6 +92,7 @@ static size_t fetch_addresses(struct dns_resolver *r, const char *host,
     const struct dns_answer *families[2] = {&facts->a, &facts->aaaa};
     size_t n = 0;
 
+    memset(facts, 0, sizeof *facts);
     dns_lookup_host(r, host, 443, 0, facts);
     for (size_t f = 0; f < 2; f++) {
         if (!has_records(families[f]->status))
