@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "dns.h"
+#include "failure.h"
 #include "https.h"
 #include "sts_cache.h"
 #include "stsplan.h"
@@ -108,7 +109,7 @@ static size_t fetch_addresses(struct dns_resolver *r, const char *host,
  * the policy host is sts-webpki-invalid, any other sts-policy-fetch-error */
 static const char *fetch_failure(enum https_status st)
 {
-    return st == HTTPS_TLS ? "sts-webpki-invalid" : "sts-policy-fetch-error";
+    return failure_rfc8460(st == HTTPS_TLS ? FAILURE_STS_WEBPKI : FAILURE_STS_FETCH);
 }
 
 /* fetch_deadline - within the delivery's deadline, at most one fetch's time */
@@ -140,7 +141,7 @@ static int fetch(struct dns_resolver *r, const struct stsplan_params *p,
     st = n > 0 ? https_get(&req, body, err, sizeof err) : HTTPS_CONNECT;
     dns_host_clear(&facts);
     if (n == 0) {
-        o->failure = "sts-policy-fetch-error";
+        o->failure = failure_rfc8460(FAILURE_STS_FETCH);
         note(o, "MTA-STS policy host %s has no address", host);
         return -1;
     }
@@ -150,7 +151,7 @@ static int fetch(struct dns_resolver *r, const struct stsplan_params *p,
         return -1;
     }
     if (sts_policy_parse((const uint8_t *)body->body, body->len, &o->policy, &why) != 0) {
-        o->failure = "sts-policy-invalid";
+        o->failure = failure_rfc8460(FAILURE_STS_INVALID);
         note(o, "MTA-STS policy at %s is invalid: %s", url, why);
         https_response_free(body);
         return -1;

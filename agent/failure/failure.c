@@ -45,6 +45,11 @@ static const struct rule {
     /* RFC 4033 §5: bogus data is a failure to look up, not an absence */
     [FAILURE_DNSSEC] = { FAILURE_DEFER, "4.4.3", "dnssec-invalid", 0, 0 },
     [FAILURE_DANE_REQUIRED] = { FAILURE_DEFER, "4.7.5", "dane-required", 0, 0 },
+    /* RFC 8460 §4.3.2.2; a discovery failure alone never fails a delivery
+     * (RFC 8461 §5): these only name what a report says */
+    [FAILURE_STS_FETCH] = { FAILURE_DEFER, "4.7.5", "sts-policy-fetch-error", 0, 0 },
+    [FAILURE_STS_INVALID] = { FAILURE_DEFER, "4.7.5", "sts-policy-invalid", 0, 0 },
+    [FAILURE_STS_WEBPKI] = { FAILURE_DEFER, "4.7.5", "sts-webpki-invalid", 0, 0 },
     [FAILURE_SMTPUTF8] = { FAILURE_BOUNCE, "5.6.7", NULL, 0, 0 },
     [FAILURE_SIZE] = { FAILURE_BOUNCE, "5.3.4", NULL, 0, 0 },
     [FAILURE_8BIT] = { FAILURE_BOUNCE, "5.6.3", NULL, 0, 0 },

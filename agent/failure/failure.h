@@ -9,6 +9,9 @@
  * subject and detail; the class digit of the enhanced code is always that of
  * the outcome, so that the exit status and the code a queue manager reads
  * agree (75 with 4.X.X, 69 with 5.X.X).
+ *
+ * Folder agent/failure: below every folder that classifies (plan, smtp,
+ * delivery, cli); uses libc only.
  */
 #ifndef DANE_AGENT_FAILURE_H
 #define DANE_AGENT_FAILURE_H
@@ -46,6 +49,10 @@ enum failure_cause {
                              * certificate at all */
     FAILURE_DNSSEC,         /* a bogus DNSSEC answer ruled the hosts out */
     FAILURE_DANE_REQUIRED,  /* dane-only, and no usable TLSA */
+    FAILURE_STS_FETCH,      /* the MTA-STS policy could not be fetched */
+    FAILURE_STS_INVALID,    /* the fetched MTA-STS policy is invalid */
+    FAILURE_STS_WEBPKI,     /* the MTA-STS policy host's certificate or
+                             * handshake failed */
     FAILURE_SMTPUTF8,       /* SMTPUTF8 needed, not offered */
     FAILURE_SIZE,           /* over the server's announced SIZE */
     FAILURE_8BIT,           /* 8-bit message, no 8BITMIME, not convertible */
