@@ -39,6 +39,8 @@ const char *stsplan_source_name(enum stsplan_source source)
 
 /* note - one line about what happened (the last one wins) */
 static void note(struct stsplan *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void note(struct stsplan *o, const char *fmt, ...)
 {
     va_list ap;
 
