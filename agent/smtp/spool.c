@@ -29,6 +29,7 @@
 
 #include "body.h"
 #include "clock.h"
+#include "header.h"
 #include "io.h"
 #include "spool.h"
 
@@ -41,6 +42,7 @@ struct spool {
     size_t fill;            /* bytes in buf not yet written to fd */
     uint64_t size;
     int eightbit;
+    struct header_scan tls_required;    /* RFC 8689 §5 TLS-Required */
     const char *dir;
 };
 
@@ -122,6 +124,7 @@ static int take(struct spool *s, size_t n, const struct spool_params *p,
                 char *err, size_t errsize)
 {
     s->eightbit |= body_has_8bit(s->buf + s->fill, n);
+    header_scan_feed(&s->tls_required, s->buf + s->fill, n);
     s->fill += n;
     s->size += n;
     if (p->max_size != 0 && s->size > p->max_size) {
@@ -177,6 +180,7 @@ enum spool_status spool_read(int fd, const struct spool_params *params,
     }
     s->fd = -1;
     s->dir = spool_dir(params);
+    header_scan_init(&s->tls_required, "TLS-Required");
     st = read_all(s, fd, params, cap, err, errsize);
     if (st != SPOOL_OK) {
         spool_free(s);
@@ -215,4 +219,9 @@ uint64_t spool_size(const struct spool *spool)
 int spool_8bit(const struct spool *spool)
 {
     return spool->eightbit;
+}
+
+int spool_tls_required_no(const struct spool *spool)
+{
+    return header_scan_is(&spool->tls_required, "No");
 }

@@ -62,5 +62,8 @@ const uint8_t *spool_data(const struct spool *spool);
 uint64_t spool_size(const struct spool *spool);
 /* spool_8bit - 1 when some byte is >= 0x80 */
 int spool_8bit(const struct spool *spool);
+/* spool_tls_required_no - 1 when the message's header has "TLS-Required:
+ * No" (RFC 8689 §5; header.h) */
+int spool_tls_required_no(const struct spool *spool);
 
 #endif

@@ -340,3 +340,23 @@ Test(spool, free_null_is_noop)
 {
     spool_free(NULL);
 }
+
+Test(spool, rfc8689_s5_tls_required_no_in_the_header)
+{
+    static const uint8_t with[] = "Subject: x\r\nTLS-Required: No\r\n\r\nhello\r\n";
+    static const uint8_t in_body[] = "Subject: x\r\n\r\nTLS-Required: No\r\n";
+    struct spool_params p = {.dir = dir};
+    struct spool *s = NULL;
+    char err[256] = "";
+    int fd = feed(with, sizeof(with) - 1);
+
+    cr_assert_eq(spool_read(fd, &p, &s, err, sizeof(err)), SPOOL_OK, "%s", err);
+    close(fd);
+    cr_assert_eq(spool_tls_required_no(s), 1);
+    spool_free(s);
+    fd = feed(in_body, sizeof(in_body) - 1);
+    cr_assert_eq(spool_read(fd, &p, &s, err, sizeof(err)), SPOOL_OK, "%s", err);
+    close(fd);
+    cr_assert_eq(spool_tls_required_no(s), 0, "a body line is no header field");
+    spool_free(s);
+}
