@@ -492,7 +492,8 @@ enum ekey {
     EK_CONNECT_TIMEOUT, EK_HELO_TIMEOUT, EK_STARTTLS_TIMEOUT, EK_DATA_TIMEOUT,
     EK_DELIVERY_TIMEOUT, EK_MAX_MESSAGE_SIZE, EK_SESSION_CACHE, EK_HELO_NAME,
     EK_LEGACY_CBC_SUITES, EK_MAX_MX_HOSTS, EK_MAX_ADDRESSES,
-    EK_MAX_REPLY_LINES, EK_MAX_REPLY_LINE_LENGTH, EK_USER, EK_MTA_STS, EK_COUNT
+    EK_MAX_REPLY_LINES, EK_MAX_REPLY_LINE_LENGTH, EK_USER, EK_MTA_STS, EK_HONOR_TLS_REQUIRED_NO,
+    EK_COUNT
 };
 
 static const char *const ekey_names[EK_COUNT] = {
@@ -501,7 +502,7 @@ static const char *const ekey_names[EK_COUNT] = {
     "helo_timeout", "starttls_timeout", "data_timeout", "delivery_timeout",
     "max_message_size", "session_cache", "helo_name", "legacy_cbc_suites",
     "max_mx_hosts", "max_addresses", "max_reply_lines",
-    "max_reply_line_length", "user", "mta_sts",
+    "max_reply_line_length", "user", "mta_sts", "honor_tls_required_no",
 };
 
 /* Numeric keys: where they go and their bounds. */
@@ -850,6 +851,8 @@ static int apply_key(struct ctx *c, enum ekey k, const struct pnode *v,
         return get_bool(c, key, v, &e->legacy_cbc_suites);
     case EK_MTA_STS:
         return get_bool(c, key, v, &e->mta_sts);
+    case EK_HONOR_TLS_REQUIRED_NO:
+        return get_bool(c, key, v, &e->honor_tls_required_no);
     case EK_MAX_MESSAGE_SIZE:
         return get_size(c, key, v, (uint64_t)1 << 40, &e->max_message_size);
     case EK_PROTOCOLS:
@@ -944,6 +947,7 @@ static void builtin_defaults(struct ctx *c, struct policy_entry *e)
     e->helo_name = c->hostname;
     e->user = "nobody";
     e->mta_sts = -1;                                    /* by the level */
+    e->honor_tls_required_no = 1;                       /* as Postfix 3.10 */
     e->max_mx_hosts = 10;
     e->max_addresses = 10;
     e->max_reply_lines = 100;

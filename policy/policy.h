@@ -110,6 +110,10 @@ struct policy_entry {
                                      * never a non-FS suite */
     int mta_sts;                    /* MTA-STS (RFC 8461): 1 on, 0 off, -1
                                      * by the level (policy_mta_sts()) */
+    int honor_tls_required_no;      /* 1: a message with "TLS-Required: No"
+                                     * (RFC 8689 §5) is delivered despite a
+                                     * DANE or MTA-STS failure (never at
+                                     * dane-only or fingerprint) */
     unsigned max_mx_hosts;          /* MX hosts tried per delivery (10) */
     unsigned max_addresses;         /* addresses tried per host (10) */
     unsigned max_reply_lines;       /* lines of one SMTP reply (100) */

@@ -123,6 +123,7 @@ static void smtp_message_of(const struct deliver_request *req,
     m->len = (size_t)spool_size(sp);
     m->size = spool_size(sp);
     m->body_8bit = spool_8bit(sp);
+    m->tls_required_no = spool_tls_required_no(sp);
     m->smtputf8 = req->smtputf8;
 }
 

@@ -65,6 +65,8 @@ struct delivery {
     struct delivery_result *out;
     struct pkix_store *store;           /* CAs read once, or NULL */
     int store_tried;
+    int tls_required_no;                /* RFC 8689 §5 honoured for this
+                                         * message (tls_required_no()) */
 };
 
 /* What the verification callback needs and what it found. */
@@ -72,6 +74,9 @@ struct peer_check {
     struct verify_input in;
     struct verify_result result;
     int called;
+    int relax;                          /* TLS-Required: No applies here */
+    int relaxed;                        /* ... and let a failure through */
+    const char *relaxed_rfc8460;        /* the type of that failure */
     const char *names[MAX_NAMES];
     char dot_nexthop[DNS_NAME_MAX + 2];
 };
@@ -230,6 +235,11 @@ static enum smtp_peer_status verify_cb(void *arg, const struct dane_chain *chain
     pc->in.now = time(NULL);
     verify_peer(&pc->in, &pc->result);
     pc->called = 1;
+    if (!pc->result.ok && pc->relax) {      /* RFC 8689 §5 */
+        pc->relaxed = 1;
+        pc->relaxed_rfc8460 = pc->result.rfc8460;
+        pc->result.ok = 1;
+    }
     if (!pc->result.ok)
         *why = pc->result.reason;
     return peer_status(&pc->result);
@@ -253,6 +263,32 @@ static const struct pkix_store *pkix_store_for(struct delivery *d, enum policy_l
     return d->store;
 }
 
+/* tls_required_no - RFC 8689 §5: a message with "TLS-Required: No" is
+ * delivered despite the recipient domain's DANE or MTA-STS policy, where the
+ * policy honours it; never at dane-only or fingerprint, which are the
+ * sender's own demands (as Postfix 3.10's tls_required_enable) */
+static int tls_required_no(const struct delivery_input *in)
+{
+    const struct policy_entry *e = in->entry;
+
+    return in->message != NULL && in->message->tls_required_no
+        && e->honor_tls_required_no && e->level != POLICY_LEVEL_DANE_ONLY
+        && e->level != POLICY_LEVEL_FINGERPRINT;
+}
+
+/* relax_host - host hi is held to the domain's DANE or MTA-STS policy, and
+ * the message says TLS-Required: No: opportunistic TLS, failures let through */
+static int relax_host(const struct delivery *d, size_t hi)
+{
+    const struct mxplan_host *h = &d->in->plan->hosts[hi];
+
+    if (!d->tls_required_no)
+        return 0;
+    return h->effective == MXPLAN_DANE || h->effective == MXPLAN_ENCRYPT
+        || h->effective == MXPLAN_STS
+        || (h->effective == MXPLAN_DEFER && h->sts == MXPLAN_STS_MISMATCH);
+}
+
 /* peer_check_init - the verification input for host hi */
 static void peer_check_init(struct delivery *d, size_t hi,
                             struct peer_check *pc)
@@ -260,6 +296,7 @@ static void peer_check_init(struct delivery *d, size_t hi,
     const struct mxplan_host *host = &d->in->plan->hosts[hi];
 
     memset(pc, 0, sizeof(*pc));
+    pc->relax = relax_host(d, hi);
     pc->in.level = host->level;
     pc->in.tlsa = host->tlsa != NULL ? host->tlsa->tlsa : NULL;
     pc->in.insecure_mx = host->trusted_only;
@@ -401,6 +438,9 @@ static void attempt_tls(const struct delivery *d, size_t hi,
     }
     /* a failed verification knows the precise RFC 8460 type */
     a->rfc8460 = pc->called && !pc->result.ok ? pc->result.rfc8460 : o->rfc8460;
+    if (pc->relaxed)            /* let through, but a failure all the same */
+        a->rfc8460 = pc->relaxed_rfc8460;
+    a->tls_required_no = pc->relax && (pc->relaxed || !o->tls);
 }
 
 /* attempt_rcpts - each recipient's verdict in this session, into rcpts */
@@ -469,7 +509,8 @@ static void attempt_policy(const struct delivery *d, size_t hi,
     }
     a->policy.type = "tlsa";
     a->policy.domain = host->tlsa_base;
-    set = host->tlsa->tlsa;
+    if (host->tlsa == NULL || (set = host->tlsa->tlsa) == NULL)
+        return;
     n = tlsa_set_count(set) < POLICY_STRINGS_MAX ? tlsa_set_count(set) : POLICY_STRINGS_MAX;
     for (size_t i = 0; i < n; i++) {
         tlsa_rr_format(tlsa_set_record(set, i), t->text[i], sizeof(t->text[i]));
@@ -664,7 +705,8 @@ static int try_host(struct delivery *d, size_t hi)
 {
     const struct dns_host *f = &d->in->plan->facts[hi];
     const struct dns_answer *families[2] = {&f->a, &f->aaaa};
-    enum smtp_tls_mode mode = tls_mode(d->in->plan->hosts[hi].level);
+    enum smtp_tls_mode mode = relax_host(d, hi) ? SMTP_TLS_OPPORTUNISTIC
+                                                : tls_mode(d->in->plan->hosts[hi].level);
     unsigned tried = 0, max = d->in->entry->max_addresses;
     int retry;
 
@@ -694,6 +736,8 @@ static int host_unusable(struct delivery *d, size_t hi)
     const struct mxplan_host *host = &d->in->plan->hosts[hi];
 
     if (host->effective != MXPLAN_UNREACHABLE && host->effective != MXPLAN_DEFER)
+        return 0;
+    if (relax_host(d, hi))      /* an MTA-STS mismatch, TLS-Required: No */
         return 0;
     note_reason(d, RANK_DNS, host->enhanced, host->reason);
     return 1;
@@ -822,13 +866,23 @@ static void report_plan(struct delivery *d, enum smtp_result verdict,
         note_reason(d, RANK_DNS, plan_enhanced(plan), reason);
 }
 
+/* any_relaxed - some host ruled out only by MTA-STS is tried after all
+ * (TLS-Required: No) */
+static int any_relaxed(const struct delivery *d)
+{
+    for (size_t hi = 0; hi < d->in->plan->nhosts; hi++)
+        if (relax_host(d, hi))
+            return 1;
+    return 0;
+}
+
 /* plan_decides - 1 when the plan rules out every host (reported) */
 static int plan_decides(struct delivery *d)
 {
     const char *reason = NULL;
     int code = dnsplan_exit(d->in->plan, &reason);
 
-    if (code == 0)
+    if (code == 0 || (code == 75 && any_relaxed(d)))
         return 0;
     if (d->in->message != NULL)
         report_plan(d, code == 69 ? SMTP_BOUNCE : SMTP_DEFER, reason);
@@ -853,6 +907,7 @@ void delivery_run(const struct delivery_input *in, struct delivery_result *out)
         d.nrcpts = SMTP_MAX_RCPTS;
     for (size_t i = 0; i < d.nrcpts; i++)
         state[i] = SMTP_DEFER;
+    d.tls_required_no = tls_required_no(in);
     if (!plan_decides(&d)) {
         load_pins(&d);
         try_hosts(&d);

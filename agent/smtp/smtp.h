@@ -132,6 +132,8 @@ struct smtp_message {
     int body_8bit;                  /* send BODY=8BITMIME when offered */
     int smtputf8;                   /* headers need SMTPUTF8 (non-ASCII
                                      * addresses are detected here too) */
+    int tls_required_no;            /* "TLS-Required: No" (RFC 8689 §5): the
+                                     * delivery loop may relax TLS policy */
 };
 
 enum smtp_result {

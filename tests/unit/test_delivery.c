@@ -39,6 +39,7 @@ static struct {
     size_t nsteps, ncalls;
     char address[MAX_CALLS][INET6_ADDRSTRLEN];
     char rcpts[MAX_CALLS][128];         /* "a,b" given to each session */
+    enum smtp_tls_mode tls[MAX_CALLS];  /* what each session was told */
 } script;
 
 /* fill_rcpt - one recipient's scripted verdict */
@@ -58,6 +59,7 @@ static void record_call(const struct smtp_params *p, const struct smtp_message *
     size_t k = script.ncalls;
 
     inet_ntop(AF_INET, &sin->sin_addr, script.address[k], sizeof(script.address[k]));
+    script.tls[k] = p->tls;
     for (size_t i = 0; i < m->nrecipients; i++) {
         strcat(script.rcpts[k], i > 0 ? "," : "");
         strcat(script.rcpts[k], m->recipients[i]);
@@ -141,17 +143,18 @@ static void plan_free(struct dnsplan *plan)
     free(plan);
 }
 
-/* run - delivery_run() over the two-host plan for rcpts with the script */
-static void run(struct dnsplan *plan, const char **rcpts, size_t nrcpts,
-                const struct step *steps, size_t nsteps, struct delivery_result *res)
+/* run_as - delivery_run() over the plan for rcpts with the script, under
+ * the policy text yaml, the message marked "TLS-Required: No" or not */
+static void run_as(const char *yaml, int tls_required_no, struct dnsplan *plan,
+                   const char **rcpts, size_t nrcpts, const struct step *steps,
+                   size_t nsteps, struct delivery_result *res)
 {
-    static const char yaml[] = "defaults:\n  level: none\n";
     char err[256];
     struct policy *policy = policy_parse("t.yaml", (const uint8_t *)yaml,
-                                         sizeof(yaml) - 1, err, sizeof(err));
+                                         strlen(yaml), err, sizeof(err));
     struct smtp_message msg = { .sender = "sender@example.org", .recipients = rcpts,
                                 .nrecipients = nrcpts, .fd = -1, .buf = (const uint8_t *)"x\r\n",
-                                .len = 3, .size = 3 };
+                                .len = 3, .size = 3, .tls_required_no = tls_required_no };
     struct delivery_input in = { .plan = plan, .nexthop_text = "example.test",
                                  .message = &msg, .deadline_ms = UINT64_MAX,
                                  .report = { .json_fd = -1 },
@@ -165,6 +168,13 @@ static void run(struct dnsplan *plan, const char **rcpts, size_t nrcpts,
     delivery_run(&in, res);
     cr_assert_eq(res->attempts, script.ncalls);
     policy_free(policy);
+}
+
+/* run - run_as() at level none, without TLS-Required */
+static void run(struct dnsplan *plan, const char **rcpts, size_t nrcpts,
+                const struct step *steps, size_t nsteps, struct delivery_result *res)
+{
+    run_as("defaults:\n  level: none\n", 0, plan, rcpts, nrcpts, steps, nsteps, res);
 }
 
 Test(delivery, connect_failure_moves_to_the_next_address)
@@ -312,5 +322,97 @@ Test(delivery, plan_with_every_host_deferred_defers)
     cr_assert_eq(res.attempts, 0);
     cr_assert_eq(res.status, DELIVERY_DEFERRED);
     cr_assert_str_eq(res.reason, "4.7.5 no usable TLSA records");
+    plan_free(plan);
+}
+
+/* sts_mismatch_plan - both hosts ruled out by an MTA-STS enforce policy
+ * that names neither (mxplan_host_sts) */
+static struct dnsplan *sts_mismatch_plan(void)
+{
+    struct dnsplan *plan = plan_two_hosts();
+
+    for (size_t hi = 0; hi < 2; hi++) {
+        plan->hosts[hi].level = POLICY_LEVEL_MAY;
+        plan->hosts[hi].effective = MXPLAN_DEFER;
+        plan->hosts[hi].sts = MXPLAN_STS_MISMATCH;
+        plan->hosts[hi].enhanced = "4.7.5";
+        snprintf(plan->hosts[hi].reason, sizeof(plan->hosts[hi].reason),
+                 "MX host matches no mx pattern of the MTA-STS policy");
+    }
+    return plan;
+}
+
+Test(delivery, rfc8689_s5_tls_required_no_tries_hosts_mta_sts_ruled_out)
+{
+    static const struct step steps[] = {
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+    };
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = sts_mismatch_plan();
+    struct delivery_result res;
+
+    run_as("defaults:\n  level: may\n", 1, plan, rcpts, 1, steps, 1, &res);
+    cr_assert_eq(res.status, DELIVERY_SENT);
+    cr_assert_eq(script.tls[0], SMTP_TLS_OPPORTUNISTIC);
+    plan_free(plan);
+}
+
+Test(delivery, without_tls_required_no_mta_sts_mismatch_defers)
+{
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = sts_mismatch_plan();
+    struct delivery_result res;
+
+    run_as("defaults:\n  level: may\n", 0, plan, rcpts, 1, NULL, 0, &res);
+    cr_assert_eq(res.attempts, 0);
+    cr_assert_eq(res.status, DELIVERY_DEFERRED);
+    cr_assert(strncmp(res.reason, "4.7.5 ", 6) == 0, "%s", res.reason);
+    plan_free(plan);
+}
+
+Test(delivery, tls_required_no_not_honoured_when_the_policy_says_so)
+{
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = sts_mismatch_plan();
+    struct delivery_result res;
+
+    run_as("defaults:\n  level: may\n  honor_tls_required_no: false\n", 1, plan, rcpts, 1,
+           NULL, 0, &res);
+    cr_assert_eq(res.attempts, 0);
+    cr_assert_eq(res.status, DELIVERY_DEFERRED);
+    plan_free(plan);
+}
+
+Test(delivery, tls_required_no_relaxes_a_dane_host_to_opportunistic_tls)
+{
+    static const struct step steps[] = {
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+    };
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = plan_two_hosts();
+    struct delivery_result res;
+
+    plan->hosts[0].effective = MXPLAN_DANE;
+    plan->hosts[0].level = POLICY_LEVEL_DANE;
+    run_as("defaults:\n  level: dane\n", 1, plan, rcpts, 1, steps, 1, &res);
+    cr_assert_eq(script.tls[0], SMTP_TLS_OPPORTUNISTIC);
+    run_as("defaults:\n  level: dane\n", 0, plan, rcpts, 1, steps, 1, &res);
+    cr_assert_eq(script.tls[0], SMTP_TLS_REQUIRED, "without the header: DANE");
+    plan_free(plan);
+}
+
+Test(delivery, tls_required_no_never_at_dane_only)
+{
+    static const struct step steps[] = {
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+    };
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = plan_two_hosts();
+    struct delivery_result res;
+
+    plan->hosts[0].effective = MXPLAN_DANE;
+    plan->hosts[0].level = POLICY_LEVEL_DANE_ONLY;
+    run_as("defaults:\n  level: dane-only\n", 1, plan, rcpts, 1, steps, 1, &res);
+    cr_assert_eq(script.tls[0], SMTP_TLS_REQUIRED);
     plan_free(plan);
 }

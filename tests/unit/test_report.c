@@ -527,7 +527,7 @@ Test(report, json_record_exact)
         "\"status\":\"450 4.2.0 testbed: recipient deferred\"}],"
         "\"result\":\"sent\",\"reason\":null,\"rfc8460_result_type\":null,"
         "\"policy_type\":null,\"policy_string\":[],\"policy_domain\":null,"
-        "\"mx_host_pattern\":null,"
+        "\"mx_host_pattern\":null,\"tls_required_no\":false,"
         "\"timings\":{\"total_ms\":530,\"dns_ms\":12,\"connect_ms\":1,"
         "\"tls_ms\":40,\"setup_ms\":300,\"transfer_ms\":220}}\n";
 
@@ -628,7 +628,7 @@ Test(report, json_record_parses_back_with_hostile_peer_text)
         "\"effective_level\",\"dnssec\",\"tlsa_base_domain\",\"sni\",\"tls\","
         "\"verification\",\"tlsa_match\",\"recipients\",\"result\",\"reason\","
         "\"rfc8460_result_type\",\"policy_type\",\"policy_string\","
-        "\"policy_domain\",\"mx_host_pattern\",\"timings\"}\n"
+        "\"policy_domain\",\"mx_host_pattern\",\"tls_required_no\",\"timings\"}\n"
         "assert set(r)==want, set(r)^want\n"
         "assert set(r[\"dnssec\"])=={\"mx\",\"address\",\"tlsa\"}\n"
         "assert set(r[\"tls\"])=={\"version\",\"cipher\",\"bits\",\"key_exchange\","
