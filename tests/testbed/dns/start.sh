@@ -136,6 +136,8 @@ wrongname-ta A 127.0.25.17
 _25._tcp.wrongname-ta TLSA 2 0 1 $EC201
 expired-ta A 127.0.25.18
 _25._tcp.expired-ta TLSA 2 0 1 $EC201
+_mta-sts TXT "v=STSv1; id=20261205T000000;"
+_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@dane.test"
 Z
     # an RRset larger than a UDP answer (EDNS 1232): truncated, then TCP
     for p in ecdsa rsa wrongname expired selfsigned; do
@@ -149,6 +151,7 @@ zone_unsigned() {
 mx A 127.0.25.10
 _25._tcp.mx TLSA 3 1 1 $EC311
 insecuremx MX 10 mx.dane.test.
+_mta-sts TXT "v=STSv1; id=unsigned1;"
 Z
 }
 zone_simple_mx() {      # dsmismatch, expired: a complete DANE setup that fails validation
@@ -173,6 +176,7 @@ mx A 127.0.25.10
 _25._tcp.mx TLSA 3 1 1 $EC311
 mx2 A 127.0.25.10
 _25._tcp.mx2 TLSA 3 1 1 $EC311
+_mta-sts TXT "v=STSv1; id=badsig1;"
 Z
 }
 zone_cname() {
@@ -253,13 +257,14 @@ sign() {
         expired) args=(-i 20200101 -e 20200201) ;;
     esac
     ldns-signzone "${args[@]}" -f "$file.signed" "$file" "$run/keys/$base" >/dev/null
-    [ "$mode" = badsig ] && corrupt_tlsa_rrsig "$file.signed"
+    [ "$mode" = badsig ] && corrupt_rrsigs "$file.signed"
     ldns-key2ds -n -2 "$run/keys/$base.key"
 }
-# corrupt_tlsa_rrsig FILE - flip one base64 character of each RRSIG over TLSA
-# at _25._tcp.mx. (only that RRset fails validation)
-corrupt_tlsa_rrsig() {
-    awk 'BEGIN{OFS="\t"} $1 ~ /^_25\._tcp\.mx\./ && $4 == "RRSIG" && $5 == "TLSA" {
+# corrupt_rrsigs FILE - flip one base64 character of each RRSIG over TLSA at
+# _25._tcp.mx. and over TXT at _mta-sts. (only those RRsets fail validation)
+corrupt_rrsigs() {
+    awk 'BEGIN{OFS="\t"} $4 == "RRSIG" && (($1 ~ /^_25\._tcp\.mx\./ && $5 == "TLSA") ||
+                                          ($1 ~ /^_mta-sts\./ && $5 == "TXT")) {
             s = $NF; c = substr(s, 10, 1); r = (c == "A") ? "B" : "A"
             $NF = substr(s, 1, 9) r substr(s, 11)
          } {print}' "$1" > "$1.tmp"
