@@ -24,6 +24,8 @@
 #             wrongname  ECDSA leaf < ec_int, SAN mx.wrong.example only
 #             expired    ECDSA leaf < ec_int, names as ecdsa, valid 2001-2002
 #             selfsigned self-signed ECDSA leaf, names as ecdsa
+#             mtasts     ECDSA leaf < ec_int, SAN the MTA-STS policy hosts of
+#                        tests/integration/mta_sts.sh (MTASTS_SAN below)
 #
 # Certificates (issuer in brackets; "good names" as above):
 #   ec_root          self-signed CA, keyCertSign
@@ -55,6 +57,7 @@
 #   ec_root_cross [other_root]: ec_root's subject and key, cross-signed
 #   noid_root, noid_int [noid_root], noid_leaf [noid_int]: no SKID/AKID at all
 #   rsa_root, rsa_int [rsa_root], rsa_leaf [rsa_int] good names: RSA 2048
+#   ec_leaf_mtasts [ec_int] SAN MTASTS_SAN, CN mta-sts.sts-enforce.test
 set -euo pipefail
 out=${1:?usage: mkcerts.sh OUTDIR}
 out=$(mkdir -p "$(dirname "$out")" && cd "$(dirname "$out")" && pwd)/$(basename "$out")
@@ -66,6 +69,13 @@ VALID=(20200101000000Z 20991231235959Z)
 EXPIRED=(20010101000000Z 20020101000000Z)
 FUTURE=(20900101000000Z 20950101000000Z)
 GOOD_SAN="DNS:mx.dane.test,DNS:*.dane.test"
+# the policy hosts mta-sts.<domain> that tests/testbed/https/start.sh serves
+# with this certificate (the domains of tests/testbed/dns/start.sh's zone_sts_*)
+MTASTS_SAN=$(for d in sts-enforce sts-mismatch sts-badcert sts-testing sts-none \
+                      sts-404 sts-redirect sts-html sts-big sts-twotxt sts-badtxt \
+                      sts-dane sts-shared-a sts-cache; do
+                 printf 'DNS:mta-sts.%s.test,' "$d"
+             done | sed 's/,$//')
 
 cat >"$work/ca/ca.cnf" <<'EOF'
 [ ca ]
@@ -214,6 +224,7 @@ NOID=1 issue noid_leaf noid_int "$O/CN=mx.dane.test" leaf "${VALID[@]}" "$GOOD_S
 issue rsa_root self "$O/CN=DANE Test Root RSA" ca "${VALID[@]}" "" rsa_root rsa
 issue rsa_int rsa_root "$O/CN=DANE Test Intermediate RSA" ca_pl0 "${VALID[@]}" "" rsa_int rsa
 issue rsa_leaf rsa_int "$O/CN=mx.dane.test" leaf "${VALID[@]}" "$GOOD_SAN" rsa_leaf rsa
+issue ec_leaf_mtasts ec_int "$O/CN=mta-sts.sts-enforce.test" leaf "${VALID[@]}" "$MTASTS_SAN"
 
 # profile NAME LEAF ROOT INTERMEDIATE...
 profile() {
@@ -230,6 +241,7 @@ profile rsa rsa_leaf rsa_root rsa_int
 profile wrongname ec_leaf_wrongname ec_root ec_int
 profile expired ec_leaf_expired ec_root ec_int
 profile selfsigned ec_selfsigned ec_selfsigned
+profile mtasts ec_leaf_mtasts ec_root ec_int
 
 rm -rf "$work/ca"
 chmod 700 "$work/keys" && chmod 600 "$work/keys"/*.key

@@ -8,6 +8,8 @@
 #   tb_certs                  mkcerts.sh into TB_RUN/certs (once)
 #   tb_start_dns              DNS testbed in TB_RUN/dns with TB_RUN/certs
 #   tb_start_smtp             receiving Postfix in TB_RUN/smtp, same certs
+#   tb_start_https            nginx of tests/testbed/https in TB_RUN/https,
+#                             same certs (MTA-STS policy hosts)
 #   tb_policy NAME <<YAML     TB_RUN/NAME.yaml: the DNS testbed's dns: section
 #                             followed by stdin (defaults:, destinations:)
 #   tb_deliver POLICY NEXTHOP SUBJECT RCPT... [-- AGENT OPTIONS BEFORE "--"]
@@ -19,7 +21,8 @@
 #   expect_delivered SUBJECT [RCPT] LABEL   expect_not_delivered SUBJECT LABEL
 #   tb_done                   summary; exit 1 when any check failed
 #
-# Both testbeds use fixed addresses (127.0.53.1/.2, 127.0.25.10-.19): ctest
+# The testbeds use fixed addresses (127.0.53.1/.2, 127.0.25.10-.19,
+# 127.0.27.10-.14): ctest
 # runs integration tests one at a time (RESOURCE_LOCK), but another
 # engineer's testbed may be up; tb_start_* wait (bounded) until the
 # addresses are free and never touch processes they did not start.
@@ -33,6 +36,7 @@ TB_FAILS=0
 TB_CHECKS=0
 TB_DNS_UP=
 TB_SMTP_UP=
+TB_HTTPS_UP=
 TB_STOPS=()
 
 tb_log() { echo "[$(date -u +%T)] $*"; }
@@ -43,6 +47,7 @@ tb_cleanup() {
     local rc=$? cmd
     for cmd in "${TB_STOPS[@]}"; do eval "$cmd" >/dev/null 2>&1 || true; done
     [ -n "$TB_SMTP_UP" ] && bash "$TB_SRC/tests/testbed/smtp/stop.sh" "$TB_RUN/smtp" || true
+    [ -n "$TB_HTTPS_UP" ] && bash "$TB_SRC/tests/testbed/https/stop.sh" "$TB_RUN/https" || true
     [ -n "$TB_DNS_UP" ] && bash "$TB_SRC/tests/testbed/dns/stop.sh" "$TB_RUN/dns" || true
     if [ -n "${TB_KEEP:-}" ] || [ "$TB_FAILS" -ne 0 ]; then
         echo "run dir kept: $TB_RUN"
@@ -68,9 +73,10 @@ tb_certs() {
     chmod -R a+rX "$TB_RUN/certs"
 }
 
-# tb_busy_dns / tb_busy_smtp - another process holds a testbed address
+# tb_busy_dns / tb_busy_smtp / tb_busy_https - another process holds a testbed address
 tb_busy_dns() { ss -Hlun 2>/dev/null | grep -Eq '127\.0\.53\.[12]:53 '; }
 tb_busy_smtp() { ss -Hltn 2>/dev/null | grep -Eq '127\.0\.25\.1[0-9]:25 '; }
+tb_busy_https() { ss -Hltn 2>/dev/null | grep -Eq '127\.0\.27\.1[0-4]:443 '; }
 
 # tb_wait_free BUSYFN WHAT - bounded wait until BUSYFN is false
 tb_wait_free() {
@@ -114,6 +120,13 @@ tb_start_smtp() {
     TB_SMTP_UP=1
     tb_start_with_retry tb_busy_smtp smtp \
         bash "$TB_SRC/tests/testbed/smtp/start.sh" -c "$TB_RUN/certs" "$TB_RUN/smtp"
+}
+
+tb_start_https() {
+    tb_certs
+    TB_HTTPS_UP=1
+    tb_start_with_retry tb_busy_https https \
+        bash "$TB_SRC/tests/testbed/https/start.sh" "$TB_RUN/https" "$TB_RUN/certs"
 }
 
 # tb_policy NAME - write TB_RUN/NAME.yaml (mode 644) and print its path

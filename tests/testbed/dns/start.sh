@@ -231,6 +231,56 @@ Z
 }
 zone_addrunsigned() { echo '@ MX 10 mx.unsigned.test.'; }
 
+# MTA-STS domains (tests/integration/mta_sts.sh; policies served by
+# tests/testbed/https/start.sh at 127.0.27.10). Unsigned, so DANE never
+# governs their own hosts; the usual MX is notlsa.dane.test (127.0.25.10,
+# certificate *.dane.test, no TLSA): only MTA-STS can authenticate it.
+# sts_domain ID [MX...] - MX records (default notlsa.dane.test.), the
+# _mta-sts TXT record with that id, the policy host mta-sts at 127.0.27.10
+sts_domain() {
+    local id=$1 pref=10 mx
+    shift
+    for mx in "${@:-notlsa.dane.test.}"; do
+        echo "@ MX $pref $mx"; pref=$((pref + 10))
+    done
+    echo "_mta-sts TXT \"v=STSv1; id=$id\""
+    echo "mta-sts A 127.0.27.10"
+}
+zone_sts_enforce() {    # a TXT record of another kind is discarded (RFC 8461 §3.1)
+    sts_domain enforce1
+    echo '_mta-sts TXT "not an MTA-STS record"'
+}
+zone_sts_mismatch() { sts_domain mismatch1; }
+zone_sts_badcert() {    # the wrongname, expired and selfsigned Postfix profiles
+    sts_domain badcert1 mx1 mx2 mx3
+    printf 'mx1 A 127.0.25.17\nmx2 A 127.0.25.18\nmx3 A 127.0.25.19\n'
+}
+zone_sts_testing() { sts_domain testing1; }
+zone_sts_none() { sts_domain none1; }
+zone_sts_404() { sts_domain notfound1; }
+zone_sts_redirect() { sts_domain redirect1; }
+zone_sts_html() { sts_domain html1; }
+zone_sts_big() { sts_domain big1; }
+zone_sts_badtls() { sts_domain badtls1; }
+zone_sts_badname() { sts_domain badname1; }
+zone_sts_twotxt() {     # two STSv1 records: no policy announced (§3.1)
+    sts_domain twotxt1
+    echo '_mta-sts TXT "v=STSv1; id=twotxt2"'
+}
+zone_sts_badtxt() {     # one STSv1 record, malformed (id not 1-32 letters or digits)
+    printf '@ MX 10 notlsa.dane.test.\n_mta-sts TXT "v=STSv1; id=bad-id!"\nmta-sts A 127.0.27.10\n'
+}
+zone_sts_dane() {       # signed: mx has usable TLSA, notlsa.dane.test has none
+    sts_domain dane1 mx notlsa.dane.test.
+    echo "mx A 127.0.25.10"
+    echo "_25._tcp.mx TLSA 3 1 1 $EC311"
+}
+zone_sts_shared_a() { sts_domain shareda1; }
+zone_sts_shared_b() { echo '@ MX 10 notlsa.dane.test.'; }   # no MTA-STS
+zone_sts_cache() {      # the TXT id is changed during the test: TTL 1 s
+    sts_domain cache1 | sed 's/^_mta-sts TXT/_mta-sts 1 TXT/'
+}
+
 # child zones: name, contents function, signing mode
 #   nsec | nsec3 | unsigned (no DS) | dsmismatch (wrong DS) | expired | badsig
 #   | lame (delegated to a server that does not answer)
@@ -239,7 +289,16 @@ dsmismatch:zone_simple_mx:dsmismatch expired:zone_simple_mx:expired
 nsec:zone_nodata:nsec nsec3:zone_nodata:nsec3 badsig:zone_badsig:badsig
 cname:zone_cname:nsec nullmx:zone_nullmx:nsec nomx:zone_nomx:nsec
 multi:zone_multi:nsec addrunsigned:zone_addrunsigned:nsec lame::lame
-failover:zone_failover:nsec"
+failover:zone_failover:nsec
+sts-enforce:zone_sts_enforce:unsigned sts-mismatch:zone_sts_mismatch:unsigned
+sts-badcert:zone_sts_badcert:unsigned sts-testing:zone_sts_testing:unsigned
+sts-none:zone_sts_none:unsigned sts-404:zone_sts_404:unsigned
+sts-redirect:zone_sts_redirect:unsigned sts-html:zone_sts_html:unsigned
+sts-big:zone_sts_big:unsigned sts-badtls:zone_sts_badtls:unsigned
+sts-badname:zone_sts_badname:unsigned sts-twotxt:zone_sts_twotxt:unsigned
+sts-badtxt:zone_sts_badtxt:unsigned sts-dane:zone_sts_dane:nsec
+sts-shared-a:zone_sts_shared_a:unsigned sts-shared-b:zone_sts_shared_b:unsigned
+sts-cache:zone_sts_cache:unsigned"
 
 # --- signing -----------------------------------------------------------------
 # keygen ZONE - fresh ECDSAP256SHA256 key (KSK flag; also signs the zone)

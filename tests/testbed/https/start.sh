@@ -36,6 +36,27 @@
 #   127.0.27.14  HTTP/1.1 only, certificate ecdsa, the same paths
 #   127.0.27.11  certificate expired (names *.dane.test), the same paths
 #   127.0.27.12  certificate selfsigned (names *.dane.test), the same paths
+#
+# The MTA-STS test domains (tests/integration/mta_sts.sh; zones zone_sts_* in
+# tests/testbed/dns/start.sh, every mta-sts.<domain> at 127.0.27.10) on
+# 127.0.27.10 by SNI, certificate mtasts unless said otherwise; each serves
+# /.well-known/mta-sts.txt from WWW/sts/mta-sts.<domain>.txt (WWW is the
+# directory named in RUNDIR/www.path; a test may rewrite these files, nginx
+# reads them on every request). "mismatching" is an enforce policy whose only
+# mx is mx.elsewhere.example: applied, it would defer every delivery.
+#   sts-enforce   enforce, mx mx.elsewhere.example and *.dane.test
+#   sts-mismatch, sts-dane, sts-shared-a, sts-twotxt, sts-badtxt  mismatching
+#   sts-badcert   enforce, mx *.sts-badcert.test
+#   sts-testing   testing, mx mx.elsewhere.example
+#   sts-none      none, mx mx.elsewhere.example
+#   sts-cache     enforce, mx *.dane.test (rewritten by the test)
+#   sts-404       no file: 404
+#   sts-redirect  301 to /policy.txt, which serves a mismatching policy
+#   sts-html      a mismatching policy as text/html
+#   sts-big       a mismatching policy padded to 70000 bytes, text/plain
+#   sts-badtls    a mismatching policy, certificate selfsigned (untrusted)
+#   sts-badname   no server of its own: the default one (certificate
+#                 wrongname), whose policy (mx mx.dane.test) would mismatch
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 run=${1:?usage: start.sh RUNDIR [CERTDIR]}
@@ -56,8 +77,72 @@ write_www() {
     head -c 65536 /dev/zero | tr '\0' 'a' > "$www/exact.txt"
     head -c 70000 /dev/zero | tr '\0' 'b' > "$www/big.txt"
     head -c 32768 /dev/zero | tr '\0' 's' > "$www/slow.txt"
-    chmod 755 "$www"
-    chmod 644 "$www"/*
+    write_sts_www
+    chmod 755 "$www" "$www/sts"
+    chmod 644 "$www"/*.txt "$www/sts"/*
+}
+
+# sts_policy MODE MX... - an MTA-STS policy body (CRLF lines)
+sts_policy() {
+    local mode=$1 mx
+    shift
+    printf 'version: STSv1\r\nmode: %s\r\n' "$mode"
+    for mx in "$@"; do printf 'mx: %s\r\n' "$mx"; done
+    printf 'max_age: 86400\r\n'
+}
+
+# write_sts_www - WWW/sts/mta-sts.<domain>.txt for the MTA-STS test domains
+write_sts_www() {
+    local d=$www/sts elsewhere=mx.elsewhere.example name
+    mkdir -p "$d"
+    sts_policy enforce "$elsewhere" '*.dane.test' > "$d/mta-sts.sts-enforce.test.txt"
+    for name in sts-mismatch sts-dane sts-shared-a sts-twotxt sts-badtxt sts-redirect \
+                sts-html sts-badtls; do
+        sts_policy enforce "$elsewhere" > "$d/mta-sts.$name.test.txt"
+    done
+    sts_policy enforce '*.sts-badcert.test' > "$d/mta-sts.sts-badcert.test.txt"
+    sts_policy testing "$elsewhere" > "$d/mta-sts.sts-testing.test.txt"
+    sts_policy none "$elsewhere" > "$d/mta-sts.sts-none.test.txt"
+    sts_policy enforce '*.dane.test' > "$d/mta-sts.sts-cache.test.txt"
+    {
+        sts_policy enforce "$elsewhere"
+        for _ in $(seq 1000); do printf 'x-padding: %060d\r\n' 0; done
+    } > "$d/mta-sts.sts-big.test.txt"
+    truncate -s 70000 "$d/mta-sts.sts-big.test.txt"
+}
+
+# sts_server SERVER_NAMES PROFILE LOCATION - a server block on 127.0.27.10
+# for MTA-STS test domains, serving WWW/sts
+sts_server() {
+    cat <<CONF
+    server {
+        listen 127.0.27.10:443 ssl http2;
+        server_name $1;
+        ssl_certificate $certs/server/$2/chain.pem;
+        ssl_certificate_key $certs/server/$2/key.pem;
+        root $www/sts;
+        default_type text/plain;
+        charset utf-8;
+        $3
+        location / { return 404; }
+    }
+CONF
+}
+
+# sts_servers - every MTA-STS test domain's policy host (see the table above)
+sts_servers() {
+    local names= d policy='location = /.well-known/mta-sts.txt { try_files /$host.txt =404; }'
+    for d in sts-enforce sts-mismatch sts-badcert sts-testing sts-none sts-404 sts-big \
+             sts-twotxt sts-badtxt sts-dane sts-shared-a sts-cache; do
+        names+=" mta-sts.$d.test"
+    done
+    sts_server "${names# }" mtasts "$policy"
+    sts_server mta-sts.sts-redirect.test mtasts \
+        'location = /.well-known/mta-sts.txt { return 301 https://mta-sts.sts-redirect.test/policy.txt; }
+        location = /policy.txt { try_files /mta-sts.sts-redirect.test.txt =404; }'
+    sts_server mta-sts.sts-html.test mtasts \
+        'location = /.well-known/mta-sts.txt { types { } default_type text/html; try_files /$host.txt =404; }'
+    sts_server mta-sts.sts-badtls.test selfsigned "$policy"
 }
 
 # locations - the paths every server serves (see the table above)
@@ -126,6 +211,7 @@ $(server 127.0.27.10 ecdsa mta-sts.dane.test)
 $(server 127.0.27.14 ecdsa mta-sts.dane.test)
 $(server 127.0.27.11 expired)
 $(server 127.0.27.12 selfsigned)
+$(sts_servers)
 }
 CONF
 }
@@ -153,7 +239,7 @@ start_nginx() {
 command -v nginx >/dev/null || die "no nginx: install Debian's nginx-light (.ci/packages.sh)"
 [ -f "$ECHO_MODULE" ] || die "no $ECHO_MODULE: install Debian's nginx-light"
 bash "$here/stop.sh" "$run"
-if [ ! -f "$certs/server/ecdsa/chain.pem" ]; then
+if [ ! -f "$certs/server/ecdsa/chain.pem" ] || [ ! -f "$certs/server/mtasts/chain.pem" ]; then
     bash "$here/../../certs/mkcerts.sh" "$certs" >/dev/null || die "mkcerts.sh failed"
 fi
 write_www
