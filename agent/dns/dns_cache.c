@@ -29,6 +29,7 @@
 #include "digest.h"
 #include "io.h"
 #include "tlsa.h"
+#include "wire.h"
 
 #define ENCODING_VERSION 2u          /* 2: TXT records */
 #define ANCHORS_MAX (64u * 1024u)   /* trust anchor file bytes hashed */
@@ -130,33 +131,8 @@ static void entry_key(const struct dns_cache *c, enum key_kind kind,
 
 /* ---- encoding ---- */
 
-struct writer {
-    uint8_t *p;
-    size_t cap, len;
-    int overflow;
-};
 
-static void put_bytes(struct writer *w, const void *p, size_t n)
-{
-    if (w->overflow || n > w->cap - w->len) {
-        w->overflow = 1;
-        return;
-    }
-    if (n > 0)
-        memcpy(w->p + w->len, p, n);
-    w->len += n;
-}
-
-static void put_uint(struct writer *w, uint32_t v, size_t n)
-{
-    uint8_t b[4];
-
-    for (size_t i = 0; i < n; i++)
-        b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-    put_bytes(w, b, n);
-}
-
-static void put_text(struct writer *w, const char *s)
+static void put_text(struct wire_writer *w, const char *s)
 {
     size_t n = strnlen(s, DNS_NAME_MAX + 1);
 
@@ -164,8 +140,8 @@ static void put_text(struct writer *w, const char *s)
         w->overflow = 1;
         return;
     }
-    put_uint(w, (uint32_t)n, 1);
-    put_bytes(w, s, n);
+    wire_put_uint(w, (uint32_t)n, 1);
+    wire_put_bytes(w, s, n);
 }
 
 /* note_code - index of a->why in notes[], or -1 */
@@ -183,59 +159,59 @@ int dns_cache_keepable(const struct dns_answer *a)
            && !dns_status_is_error(a->status) && a->ttl > 0 && note_code(a->why) >= 0;
 }
 
-static void put_tlsa(struct writer *w, const struct tlsa_set *set)
+static void put_tlsa(struct wire_writer *w, const struct tlsa_set *set)
 {
     size_t n = set != NULL ? tlsa_set_count(set) : 0;
 
-    put_uint(w, (uint32_t)n, 2);
+    wire_put_uint(w, (uint32_t)n, 2);
     for (size_t i = 0; i < n; i++) {
         const struct tlsa_rr *rr = tlsa_set_record(set, i);
 
-        put_uint(w, rr->usage, 1);
-        put_uint(w, rr->selector, 1);
-        put_uint(w, rr->mtype, 1);
+        wire_put_uint(w, rr->usage, 1);
+        wire_put_uint(w, rr->selector, 1);
+        wire_put_uint(w, rr->mtype, 1);
         if (rr->len > 0xffff)
             w->overflow = 1;
-        put_uint(w, (uint32_t)rr->len, 2);
-        put_bytes(w, rr->data, rr->len);
+        wire_put_uint(w, (uint32_t)rr->len, 2);
+        wire_put_bytes(w, rr->data, rr->len);
     }
 }
 
 /* put_txt - the TXT records: count, then each one's length and octets */
-static void put_txt(struct writer *w, const struct dns_answer *a)
+static void put_txt(struct wire_writer *w, const struct dns_answer *a)
 {
-    put_uint(w, (uint32_t)a->ntxt, 1);
+    wire_put_uint(w, (uint32_t)a->ntxt, 1);
     for (size_t i = 0; i < a->ntxt; i++) {
         if (a->txt[i].len > DNS_TXT_MAX_LEN)
             w->overflow = 1;
-        put_uint(w, (uint32_t)a->txt[i].len, 2);
-        put_bytes(w, a->txt[i].text, a->txt[i].len);
+        wire_put_uint(w, (uint32_t)a->txt[i].len, 2);
+        wire_put_bytes(w, a->txt[i].text, a->txt[i].len);
     }
 }
 
 size_t dns_cache_encode(const struct dns_answer *a, uint8_t *buf, size_t cap)
 {
-    struct writer w = { buf, cap, 0, 0 };
+    struct wire_writer w = { buf, cap, 0, 0 };
 
     if (!dns_cache_keepable(a) || a->ncnames > DNS_MAX_CNAMES || a->nrr > DNS_MAX_RRS
         || a->nrr_seen > UINT32_MAX || a->ntxt > DNS_MAX_TXT
         || (a->ntxt > 0 && a->txt == NULL))
         return 0;
-    put_uint(&w, ENCODING_VERSION, 1);
-    put_uint(&w, (uint32_t)a->status, 1);
-    put_uint(&w, a->rcode, 1);
-    put_uint(&w, (uint32_t)note_code(a->why), 1);
-    put_uint(&w, a->qtype, 2);
-    put_uint(&w, a->ttl, 4);
+    wire_put_uint(&w, ENCODING_VERSION, 1);
+    wire_put_uint(&w, (uint32_t)a->status, 1);
+    wire_put_uint(&w, a->rcode, 1);
+    wire_put_uint(&w, (uint32_t)note_code(a->why), 1);
+    wire_put_uint(&w, a->qtype, 2);
+    wire_put_uint(&w, a->ttl, 4);
     put_text(&w, a->qname);
     put_text(&w, a->owner);
-    put_uint(&w, (uint32_t)a->ncnames, 1);
+    wire_put_uint(&w, (uint32_t)a->ncnames, 1);
     for (size_t i = 0; i < a->ncnames; i++)
         put_text(&w, a->cnames[i]);
-    put_uint(&w, (uint32_t)a->nrr_seen, 4);
-    put_uint(&w, (uint32_t)a->nrr, 1);
+    wire_put_uint(&w, (uint32_t)a->nrr_seen, 4);
+    wire_put_uint(&w, (uint32_t)a->nrr, 1);
     for (size_t i = 0; i < a->nrr; i++) {
-        put_uint(&w, a->rr[i].preference, 2);
+        wire_put_uint(&w, a->rr[i].preference, 2);
         put_text(&w, a->rr[i].text);
     }
     put_txt(&w, a);
@@ -245,42 +221,12 @@ size_t dns_cache_encode(const struct dns_answer *a, uint8_t *buf, size_t cap)
 
 /* ---- decoding ---- */
 
-struct reader {
-    const uint8_t *p;
-    size_t len, off;
-    const char *why;
-};
-
-static uint32_t get_uint(struct reader *r, size_t n)
-{
-    uint32_t v = 0;
-
-    if (r->why != NULL || n > r->len - r->off) {
-        r->why = r->why ? r->why : "truncated";
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        v = (v << 8) | r->p[r->off++];
-    return v;
-}
-
-static const uint8_t *get_bytes(struct reader *r, size_t n)
-{
-    const uint8_t *p = r->p + r->off;
-
-    if (r->why != NULL || n > r->len - r->off) {
-        r->why = r->why ? r->why : "truncated";
-        return NULL;
-    }
-    r->off += n;
-    return p;
-}
 
 /* get_text - a name or address text: no NUL, at most DNS_NAME_MAX */
-static void get_text(struct reader *r, char out[DNS_NAME_MAX + 1])
+static void get_text(struct wire_reader *r, char out[DNS_NAME_MAX + 1])
 {
-    size_t n = get_uint(r, 1);
-    const uint8_t *p = get_bytes(r, n);
+    size_t n = wire_get_uint(r, 1);
+    const uint8_t *p = wire_get_bytes(r, n);
 
     out[0] = '\0';
     if (p == NULL)
@@ -293,9 +239,9 @@ static void get_text(struct reader *r, char out[DNS_NAME_MAX + 1])
     out[n] = '\0';
 }
 
-static void get_tlsa(struct reader *r, struct dns_answer *out)
+static void get_tlsa(struct wire_reader *r, struct dns_answer *out)
 {
-    size_t n = get_uint(r, 2);
+    size_t n = wire_get_uint(r, 2);
     const char *why = NULL;
 
     if (n == 0 || r->why != NULL)
@@ -305,10 +251,10 @@ static void get_tlsa(struct reader *r, struct dns_answer *out)
         return;
     }
     for (size_t i = 0; i < n && r->why == NULL; i++) {
-        uint8_t usage = (uint8_t)get_uint(r, 1), selector = (uint8_t)get_uint(r, 1);
-        uint8_t mtype = (uint8_t)get_uint(r, 1);
-        size_t len = get_uint(r, 2);
-        const uint8_t *data = get_bytes(r, len);
+        uint8_t usage = (uint8_t)wire_get_uint(r, 1), selector = (uint8_t)wire_get_uint(r, 1);
+        uint8_t mtype = (uint8_t)wire_get_uint(r, 1);
+        size_t len = wire_get_uint(r, 2);
+        const uint8_t *data = wire_get_bytes(r, len);
 
         if (data != NULL
             && tlsa_set_add_rr(out->tlsa, usage, selector, mtype, data, len, &why) != 0)
@@ -320,9 +266,9 @@ static void get_tlsa(struct reader *r, struct dns_answer *out)
 
 /* get_txt - the TXT records: none, or as many as the RRset has (dns_answer.h),
  * only in a TXT answer, each at most DNS_TXT_MAX_LEN octets */
-static void get_txt(struct reader *r, struct dns_answer *out)
+static void get_txt(struct wire_reader *r, struct dns_answer *out)
 {
-    size_t n = get_uint(r, 1);
+    size_t n = wire_get_uint(r, 1);
 
     if (n == 0 || r->why != NULL)
         return;
@@ -335,8 +281,8 @@ static void get_txt(struct reader *r, struct dns_answer *out)
         return;
     }
     for (size_t i = 0; i < n && r->why == NULL; i++) {
-        size_t len = get_uint(r, 2);
-        const uint8_t *p = len <= DNS_TXT_MAX_LEN ? get_bytes(r, len) : NULL;
+        size_t len = wire_get_uint(r, 2);
+        const uint8_t *p = len <= DNS_TXT_MAX_LEN ? wire_get_bytes(r, len) : NULL;
 
         if (len > DNS_TXT_MAX_LEN && r->why == NULL)
             r->why = "TXT record too long";
@@ -350,17 +296,17 @@ static void get_txt(struct reader *r, struct dns_answer *out)
 }
 
 /* get_header - version, status, rcode, note, qtype, ttl */
-static void get_header(struct reader *r, struct dns_answer *out)
+static void get_header(struct wire_reader *r, struct dns_answer *out)
 {
     uint32_t status, note;
 
-    if (get_uint(r, 1) != ENCODING_VERSION && r->why == NULL)
+    if (wire_get_uint(r, 1) != ENCODING_VERSION && r->why == NULL)
         r->why = "unknown encoding version";
-    status = get_uint(r, 1);
-    out->rcode = (uint8_t)get_uint(r, 1);
-    note = get_uint(r, 1);
-    out->qtype = (uint16_t)get_uint(r, 2);
-    out->ttl = get_uint(r, 4);
+    status = wire_get_uint(r, 1);
+    out->rcode = (uint8_t)wire_get_uint(r, 1);
+    note = wire_get_uint(r, 1);
+    out->qtype = (uint16_t)wire_get_uint(r, 2);
+    out->ttl = wire_get_uint(r, 4);
     if (r->why != NULL)
         return;
     out->status = (enum dns_status)status;
@@ -375,24 +321,24 @@ static void get_header(struct reader *r, struct dns_answer *out)
 int dns_cache_decode(const uint8_t *buf, size_t len, struct dns_answer *out,
                      const char **why)
 {
-    struct reader r = { buf, len, 0, NULL };
+    struct wire_reader r = { buf, len, 0, NULL, "truncated" };
 
     dns_answer_clear(out);
     out->asked = 1;
     get_header(&r, out);
     get_text(&r, out->qname);
     get_text(&r, out->owner);
-    out->ncnames = get_uint(&r, 1);
+    out->ncnames = wire_get_uint(&r, 1);
     if (out->ncnames > DNS_MAX_CNAMES && r.why == NULL)
         r.why = "too many CNAMEs";
     for (size_t i = 0; i < out->ncnames && r.why == NULL; i++)
         get_text(&r, out->cnames[i]);
-    out->nrr_seen = get_uint(&r, 4);
-    out->nrr = get_uint(&r, 1);
+    out->nrr_seen = wire_get_uint(&r, 4);
+    out->nrr = wire_get_uint(&r, 1);
     if ((out->nrr > DNS_MAX_RRS || out->nrr > out->nrr_seen) && r.why == NULL)
         r.why = "bad record count";
     for (size_t i = 0; i < out->nrr && r.why == NULL; i++) {
-        out->rr[i].preference = (uint16_t)get_uint(&r, 2);
+        out->rr[i].preference = (uint16_t)wire_get_uint(&r, 2);
         get_text(&r, out->rr[i].text);
     }
     get_txt(&r, out);

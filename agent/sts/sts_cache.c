@@ -23,6 +23,7 @@
 #include "digest.h"
 #include "sts.h"
 #include "sts_name.h"
+#include "wire.h"
 
 #define ENCODING_VERSION 1u
 #define KEY_TAG "dane-agent mta-sts cache 1"
@@ -83,50 +84,25 @@ static int normal_domain(const char *domain, char out[STS_NAME_MAX + 1], const c
 
 /* ---- encoding ---- */
 
-struct writer {
-    uint8_t *p;
-    size_t cap, len;
-    int overflow;
-};
-
-static void put_bytes(struct writer *w, const void *p, size_t n)
-{
-    if (w->overflow || n > w->cap - w->len) {
-        w->overflow = 1;
-        return;
-    }
-    if (n > 0)
-        memcpy(w->p + w->len, p, n);
-    w->len += n;
-}
-
-static void put_uint(struct writer *w, uint64_t v, size_t n)
-{
-    uint8_t b[8];
-
-    for (size_t i = 0; i < n; i++)
-        b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-    put_bytes(w, b, n);
-}
 
 /* encode_fields - f as an entry into buf; the length, or 0 */
 static size_t encode_fields(const struct fields *f, uint8_t *buf, size_t cap)
 {
-    struct writer w = { buf, cap, 0, 0 };
+    struct wire_writer w = { buf, cap, 0, 0 };
     size_t dlen = strnlen(f->domain, STS_NAME_MAX + 1), ilen = strnlen(f->id, STS_ID_MAX + 1);
 
     if (dlen == 0 || dlen > STS_NAME_MAX || ilen == 0 || ilen > STS_ID_MAX ||
         f->len == 0 || f->len > STS_POLICY_MAX || f->fetched < 0 || f->expires < 0)
         return 0;
-    put_uint(&w, ENCODING_VERSION, 1);
-    put_uint(&w, (uint64_t)f->fetched, 8);
-    put_uint(&w, (uint64_t)f->expires, 8);
-    put_uint(&w, dlen, 1);
-    put_bytes(&w, f->domain, dlen);
-    put_uint(&w, ilen, 1);
-    put_bytes(&w, f->id, ilen);
-    put_uint(&w, f->len, 4);
-    put_bytes(&w, f->text, f->len);
+    wire_put_uint(&w, ENCODING_VERSION, 1);
+    wire_put_uint(&w, (uint64_t)f->fetched, 8);
+    wire_put_uint(&w, (uint64_t)f->expires, 8);
+    wire_put_uint(&w, dlen, 1);
+    wire_put_bytes(&w, f->domain, dlen);
+    wire_put_uint(&w, ilen, 1);
+    wire_put_bytes(&w, f->id, ilen);
+    wire_put_uint(&w, f->len, 4);
+    wire_put_bytes(&w, f->text, f->len);
     return w.overflow ? 0 : w.len;
 }
 
@@ -139,45 +115,15 @@ size_t sts_cache_encode(const struct sts_cached *c, uint8_t *buf, size_t cap)
 
 /* ---- decoding ---- */
 
-struct reader {
-    const uint8_t *p;
-    size_t len, off;
-    const char *why;
-};
-
 static const char truncated[] = "MTA-STS cache entry: truncated";
 
-static uint64_t get_uint(struct reader *r, size_t n)
-{
-    uint64_t v = 0;
-
-    if (r->why != NULL || n > r->len - r->off) {
-        r->why = r->why ? r->why : truncated;
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        v = (v << 8) | r->p[r->off++];
-    return v;
-}
-
-static const uint8_t *get_bytes(struct reader *r, size_t n)
-{
-    const uint8_t *p = r->p + r->off;
-
-    if (r->why != NULL || n > r->len - r->off) {
-        r->why = r->why ? r->why : truncated;
-        return NULL;
-    }
-    r->off += n;
-    return p;
-}
 
 /* get_times - version, fetched and expires (checked against the policy
  * later) */
-static void get_times(struct reader *r, struct sts_cached *out)
+static void get_times(struct wire_reader *r, struct sts_cached *out)
 {
-    uint64_t version = get_uint(r, 1);
-    uint64_t fetched = get_uint(r, 8), expires = get_uint(r, 8);
+    uint64_t version = wire_get_uint(r, 1);
+    uint64_t fetched = wire_get_uint(r, 8), expires = wire_get_uint(r, 8);
 
     if (r->why != NULL)
         return;
@@ -191,10 +137,10 @@ static void get_times(struct reader *r, struct sts_cached *out)
 }
 
 /* get_domain - a domain in normal form */
-static void get_domain(struct reader *r, struct sts_cached *out)
+static void get_domain(struct wire_reader *r, struct sts_cached *out)
 {
-    size_t n = (size_t)get_uint(r, 1);
-    const uint8_t *p = get_bytes(r, n);
+    size_t n = (size_t)wire_get_uint(r, 1);
+    const uint8_t *p = wire_get_bytes(r, n);
     const char *ignored = NULL;
 
     if (p == NULL)
@@ -205,10 +151,10 @@ static void get_domain(struct reader *r, struct sts_cached *out)
 }
 
 /* get_id - a §3.1 id */
-static void get_id(struct reader *r, struct sts_cached *out)
+static void get_id(struct wire_reader *r, struct sts_cached *out)
 {
-    size_t n = (size_t)get_uint(r, 1);
-    const uint8_t *p = get_bytes(r, n);
+    size_t n = (size_t)wire_get_uint(r, 1);
+    const uint8_t *p = wire_get_bytes(r, n);
 
     if (p == NULL)
         return;
@@ -221,9 +167,9 @@ static void get_id(struct reader *r, struct sts_cached *out)
 }
 
 /* get_policy - the text, which must parse and agree with the expiry */
-static void get_policy(struct reader *r, struct sts_cached *out)
+static void get_policy(struct wire_reader *r, struct sts_cached *out)
 {
-    size_t n = (size_t)get_uint(r, 4);
+    size_t n = (size_t)wire_get_uint(r, 4);
     const uint8_t *p;
     const char *ignored = NULL;
 
@@ -231,7 +177,7 @@ static void get_policy(struct reader *r, struct sts_cached *out)
         r->why = "MTA-STS cache entry: policy empty or too large";
         return;
     }
-    if ((p = get_bytes(r, n)) == NULL)
+    if ((p = wire_get_bytes(r, n)) == NULL)
         return;
     memcpy(out->text, p, n);
     out->len = n;
@@ -244,7 +190,7 @@ static void get_policy(struct reader *r, struct sts_cached *out)
 int sts_cache_decode(const uint8_t *buf, size_t len, struct sts_cached *out,
                      const char **why)
 {
-    struct reader r = { buf, len, 0, NULL };
+    struct wire_reader r = { buf, len, 0, NULL, truncated };
 
     memset(out, 0, sizeof *out);
     get_times(&r, out);
