@@ -1,7 +1,7 @@
 /* cmd_deliver.c - `dane-agent deliver`: one message from a queue manager
  *
  * deliver -c POLICY -f SENDER -n NEXTHOP [--report FILE] [--json]
- *         [--log-stderr] -- RCPT...
+ *         [--log-stderr] [--requiretls] -- RCPT...
  *
  * Order of work: the deadline (armed first), arguments and envelope (64,
  * nothing sent), policy (78), the message from stdin into the spool (69
@@ -124,6 +124,7 @@ static void smtp_message_of(const struct deliver_request *req,
     m->size = spool_size(sp);
     m->body_8bit = spool_8bit(sp);
     m->tls_required_no = spool_tls_required_no(sp);
+    m->requiretls = req->requiretls;
     m->smtputf8 = req->smtputf8;
 }
 

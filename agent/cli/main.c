@@ -15,7 +15,7 @@ struct command {
 static const struct command commands[] = {
     {"deliver", cmd_deliver,
      "deliver -c POLICY -f SENDER -n NEXTHOP [--report FILE] [--json] "
-     "[--log-stderr] -- RCPT..."},
+     "[--log-stderr] [--requiretls] -- RCPT..."},
     {"probe", cmd_probe,
      "probe -c POLICY [--level LEVEL] [--dns-only] [--json] DESTINATION"},
     {"tlsa-match", cmd_tlsa_match,

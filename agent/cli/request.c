@@ -6,7 +6,7 @@
 #include "envelope.h"
 #include "request.h"
 
-enum { OPT_REPORT = 256, OPT_JSON, OPT_LOG_STDERR };
+enum { OPT_REPORT = 256, OPT_JSON, OPT_LOG_STDERR, OPT_REQUIRETLS };
 
 static const struct option options[] = {
     {"config", required_argument, NULL, 'c'},
@@ -15,6 +15,7 @@ static const struct option options[] = {
     {"report", required_argument, NULL, OPT_REPORT},
     {"json", no_argument, NULL, OPT_JSON},
     {"log-stderr", no_argument, NULL, OPT_LOG_STDERR},
+    {"requiretls", no_argument, NULL, OPT_REQUIRETLS},
     {NULL, 0, NULL, 0},
 };
 
@@ -72,6 +73,7 @@ int request_parse(int argc, char **argv, struct deliver_request *req,
         case OPT_REPORT: req->report_path = optarg; break;
         case OPT_JSON: req->json = 1; break;
         case OPT_LOG_STDERR: req->log_stderr = 1; break;
+        case OPT_REQUIRETLS: req->requiretls = 1; break;
         default:
             *why = "unknown option or missing option argument";
             return -1;

@@ -1,6 +1,7 @@
 /* request.h - one delivery request as a queue manager hands it over:
  *             `deliver -c POLICY -f SENDER -n NEXTHOP [--report FILE]
- *             [--json] [--log-stderr] -- RCPT...` (the message on stdin:
+ *             [--json] [--log-stderr] [--requiretls] -- RCPT...` (the
+ *             message on stdin:
  *             spool.h)
  *
  * request_parse() borrows argv's strings (they live as long as the process)
@@ -29,6 +30,8 @@ struct deliver_request {
     int json;                       /* JSON records to stdout */
     int log_stderr;                 /* log lines to stderr as well */
     int smtputf8;                   /* an address needs SMTPUTF8 */
+    int requiretls;                 /* --requiretls: the message was received
+                                     * with REQUIRETLS (RFC 8689) */
 };
 
 /* request_parse - parse deliver's arguments; 0, or -1 with *why (exit 64) */

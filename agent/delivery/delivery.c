@@ -67,6 +67,9 @@ struct delivery {
     int store_tried;
     int tls_required_no;                /* RFC 8689 §5 honoured for this
                                          * message (tls_required_no()) */
+    int other_deferral;                 /* a deferral not due to REQUIRETLS */
+    struct note requiretls;             /* why a host could not carry the
+                                         * REQUIRETLS message (the first) */
 };
 
 /* What the verification callback needs and what it found. */
@@ -97,10 +100,19 @@ static void note_set(struct note *n, const char *enhanced, const char *text)
 static void note_reason(struct delivery *d, int rank, const char *enhanced,
                         const char *text)
 {
+    d->other_deferral = 1;
     if (rank <= d->best_rank)
         return;
     d->best_rank = rank;
     note_set(&d->deferral, enhanced, text);
+}
+
+/* note_requiretls - host or session that cannot carry the REQUIRETLS
+ * message; the delivery moves on (RFC 8689 §4.2.1) */
+static void note_requiretls(struct delivery *d, const char *text)
+{
+    if (d->requiretls.text[0] == '\0')
+        note_set(&d->requiretls, "4.7.30", text);
 }
 
 /* tls_mode - what a level demands of STARTTLS */
@@ -271,8 +283,9 @@ static int tls_required_no(const struct delivery_input *in)
 {
     const struct policy_entry *e = in->entry;
 
+    /* RFC 8689 §4.1: with REQUIRETLS the header field is ignored */
     return in->message != NULL && in->message->tls_required_no
-        && e->honor_tls_required_no && e->level != POLICY_LEVEL_DANE_ONLY
+        && !in->message->requiretls && e->honor_tls_required_no && e->level != POLICY_LEVEL_DANE_ONLY
         && e->level != POLICY_LEVEL_FINGERPRINT;
 }
 
@@ -541,6 +554,7 @@ static void report_session(const struct delivery *d, size_t hi, const char *addr
     a.tlsa_base_domain = host->tlsa_base[0] ? host->tlsa_base : NULL;
     attempt_tls(d, hi, o, pc, &a);
     attempt_rcpts(msg, o, rcpts, &a);
+    a.requiretls = msg->requiretls;
     a.result = rcpt_result(o->result);
     a.reason = o->result == SMTP_SENT ? NULL : o->reason;
     a.timings.connect_ms = o->connect_ms;
@@ -680,7 +694,9 @@ static int one_session(struct delivery *d, size_t hi, const char *address,
     if (d->in->seen != NULL)
         d->in->seen(d->in->seen_arg, &o, pc.called ? &pc.result : NULL);
     /* a refused greeting or HELO is temporary: the next server may do */
-    if (d->in->message != NULL && (o.result == SMTP_SENT || o.stage > SMTP_STAGE_HELO))
+    if (o.requiretls_unmet)
+        note_requiretls(d, o.reason);
+    else if (d->in->message != NULL && (o.result == SMTP_SENT || o.stage > SMTP_STAGE_HELO))
         settle(d, &o, index);
     else if (o.result == SMTP_SENT)
         d->state[0] = SMTP_SENT;
@@ -783,13 +799,31 @@ static void conclude(struct delivery *d)
                     out->reason, sizeof(out->reason));
 }
 
+/* requiretls_ineligible - RFC 8689 §4.2.1: a REQUIRETLS message goes only
+ * to a host authenticated by DANE (secure MX and TLSA) or by MTA-STS (MX
+ * name matched by an enforced policy, PKIX) */
+static int requiretls_ineligible(struct delivery *d, size_t hi)
+{
+    const struct mxplan_host *host = &d->in->plan->hosts[hi];
+    char text[SMTP_REASON_MAX];
+
+    if (d->in->message == NULL || !d->in->message->requiretls
+        || host->effective == MXPLAN_DANE || host->effective == MXPLAN_STS)
+        return 0;
+    snprintf(text, sizeof(text), "REQUIRETLS is required, but host %s is not "
+             "authenticated by DANE or MTA-STS (level %s)", d->in->plan->facts[hi].name,
+             mxplan_effective_name(host));
+    note_requiretls(d, text);
+    return 1;
+}
+
 /* try_hosts - every host the plan left usable, in order, until done */
 static void try_hosts(struct delivery *d)
 {
     const struct delivery_input *in = d->in;
 
     for (size_t hi = 0; hi < in->plan->nhosts; hi++) {
-        if (host_unusable(d, hi))
+        if (host_unusable(d, hi) || requiretls_ineligible(d, hi))
             continue;
         if (in->plan->hosts[hi].tlsa != NULL && in->entry->ndane_digests > 0) {
             const char *why;
@@ -833,37 +867,68 @@ static const char *plan_rfc8460(const struct dnsplan *plan)
     return NULL;
 }
 
-/* report_plan - a request that DNS alone decided (no server contacted) is
- * still reported: Postfix logs it with relay=none, and the JSON record says
- * why (RFC 8460 type where one applies); every recipient gets the plan's
- * verdict */
-static void report_plan(struct delivery *d, enum smtp_result verdict,
-                        const char *reason)
+/* report_verdict - a decision without a server of its own (Postfix logs it
+ * with relay=none) is still reported, and the JSON record says why (RFC
+ * 8460 type where one applies); every pending recipient gets the verdict */
+static void report_verdict(struct delivery *d, enum smtp_result verdict,
+                           const char *enhanced, const char *reason,
+                           const char *rfc8460)
 {
     struct report_rcpt rcpts[SMTP_MAX_RCPTS];
     struct report_attempt a;
     const struct dnsplan *plan = d->in->plan;
+    size_t n = 0;
 
     attempt_init(d, &a);
     memset(rcpts, 0, sizeof(rcpts));
     a.dnssec.mx = plan->mx.asked ? dns_status_name(plan->mx.status) : NULL;
+    a.requiretls = d->in->message->requiretls;
     for (size_t i = 0; i < d->nrcpts; i++) {
-        rcpts[i].address = d->in->message->recipients[i];
-        rcpts[i].result = rcpt_result(verdict);
-        rcpts[i].enhanced = plan_enhanced(plan);
-        rcpts[i].status = reason;
+        if (d->state[i] != SMTP_DEFER)
+            continue;
+        rcpts[n].address = d->in->message->recipients[i];
+        rcpts[n].result = rcpt_result(verdict);
+        rcpts[n].enhanced = enhanced;
+        rcpts[n++].status = reason;
         d->state[i] = verdict;
     }
     a.rcpts = rcpts;
-    a.nrcpts = d->nrcpts;
+    a.nrcpts = n;
     a.result = rcpt_result(verdict);
     a.reason = reason;
-    a.rfc8460 = plan_rfc8460(plan);
+    a.rfc8460 = rfc8460;
     report_emit(&d->in->report, &a);
     if (verdict == SMTP_BOUNCE)
-        note_bounce(d, plan_enhanced(plan), reason);
+        note_bounce(d, enhanced, reason);
     else
-        note_reason(d, RANK_DNS, plan_enhanced(plan), reason);
+        note_reason(d, RANK_DNS, enhanced, reason);
+}
+
+/* report_plan - a request that DNS alone decided (no server contacted) */
+static void report_plan(struct delivery *d, enum smtp_result verdict,
+                        const char *reason)
+{
+    report_verdict(d, verdict, plan_enhanced(d->in->plan), reason,
+                   plan_rfc8460(d->in->plan));
+}
+
+/* requiretls_bounce - RFC 8689 §4.2.1 and §5: when no host could carry the
+ * REQUIRETLS message and nothing else deferred it (a host that was not
+ * reached might have), the pending recipients bounce with 5.7.30 */
+static void requiretls_bounce(struct delivery *d)
+{
+    char reason[SMTP_REASON_MAX];
+    size_t pending = 0;
+
+    if (d->requiretls.text[0] == '\0' || d->other_deferral)
+        return;
+    for (size_t i = 0; i < d->nrcpts; i++)
+        pending += d->state[i] == SMTP_DEFER;
+    if (pending == 0)
+        return;
+    snprintf(reason, sizeof(reason), "REQUIRETLS support required: no server of %s "
+             "could carry the message (%.900s)", d->in->nexthop_text, d->requiretls.text);
+    report_verdict(d, SMTP_BOUNCE, "5.7.30", reason, NULL);
 }
 
 /* any_relaxed - some host ruled out only by MTA-STS is tried after all
@@ -911,6 +976,8 @@ void delivery_run(const struct delivery_input *in, struct delivery_result *out)
     if (!plan_decides(&d)) {
         load_pins(&d);
         try_hosts(&d);
+        if (in->message != NULL)
+            requiretls_bounce(&d);
     }
     conclude(&d);
     tls_ctx_free(d.ctx_auth);

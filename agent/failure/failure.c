@@ -50,6 +50,9 @@ static const struct rule {
     [FAILURE_STS_FETCH] = { FAILURE_DEFER, "4.7.5", "sts-policy-fetch-error", 0, 0 },
     [FAILURE_STS_INVALID] = { FAILURE_DEFER, "4.7.5", "sts-policy-invalid", 0, 0 },
     [FAILURE_STS_WEBPKI] = { FAILURE_DEFER, "4.7.5", "sts-webpki-invalid", 0, 0 },
+    /* RFC 8689 §5: 5.7.30 "REQUIRETLS support required"; one host that
+     * lacks it only moves the delivery on to the next */
+    [FAILURE_REQUIRETLS] = { FAILURE_DEFER, "4.7.30", NULL, 0, 0 },
     [FAILURE_SMTPUTF8] = { FAILURE_BOUNCE, "5.6.7", NULL, 0, 0 },
     [FAILURE_SIZE] = { FAILURE_BOUNCE, "5.3.4", NULL, 0, 0 },
     [FAILURE_8BIT] = { FAILURE_BOUNCE, "5.6.3", NULL, 0, 0 },

@@ -53,6 +53,10 @@ enum failure_cause {
     FAILURE_STS_INVALID,    /* the fetched MTA-STS policy is invalid */
     FAILURE_STS_WEBPKI,     /* the MTA-STS policy host's certificate or
                              * handshake failed */
+    FAILURE_REQUIRETLS,     /* RFC 8689: REQUIRETLS message, and this host
+                             * is not authenticated or does not offer it
+                             * (the delivery bounces 5.7.30 when no host
+                             * does, RFC 8689 §4.2.1) */
     FAILURE_SMTPUTF8,       /* SMTPUTF8 needed, not offered */
     FAILURE_SIZE,           /* over the server's announced SIZE */
     FAILURE_8BIT,           /* 8-bit message, no 8BITMIME, not convertible */

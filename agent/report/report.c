@@ -445,6 +445,8 @@ static void json_attempt(struct json *j, const struct report_attempt *a)
     json_text_member(j, "reason", a->reason, 1);
     json_name_member(j, "rfc8460_result_type", a->rfc8460);
     json_policy(j, &a->policy);
+    json_key(j, "requiretls");
+    json_bool(j, a->requiretls);
     json_key(j, "tls_required_no");
     json_bool(j, a->tls_required_no);
     json_timings(j, &a->timings);

@@ -130,6 +130,8 @@ struct report_attempt {
                                      * failure ("certificate-expired", ...);
                                      * NULL otherwise */
     struct report_policy policy;
+    int requiretls;                 /* the message asked for REQUIRETLS
+                                     * (RFC 8689, deliver --requiretls) */
     int tls_required_no;            /* the host's DANE or MTA-STS policy was
                                      * not enforced: the message said
                                      * "TLS-Required: No" (RFC 8689 §5) */

@@ -691,11 +691,12 @@ static ssize_t body_source(struct session *s, uint64_t off, uint8_t *buf, size_t
     return pread(s->m->fd, buf, cap, (off_t)off);
 }
 
-/* mail_cmd - "MAIL FROM:<...> SIZE= BODY= SMTPUTF8" into buf */
+/* mail_cmd - "MAIL FROM:<...> SIZE= BODY= SMTPUTF8 REQUIRETLS" into buf */
 static int mail_cmd(struct session *s, char *buf, size_t size)
 {
     char sz[32] = "";
     const char *body = "", *utf8 = "";
+    const char *requiretls = s->m->requiretls ? " REQUIRETLS" : "";  /* RFC 8689 §2 */
 
     if (s->out->ext & SMTP_EXT_SIZE)
         snprintf(sz, sizeof(sz), " SIZE=%llu", (unsigned long long)s->m->size);
@@ -703,7 +704,8 @@ static int mail_cmd(struct session *s, char *buf, size_t size)
         body = " BODY=8BITMIME";    /* RFC 6152 §3 */
     if (s->utf8)
         utf8 = " SMTPUTF8";         /* RFC 6531 §3.4 */
-    return snprintf(buf, size, "MAIL FROM:<%s>%s%s%s\r\n", s->m->sender, sz, body, utf8);
+    return snprintf(buf, size, "MAIL FROM:<%s>%s%s%s%s\r\n", s->m->sender, sz, body, utf8,
+                    requiretls);
 }
 
 /* plan_downgrade - RFC 6152 §3: 8-bit data goes only to a server that
@@ -742,9 +744,33 @@ static int plan_downgrade(struct session *s)
     return 0;
 }
 
+/* requiretls_precheck - RFC 8689 §4.2.1: a REQUIRETLS message goes only
+ * over TLS to a Verified peer that offers REQUIRETLS (after STARTTLS: the
+ * capabilities seen before TLS were discarded); else QUIT and the next MX */
+static int requiretls_precheck(struct session *s)
+{
+    const char *missing = NULL;
+
+    if (!s->m->requiretls)
+        return 0;
+    if (!s->out->tls)
+        missing = "no TLS with host";
+    else if (s->out->peer != SMTP_PEER_VERIFIED)
+        missing = "no Verified TLS with host";
+    else if (!(s->out->ext & SMTP_EXT_REQUIRETLS))
+        missing = "REQUIRETLS not offered by host";
+    if (missing == NULL)
+        return 0;
+    s->out->requiretls_unmet = 1;
+    fail(s, FAILURE_REQUIRETLS, "REQUIRETLS is required, but %s %s", missing, s->peer);
+    return -1;
+}
+
 /* mail_precheck - refuse early what the server announced it cannot take */
 static int mail_precheck(struct session *s)
 {
+    if (requiretls_precheck(s) != 0)
+        return -1;
     if (s->utf8 && !(s->out->ext & SMTP_EXT_SMTPUTF8)) {
         fail(s, FAILURE_SMTPUTF8, "SMTPUTF8 is required, but was not offered by host %s",
              s->peer);

@@ -24,6 +24,10 @@
  *   discarded and EHLO is sent again over TLS.
  * - Every stage has its own timeout, and a whole reply must arrive within it
  *   (a server dripping bytes is cut off); params->deadline_ms caps them all.
+ * - message->requiretls (RFC 8689 §4.2.1): MAIL is sent only over TLS to a
+ *   peer the caller's verification found Verified and that offers
+ *   REQUIRETLS in its EHLO reply over TLS; else QUIT, 4.7.30, and
+ *   outcome.requiretls_unmet. The caller decides whether that bounces.
  * - Replies are bounded by params->limits; server text is made printable.
  * - TLS resumption (params->session_cache, session_cache.h): the cached
  *   session is offered in the handshake; a resumed session's restored peer
@@ -134,6 +138,9 @@ struct smtp_message {
                                      * addresses are detected here too) */
     int tls_required_no;            /* "TLS-Required: No" (RFC 8689 §5): the
                                      * delivery loop may relax TLS policy */
+    int requiretls;                 /* RFC 8689: MAIL FROM ... REQUIRETLS,
+                                     * only over TLS to a Verified peer
+                                     * that offers REQUIRETLS after TLS */
 };
 
 enum smtp_result {
@@ -188,6 +195,10 @@ struct smtp_outcome {
                                  * verification failure: the caller's
                                  * verification knows the precise type */
     int connected;              /* TCP connection was established */
+    int requiretls_unmet;       /* message.requiretls, and this peer was
+                                 * not Verified or did not offer REQUIRETLS:
+                                 * QUIT before MAIL, every recipient deferred
+                                 * (RFC 8689 §4.2.1: try the next MX) */
     int cleartext_retry_ok;     /* opportunistic TLS failed before any mail
                                  * command: the caller may retry this
                                  * address with SMTP_TLS_NONE (Postfix may) */

@@ -237,6 +237,7 @@ static const struct {
     { "8BITMIME", SMTP_EXT_8BITMIME },
     { "SMTPUTF8", SMTP_EXT_SMTPUTF8 },
     { "ENHANCEDSTATUSCODES", SMTP_EXT_ENHANCEDSTATUSCODES },
+    { "REQUIRETLS", SMTP_EXT_REQUIRETLS },
 };
 
 /* ehlo_line - one "250-KEYWORD params" line */

@@ -69,6 +69,7 @@ size_t smtp_enhanced_parse(const uint8_t *p, size_t len,
 #define SMTP_EXT_8BITMIME            0x08u  /* RFC 6152 */
 #define SMTP_EXT_SMTPUTF8            0x10u  /* RFC 6531 */
 #define SMTP_EXT_ENHANCEDSTATUSCODES 0x20u  /* RFC 2034 */
+#define SMTP_EXT_REQUIRETLS          0x40u  /* RFC 8689 */
 
 struct smtp_ehlo {
     unsigned ext;           /* SMTP_EXT_* bits */

@@ -66,6 +66,8 @@ Scenarios (python3 standard library only):
   dot-4xx             451 4.3.0 to the end of data
   dot-5xx             554 5.7.1 to the end of data
   starttls-454        454 to STARTTLS
+  requiretls          as ok, and offers REQUIRETLS over TLS (RFC 8689 §2)
+  requiretls-plain    offers REQUIRETLS before STARTTLS only
 Replies out of step (RFC 5321 §4.2, RFC 2920 §3), each ending the data
 with 554 5.7.1 so that a client that takes the early reply is caught:
   early-dot-reply     "354" and "250 queued early" in one segment to DATA
@@ -157,6 +159,9 @@ class Session:
             lines.append("SMTPUTF8")
         if self.scenario == "no-8bitmime":
             lines.remove("8BITMIME")
+        if (self.scenario == "requiretls" and self.tls) or (
+                self.scenario == "requiretls-plain" and not self.tls):
+            lines.append("REQUIRETLS")
         if self.scenario == "long-reply":
             lines.insert(1, "X" * self.args.reply_line_length)
         if self.scenario == "many-lines":

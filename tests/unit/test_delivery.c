@@ -32,6 +32,7 @@ struct step {
     enum smtp_stage stage;
     const char *enhanced;
     const char *verdicts;
+    int requiretls_unmet;       /* RFC 8689: the peer could not carry it */
 };
 
 static struct {
@@ -40,6 +41,7 @@ static struct {
     char address[MAX_CALLS][INET6_ADDRSTRLEN];
     char rcpts[MAX_CALLS][128];         /* "a,b" given to each session */
     enum smtp_tls_mode tls[MAX_CALLS];  /* what each session was told */
+    int requiretls[MAX_CALLS];          /* ... and whether REQUIRETLS */
 } script;
 
 /* fill_rcpt - one recipient's scripted verdict */
@@ -60,6 +62,7 @@ static void record_call(const struct smtp_params *p, const struct smtp_message *
 
     inet_ntop(AF_INET, &sin->sin_addr, script.address[k], sizeof(script.address[k]));
     script.tls[k] = p->tls;
+    script.requiretls[k] = m->requiretls;
     for (size_t i = 0; i < m->nrecipients; i++) {
         strcat(script.rcpts[k], i > 0 ? "," : "");
         strcat(script.rcpts[k], m->recipients[i]);
@@ -81,6 +84,7 @@ static void scripted_session(const struct smtp_params *p, const struct smtp_mess
     out->result = st->result;
     out->stage = st->stage;
     out->connected = st->stage > SMTP_STAGE_CONNECT;
+    out->requiretls_unmet = st->requiretls_unmet;
     snprintf(out->enhanced, sizeof(out->enhanced), "%s", st->enhanced);
     snprintf(out->reason, sizeof(out->reason), "scripted failure at stage %d", st->stage);
     if (st->verdicts[0] == '\0')
@@ -143,9 +147,13 @@ static void plan_free(struct dnsplan *plan)
     free(plan);
 }
 
+/* What the message says besides its recipients. */
+#define MSG_TLS_REQUIRED_NO 1   /* "TLS-Required: No" (RFC 8689 §5) */
+#define MSG_REQUIRETLS 2        /* deliver --requiretls (RFC 8689) */
+
 /* run_as - delivery_run() over the plan for rcpts with the script, under
- * the policy text yaml, the message marked "TLS-Required: No" or not */
-static void run_as(const char *yaml, int tls_required_no, struct dnsplan *plan,
+ * the policy text yaml, the message marked with MSG_* flags */
+static void run_as(const char *yaml, unsigned flags, struct dnsplan *plan,
                    const char **rcpts, size_t nrcpts, const struct step *steps,
                    size_t nsteps, struct delivery_result *res)
 {
@@ -154,7 +162,9 @@ static void run_as(const char *yaml, int tls_required_no, struct dnsplan *plan,
                                          strlen(yaml), err, sizeof(err));
     struct smtp_message msg = { .sender = "sender@example.org", .recipients = rcpts,
                                 .nrecipients = nrcpts, .fd = -1, .buf = (const uint8_t *)"x\r\n",
-                                .len = 3, .size = 3, .tls_required_no = tls_required_no };
+                                .len = 3, .size = 3,
+                                .tls_required_no = (flags & MSG_TLS_REQUIRED_NO) != 0,
+                                .requiretls = (flags & MSG_REQUIRETLS) != 0 };
     struct delivery_input in = { .plan = plan, .nexthop_text = "example.test",
                                  .message = &msg, .deadline_ms = UINT64_MAX,
                                  .report = { .json_fd = -1 },
@@ -180,8 +190,8 @@ static void run(struct dnsplan *plan, const char **rcpts, size_t nrcpts,
 Test(delivery, connect_failure_moves_to_the_next_address)
 {
     static const struct step steps[] = {
-        { SMTP_DEFER, SMTP_STAGE_CONNECT, "4.4.1", "" },
-        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+        { SMTP_DEFER, SMTP_STAGE_CONNECT, "4.4.1", "", 0 },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
     };
     const char *rcpts[] = {"a@example.test"};
     struct dnsplan *plan = plan_two_hosts();
@@ -199,9 +209,9 @@ Test(delivery, refused_greeting_is_temporary_next_host_tried)
 {
     /* a 554 greeting skips the host (Postfix smtp_skip_5xx_greeting) */
     static const struct step steps[] = {
-        { SMTP_BOUNCE, SMTP_STAGE_GREETING, "5.0.0", "" },
-        { SMTP_BOUNCE, SMTP_STAGE_GREETING, "5.0.0", "" },
-        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+        { SMTP_BOUNCE, SMTP_STAGE_GREETING, "5.0.0", "", 0 },
+        { SMTP_BOUNCE, SMTP_STAGE_GREETING, "5.0.0", "", 0 },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
     };
     const char *rcpts[] = {"a@example.test"};
     struct dnsplan *plan = plan_two_hosts();
@@ -216,8 +226,8 @@ Test(delivery, refused_greeting_is_temporary_next_host_tried)
 Test(delivery, deferred_recipient_offered_to_next_server_alone)
 {
     static const struct step steps[] = {
-        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "sd" },
-        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "sd", 0 },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
     };
     const char *rcpts[] = {"a@example.test", "b@example.test"};
     struct dnsplan *plan = plan_two_hosts();
@@ -234,8 +244,8 @@ Test(delivery, deferred_recipient_offered_to_next_server_alone)
 Test(delivery, rcpt_550_is_final_never_offered_again)
 {
     static const struct step steps[] = {
-        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "bd" },
-        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "bd", 0 },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
     };
     const char *rcpts[] = {"a@example.test", "b@example.test"};
     struct dnsplan *plan = plan_two_hosts();
@@ -254,9 +264,9 @@ Test(delivery, all_addresses_fail_defers_with_a_4xx_reason)
 {
     /* a 5.7.1 code on a session failure that only defers is said as 4.7.1 */
     static const struct step steps[] = {
-        { SMTP_DEFER, SMTP_STAGE_CONNECT, "4.4.1", "" },
-        { SMTP_DEFER, SMTP_STAGE_HANDSHAKE, "5.7.1", "" },
-        { SMTP_DEFER, SMTP_STAGE_CONNECT, "4.4.1", "" },
+        { SMTP_DEFER, SMTP_STAGE_CONNECT, "4.4.1", "", 0 },
+        { SMTP_DEFER, SMTP_STAGE_HANDSHAKE, "5.7.1", "", 0 },
+        { SMTP_DEFER, SMTP_STAGE_CONNECT, "4.4.1", "", 0 },
     };
     const char *rcpts[] = {"a@example.test", "b@example.test"};
     struct dnsplan *plan = plan_two_hosts();
@@ -273,7 +283,7 @@ Test(delivery, all_addresses_fail_defers_with_a_4xx_reason)
 Test(delivery, host_ruled_out_by_the_plan_is_skipped)
 {
     static const struct step steps[] = {
-        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
     };
     const char *rcpts[] = {"a@example.test"};
     struct dnsplan *plan = plan_two_hosts();
@@ -345,7 +355,7 @@ static struct dnsplan *sts_mismatch_plan(void)
 Test(delivery, rfc8689_s5_tls_required_no_tries_hosts_mta_sts_ruled_out)
 {
     static const struct step steps[] = {
-        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
     };
     const char *rcpts[] = {"a@example.test"};
     struct dnsplan *plan = sts_mismatch_plan();
@@ -386,7 +396,7 @@ Test(delivery, tls_required_no_not_honoured_when_the_policy_says_so)
 Test(delivery, tls_required_no_relaxes_a_dane_host_to_opportunistic_tls)
 {
     static const struct step steps[] = {
-        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
     };
     const char *rcpts[] = {"a@example.test"};
     struct dnsplan *plan = plan_two_hosts();
@@ -404,7 +414,7 @@ Test(delivery, tls_required_no_relaxes_a_dane_host_to_opportunistic_tls)
 Test(delivery, tls_required_no_never_at_dane_only)
 {
     static const struct step steps[] = {
-        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
     };
     const char *rcpts[] = {"a@example.test"};
     struct dnsplan *plan = plan_two_hosts();
@@ -413,6 +423,114 @@ Test(delivery, tls_required_no_never_at_dane_only)
     plan->hosts[0].effective = MXPLAN_DANE;
     plan->hosts[0].level = POLICY_LEVEL_DANE_ONLY;
     run_as("defaults:\n  level: dane-only\n", 1, plan, rcpts, 1, steps, 1, &res);
+    cr_assert_eq(script.tls[0], SMTP_TLS_REQUIRED);
+    plan_free(plan);
+}
+
+/* dane_plan - plan_two_hosts() with both hosts authenticated by DANE */
+static struct dnsplan *dane_plan(void)
+{
+    struct dnsplan *plan = plan_two_hosts();
+
+    for (size_t hi = 0; hi < 2; hi++) {
+        plan->hosts[hi].effective = MXPLAN_DANE;
+        plan->hosts[hi].level = POLICY_LEVEL_DANE;
+    }
+    return plan;
+}
+
+static const char dane_yaml[] = "defaults:\n  level: dane\n";
+
+/* RFC 8689 §4.2.1, §5: every host reached, none could carry the REQUIRETLS
+ * message, nothing else deferred it: the recipients bounce with 5.7.30 */
+Test(delivery, rfc8689_requiretls_unmet_everywhere_bounces_5_7_30)
+{
+    static const struct step steps[] = {
+        { SMTP_DEFER, SMTP_STAGE_MAIL, "4.7.30", "", 1 },
+        { SMTP_DEFER, SMTP_STAGE_MAIL, "4.7.30", "", 1 },
+        { SMTP_DEFER, SMTP_STAGE_MAIL, "4.7.30", "", 1 },
+    };
+    const char *rcpts[] = {"a@example.test", "b@example.test"};
+    struct dnsplan *plan = dane_plan();
+    struct delivery_result res;
+
+    run_as(dane_yaml, MSG_REQUIRETLS, plan, rcpts, 2, steps, 3, &res);
+    cr_assert_eq(res.status, DELIVERY_BOUNCED, "%s", res.reason);
+    cr_assert_eq(res.nbounced, 2);
+    cr_assert(strncmp(res.reason, "5.7.30 REQUIRETLS support required", 34) == 0, "%s",
+              res.reason);
+    cr_assert(script.requiretls[0] && script.requiretls[2]);
+    plan_free(plan);
+}
+
+/* A host not authenticated by DANE or MTA-STS is never given the message:
+ * no session at all, and with no other host, 5.7.30 */
+Test(delivery, rfc8689_requiretls_unauthenticated_hosts_never_tried)
+{
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = plan_two_hosts();
+    struct delivery_result res;
+
+    run_as("defaults:\n  level: may\n", MSG_REQUIRETLS, plan, rcpts, 1, NULL, 0, &res);
+    cr_assert_eq(res.attempts, 0);
+    cr_assert_eq(res.status, DELIVERY_BOUNCED, "%s", res.reason);
+    cr_assert_not_null(strstr(res.reason, "not authenticated by DANE or MTA-STS"), "%s",
+                       res.reason);
+    cr_assert(strncmp(res.reason, "5.7.30 ", 7) == 0, "%s", res.reason);
+    plan_free(plan);
+}
+
+/* A host that could not be reached might have offered REQUIRETLS: the
+ * delivery defers, it never bounces on a guess */
+Test(delivery, rfc8689_requiretls_with_an_unreached_host_defers)
+{
+    static const struct step steps[] = {
+        { SMTP_DEFER, SMTP_STAGE_CONNECT, "4.4.1", "", 0 },
+        { SMTP_DEFER, SMTP_STAGE_MAIL, "4.7.30", "", 1 },
+        { SMTP_DEFER, SMTP_STAGE_MAIL, "4.7.30", "", 1 },
+    };
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = dane_plan();
+    struct delivery_result res;
+
+    run_as(dane_yaml, MSG_REQUIRETLS, plan, rcpts, 1, steps, 3, &res);
+    cr_assert_eq(res.status, DELIVERY_DEFERRED, "%s", res.reason);
+    cr_assert_eq(res.reason[0], '4', "%s", res.reason);
+    plan_free(plan);
+}
+
+/* The next MX that meets REQUIRETLS gets the message (RFC 8689 §4.2.1) */
+Test(delivery, rfc8689_requiretls_next_host_delivers)
+{
+    static const struct step steps[] = {
+        { SMTP_DEFER, SMTP_STAGE_MAIL, "4.7.30", "", 1 },
+        { SMTP_DEFER, SMTP_STAGE_MAIL, "4.7.30", "", 1 },
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
+    };
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = dane_plan();
+    struct delivery_result res;
+
+    plan->hosts[1].effective = MXPLAN_STS;
+    plan->hosts[1].level = POLICY_LEVEL_VERIFY;
+    run_as(dane_yaml, MSG_REQUIRETLS, plan, rcpts, 1, steps, 3, &res);
+    cr_assert_eq(res.status, DELIVERY_SENT, "%s", res.reason);
+    cr_assert_str_eq(script.address[2], "192.0.2.3");
+    cr_assert_eq(script.requiretls[2], 1);
+    plan_free(plan);
+}
+
+/* RFC 8689 §4.1: with REQUIRETLS the TLS-Required header field is ignored */
+Test(delivery, rfc8689_requiretls_ignores_tls_required_no)
+{
+    static const struct step steps[] = {
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
+    };
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = dane_plan();
+    struct delivery_result res;
+
+    run_as(dane_yaml, MSG_REQUIRETLS | MSG_TLS_REQUIRED_NO, plan, rcpts, 1, steps, 1, &res);
     cr_assert_eq(script.tls[0], SMTP_TLS_REQUIRED);
     plan_free(plan);
 }

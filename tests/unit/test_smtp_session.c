@@ -80,6 +80,7 @@ static int mail_sent(void)
 
 struct verify_arg {
     int fail;
+    int untrusted;          /* TLS without authentication: Untrusted */
     int claim_verified;     /* a careless callback: Verified, always */
     int calls;
 };
@@ -97,6 +98,8 @@ static enum smtp_peer_status test_verify(void *arg, const struct dane_chain *cha
     }
     if (v->claim_verified)
         return SMTP_PEER_VERIFIED;
+    if (v->untrusted)
+        return SMTP_PEER_UNTRUSTED;
     return dane_chain_length(chain) > 0 ? SMTP_PEER_VERIFIED : SMTP_PEER_ANONYMOUS;
 }
 
@@ -743,5 +746,88 @@ Test(smtp_session, rfc6152_s3_unconvertible_bounces, .init = setup, .fini = tear
     cr_assert_not_null(strstr(o.reason, "does not offer 8BITMIME"), "%s", o.reason);
     cr_assert_eq(o.recipients[0].result, SMTP_BOUNCE);
     cr_assert_not(mail_sent(), "MAIL sent for an unconvertible message");
+    smtp_outcome_free(&o);
+}
+
+/* requiretls_session - a REQUIRETLS message (RFC 8689) to a peer */
+static void requiretls_session(unsigned slot, const char *scenario, enum smtp_tls_mode mode,
+                               struct verify_arg *va, struct smtp_outcome *o)
+{
+    static const char *const rcpts[] = { "a@dest.test", "b@dest.test" };
+    struct smtp_params p;
+    struct smtp_message m;
+
+    peer_start(slot, scenario);
+    params_init(&p, mode, va);
+    message_init(&m, rcpts, 2);
+    m.requiretls = 1;
+    smtp_session(&p, &m, o);
+}
+
+/* RFC 8689 §4.2.1: a Verified peer that offers REQUIRETLS over TLS gets
+ * "MAIL FROM:<...> REQUIRETLS" and the message. */
+Test(smtp_session, rfc8689_requiretls_offered_sent, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+    struct verify_arg va = { 0 };
+    struct smtp_outcome o;
+
+    requiretls_session(93, "requiretls", SMTP_TLS_REQUIRED, &va, &o);
+    cr_assert_eq(o.result, SMTP_SENT, "%s", o.reason);
+    cr_assert_eq(o.requiretls_unmet, 0);
+    cr_assert(o.ext & SMTP_EXT_REQUIRETLS);
+    cr_assert_not_null(strstr(peer_file("commands"), "MAIL FROM:<sender@client.test> SIZE="));
+    cr_assert_not_null(strstr(peer_file("commands"), " REQUIRETLS\n"), "%s",
+                       peer_file("commands"));
+    cr_assert_eq(o.recipients[0].result, SMTP_SENT);
+    cr_assert_eq(o.recipients[1].result, SMTP_SENT);
+    smtp_outcome_free(&o);
+}
+
+struct requiretls_case {
+    const char *scenario;
+    enum smtp_tls_mode mode;
+    int untrusted;
+    const char *reason;         /* part of the reason */
+};
+
+/* RFC 8689 §4.2.1: without Verified TLS and REQUIRETLS offered after
+ * STARTTLS, no MAIL command: QUIT, 4.7.30, every recipient deferred (the
+ * next MX may do), requiretls_unmet for the caller. */
+static const struct requiretls_case requiretls_cases[] = {
+    { "ok", SMTP_TLS_REQUIRED, 0, "REQUIRETLS not offered by host mx.peer.test" },
+    /* capabilities seen before TLS do not count (RFC 3207 §4.2) */
+    { "requiretls-plain", SMTP_TLS_REQUIRED, 0, "REQUIRETLS not offered" },
+    { "requiretls", SMTP_TLS_REQUIRED, 1, "no Verified TLS with host" },
+    { "no-starttls", SMTP_TLS_OPPORTUNISTIC, 0, "no TLS with host" },
+};
+
+ParameterizedTestParameters(smtp_session, rfc8689_requiretls_unmet)
+{
+    static size_t idx[sizeof(requiretls_cases) / sizeof(requiretls_cases[0])];
+
+    for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+        idx[i] = i;
+    return cr_make_param_array(size_t, idx, sizeof(idx) / sizeof(idx[0]));
+}
+
+ParameterizedTest(size_t *i, smtp_session, rfc8689_requiretls_unmet,
+                  .init = setup, .fini = teardown, .timeout = 60)
+{
+    const struct requiretls_case *c = &requiretls_cases[*i];
+    struct verify_arg va = { .untrusted = c->untrusted };
+    struct smtp_outcome o;
+
+    requiretls_session(94 + (unsigned)*i, c->scenario, c->mode, &va, &o);
+    cr_assert_eq(o.result, SMTP_DEFER, "%s", o.reason);
+    cr_assert_eq(o.requiretls_unmet, 1);
+    cr_assert_eq(o.stage, SMTP_STAGE_MAIL);
+    cr_assert_str_eq(o.enhanced, "4.7.30");
+    cr_assert_not_null(strstr(o.reason, c->reason), "%s", o.reason);
+    cr_assert_eq(mail_sent(), 0, "%s", peer_file("commands"));
+    cr_assert(peer_saw("QUIT"));
+    cr_assert_eq(o.recipients[0].result, SMTP_DEFER);
+    cr_assert_eq(o.recipients[1].result, SMTP_DEFER);
+    cr_assert_str_eq(o.recipients[1].enhanced, "4.7.30");
     smtp_outcome_free(&o);
 }
