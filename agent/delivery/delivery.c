@@ -426,6 +426,21 @@ static void attempt_init(const struct delivery *d, struct report_attempt *a)
     a->timings.dns_ms = d->in->plan->lookup_ms;
 }
 
+/* authenticated_by - what authenticated a Verified peer of host hi (JSON
+ * authenticated_by); NULL when not Verified or let through unverified */
+static const char *authenticated_by(const struct mxplan_host *host,
+                                    const struct peer_check *pc)
+{
+    if (!pc->called || !pc->result.ok || pc->relaxed
+        || pc->result.status != VERIFY_VERIFIED)
+        return NULL;
+    if (host->effective == MXPLAN_DANE || host->level == POLICY_LEVEL_DANE_ONLY)
+        return "dane";
+    if (host->effective == MXPLAN_STS)
+        return "mta-sts";
+    return host->level == POLICY_LEVEL_FINGERPRINT ? "fingerprint" : "pkix";
+}
+
 /* attempt_tls - the TLS facts and the verification of one session */
 static void attempt_tls(const struct delivery *d, size_t hi,
                         const struct smtp_outcome *o,
@@ -441,6 +456,7 @@ static void attempt_tls(const struct delivery *d, size_t hi,
         a->tls.server_digest = o->facts.server_digest;
         a->tls.resumed = o->facts.resumed;
         a->verification = pc->called ? verify_status_name(pc->result.status) : NULL;
+        a->authenticated_by = authenticated_by(&d->in->plan->hosts[hi], pc);
     }
     if (pc->called && pc->result.matched) {
         a->tlsa_match.matched = 1;
@@ -548,6 +564,7 @@ static void report_session(const struct delivery *d, size_t hi, const char *addr
     attempt_policy(d, hi, &policy, &a);
     a.mx = d->in->plan->facts[hi].name;
     a.address = address;
+    a.sending_ip = o->local_address;
     a.connected = o->connected;
     a.effective_level = mxplan_effective_name(host);
     dnssec_of(d, hi, &a.dnssec);

@@ -178,6 +178,56 @@ size_t report_tls_line(const struct report_attempt *a, char *out, size_t size)
     return line_end(&l);
 }
 
+/* auth_name - how a log line names what authenticated the peer */
+static const char *auth_name(const char *by)
+{
+    static const struct { const char *json, *log; } names[] = {
+        { "dane", "DANE" }, { "mta-sts", "MTA-STS" }, { "pkix", "PKIX" },
+        { "fingerprint", "fingerprint" },
+    };
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(by, names[i].json) == 0)
+            return names[i].log;
+    return by;
+}
+
+/* report_auth_line - "mx[addr]:port: Verified via MTA-STS policy of
+ * example.com (mx pattern *.example.com)" or "... via DANE (TLSA 3 1 1 at
+ * depth 0)": how a Verified peer was authenticated, after Postfix's TLS
+ * line, which stays as Postfix writes it */
+size_t report_auth_line(const struct report_attempt *a, char *out, size_t size)
+{
+    struct line l;
+
+    line_init(&l, out, size);
+    if (!is_set(a->authenticated_by))
+        return 0;
+    add_namaddr(&l, a);
+    line_add(&l, ": Verified via ");
+    line_add(&l, auth_name(a->authenticated_by));
+    if (strcmp(a->authenticated_by, "mta-sts") == 0 && is_set(a->policy.domain)) {
+        line_add(&l, " policy of ");
+        line_text(&l, a->policy.domain, 0);
+        if (is_set(a->policy.mx_host_pattern)) {
+            line_add(&l, " (mx pattern ");
+            line_text(&l, a->policy.mx_host_pattern, 0);
+            line_add(&l, ")");
+        }
+    } else if (strcmp(a->authenticated_by, "dane") == 0 && a->tlsa_match.matched) {
+        line_add(&l, " (TLSA ");
+        line_uint(&l, a->tlsa_match.usage);
+        line_add(&l, " ");
+        line_uint(&l, a->tlsa_match.selector);
+        line_add(&l, " ");
+        line_uint(&l, a->tlsa_match.mtype);
+        line_add(&l, " at depth ");
+        line_uint(&l, a->tlsa_match.depth);
+        line_add(&l, ")");
+    }
+    return line_end(&l);
+}
+
 /* report_format_delay - Postfix's format_tv() with 2 significant digits and
  * a resolution limit of 2 decimals (delay_logging_resolution_limit) */
 void report_format_delay(unsigned ms, char *out, size_t size)
@@ -426,6 +476,7 @@ static void json_attempt(struct json *j, const struct report_attempt *a)
     json_name_member(j, "mx", a->mx);
     json_name_member(j, "address", a->address);
     json_uint_member(j, "port", a->port);
+    json_name_member(j, "sending_ip", a->sending_ip);
     json_name_member(j, "level", a->level);
     json_name_member(j, "effective_level", a->effective_level);
     json_dnssec(j, &a->dnssec);
@@ -434,6 +485,7 @@ static void json_attempt(struct json *j, const struct report_attempt *a)
     json_tls(j, &a->tls);
     json_text_member(j, "verification",
                      is_set(a->verification) ? a->verification : "none", 0);
+    json_name_member(j, "authenticated_by", a->authenticated_by);
     json_tlsa_match(j, &a->tlsa_match);
     json_key(j, "recipients");
     json_array_begin(j);
@@ -553,6 +605,8 @@ void report_log_attempt(const struct report_attempt *a, FILE *err)
     size_t i;
 
     if (report_tls_line(a, buf, sizeof(buf)) > 0)
+        report_log_line(LOG_INFO, buf, err);
+    if (report_auth_line(a, buf, sizeof(buf)) > 0)
         report_log_line(LOG_INFO, buf, err);
     for (i = 0; i < a->nrcpts; i++) {
         report_delivery_line(a, i, buf, sizeof(buf));

@@ -111,6 +111,7 @@ struct report_attempt {
     const char *destination;        /* the next-hop as given */
     const char *mx;                 /* server host name */
     const char *address;            /* server address (numeric) */
+    const char *sending_ip;         /* our address; NULL: not connected */
     unsigned port;
     int connected;                  /* 0: relay=none in delivery lines */
     const char *level;              /* configured level (Postfix name) */
@@ -121,6 +122,8 @@ struct report_attempt {
     struct report_tls tls;
     const char *verification;       /* "Verified", "Trusted", "Untrusted",
                                      * "Anonymous"; NULL: "none" */
+    const char *authenticated_by;   /* Verified by what: "dane", "mta-sts",
+                                     * "pkix", "fingerprint"; else NULL */
     struct report_tlsa_match tlsa_match;
     const struct report_rcpt *rcpts;
     size_t nrcpts;
@@ -146,6 +149,12 @@ const char *report_result_name(enum report_result result);
  * server-signature ... server-digest ..." into out (size > 0); returns the
  * length, 0 when the attempt had no TLS (out is then "") */
 size_t report_tls_line(const struct report_attempt *a, char *out, size_t size);
+
+/* report_auth_line - "mx[addr]:port: Verified via DANE (TLSA 3 1 1 at depth
+ * 0)", "... via MTA-STS policy of D (mx pattern P)", "... via PKIX", "...
+ * via fingerprint" into out; returns the length, 0 when the attempt has no
+ * authenticated_by (out is then "") */
+size_t report_auth_line(const struct report_attempt *a, char *out, size_t size);
 
 /* report_delivery_line - "to=<rcpt>, relay=mx[addr]:port, delay=0.53,
  * delays=0.01/0/0.3/0.22, dsn=2.0.0, status=sent (250 2.0.0 Ok)" for

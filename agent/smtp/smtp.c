@@ -444,6 +444,7 @@ static enum smtp_stage enter_connect(struct session *s)
         return SMTP_STAGE_DONE;
     }
     s->out->connected = 1;
+    (void)conn_local_address(s->conn, s->out->local_address, sizeof(s->out->local_address));
     return SMTP_STAGE_GREETING;
 }
 

@@ -195,6 +195,7 @@ struct smtp_outcome {
                                  * verification failure: the caller's
                                  * verification knows the precise type */
     int connected;              /* TCP connection was established */
+    char local_address[46];     /* our address on it (INET6_ADDRSTRLEN) */
     int requiretls_unmet;       /* message.requiretls, and this peer was
                                  * not Verified or did not offer REQUIRETLS:
                                  * QUIT before MAIL, every recipient deferred

@@ -13,6 +13,7 @@
  */
 #include "conn.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -62,6 +63,26 @@ static const char *connect_reason(int err)
     case EADDRNOTAVAIL: return "Cannot assign requested address";
     default: return "connect failed";
     }
+}
+
+int conn_local_address(const struct conn *c, char *out, size_t size)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    const void *addr = NULL;
+
+    out[0] = '\0';
+    if (getsockname(c->fd, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET)
+        addr = &((const struct sockaddr_in *)&ss)->sin_addr;
+    else if (ss.ss_family == AF_INET6)
+        addr = &((const struct sockaddr_in6 *)&ss)->sin6_addr;
+    if (addr == NULL || inet_ntop(ss.ss_family, addr, out, (socklen_t)size) == NULL) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
 }
 
 struct conn *conn_connect(const struct sockaddr *sa, socklen_t salen,

@@ -58,6 +58,9 @@ struct conn;
 struct conn *conn_connect(const struct sockaddr *sa, socklen_t salen,
                           uint64_t deadline, enum conn_status *st,
                           const char **why);
+/* conn_local_address - our numeric address of the connection (RFC 8460
+ * §4.4 sending-mta-ip) into out; 0, or -1 with out "" */
+int conn_local_address(const struct conn *c, char *out, size_t size);
 /* conn_close - shut down TLS, close, free; NULL is a no-op */
 void conn_close(struct conn *c);
 

@@ -476,6 +476,7 @@ static struct report_attempt full_attempt(struct report_rcpt *r)
     a.destination = "dane.test";
     a.mx = "mx.dane.test";
     a.address = "127.0.25.10";
+    a.sending_ip = "127.0.0.1";
     a.level = "dane";
     a.effective_level = "dane";
     a.dnssec.mx = "secure";
@@ -488,6 +489,7 @@ static struct report_attempt full_attempt(struct report_rcpt *r)
     a.tlsa_match.selector = 1;
     a.tlsa_match.mtype = 1;
     a.tlsa_match.depth = 1;
+    a.authenticated_by = "dane";
     r[0] = (struct report_rcpt){.address = "alice@dane.test", .code = 250,
         .enhanced = "2.0.0", .text = "Ok: queued as 4Bx", .result = REPORT_SENT};
     r[1] = (struct report_rcpt){.address = "defer@dane.test", .code = 450,
@@ -511,13 +513,13 @@ Test(report, json_record_exact)
     const char *want =
         "{\"time\":\"2026-11-23T20:56:27Z\",\"destination\":\"dane.test\","
         "\"mx\":\"mx.dane.test\",\"address\":\"127.0.25.10\",\"port\":25,"
-        "\"level\":\"dane\",\"effective_level\":\"dane\","
+        "\"sending_ip\":\"127.0.0.1\",\"level\":\"dane\",\"effective_level\":\"dane\","
         "\"dnssec\":{\"mx\":\"secure\",\"address\":\"secure\",\"tlsa\":\"secure\"},"
         "\"tlsa_base_domain\":\"mx.dane.test\",\"sni\":\"mx.dane.test\","
         "\"tls\":{\"version\":\"TLSv1.3\",\"cipher\":\"TLS_AES_256_GCM_SHA384\","
         "\"bits\":256,\"key_exchange\":\"X25519\",\"server_signature\":"
         "\"ECDSA (P-256)\",\"server_digest\":\"SHA256\",\"resumed\":false},"
-        "\"verification\":\"Verified\","
+        "\"verification\":\"Verified\",\"authenticated_by\":\"dane\","
         "\"tlsa_match\":{\"usage\":2,\"selector\":1,\"mtype\":1,\"depth\":1},"
         "\"recipients\":[{\"address\":\"alice@dane.test\",\"code\":250,"
         "\"enhanced\":\"2.0.0\",\"text\":\"Ok: queued as 4Bx\",\"result\":\"sent\","
@@ -527,7 +529,7 @@ Test(report, json_record_exact)
         "\"status\":\"450 4.2.0 testbed: recipient deferred\"}],"
         "\"result\":\"sent\",\"reason\":null,\"rfc8460_result_type\":null,"
         "\"policy_type\":null,\"policy_string\":[],\"policy_domain\":null,"
-        "\"mx_host_pattern\":null,\"tls_required_no\":false,"
+        "\"mx_host_pattern\":null,\"requiretls\":false,\"tls_required_no\":false,"
         "\"timings\":{\"total_ms\":530,\"dns_ms\":12,\"connect_ms\":1,"
         "\"tls_ms\":40,\"setup_ms\":300,\"transfer_ms\":220}}\n";
 
@@ -567,6 +569,7 @@ Test(report, json_record_failure_has_nulls_and_rfc8460_type)
     a.when = 0;
     a.tls = (struct report_tls){0};
     a.verification = NULL;
+    a.authenticated_by = NULL;
     a.tlsa_match.matched = 0;
     a.sni = NULL;
     a.dnssec.tlsa = NULL;
@@ -579,7 +582,7 @@ Test(report, json_record_failure_has_nulls_and_rfc8460_type)
     cr_assert_eq(strncmp(got, "{\"destination\":", 15), 0, "%s", got);
     cr_assert_not_null(strstr(got, "\"tlsa\":null}"), "%s", got);
     cr_assert_not_null(strstr(got, "\"sni\":null,\"tls\":null,"
-                                   "\"verification\":\"none\",\"tlsa_match\":null,"
+                                   "\"verification\":\"none\",\"authenticated_by\":null,\"tlsa_match\":null,"
                                    "\"recipients\":[],\"result\":\"deferred\","
                                    "\"reason\":\"4.7.5 certificate has expired\","
                                    "\"rfc8460_result_type\":\"certificate-expired\""),
@@ -624,11 +627,12 @@ Test(report, json_record_parses_back_with_hostile_peer_text)
         "lines=open(sys.argv[1],encoding=\"utf-8\").read().split(\"\\n\")\n"
         "assert len(lines)==2 and lines[1]==\"\", lines\n"
         "r=json.loads(lines[0])\n"
-        "want={\"time\",\"destination\",\"mx\",\"address\",\"port\",\"level\","
-        "\"effective_level\",\"dnssec\",\"tlsa_base_domain\",\"sni\",\"tls\","
-        "\"verification\",\"tlsa_match\",\"recipients\",\"result\",\"reason\","
+        "want={\"time\",\"destination\",\"mx\",\"address\",\"port\",\"sending_ip\","
+        "\"level\",\"effective_level\",\"dnssec\",\"tlsa_base_domain\",\"sni\",\"tls\","
+        "\"verification\",\"authenticated_by\",\"tlsa_match\",\"recipients\",\"result\",\"reason\","
         "\"rfc8460_result_type\",\"policy_type\",\"policy_string\","
-        "\"policy_domain\",\"mx_host_pattern\",\"tls_required_no\",\"timings\"}\n"
+        "\"policy_domain\",\"mx_host_pattern\",\"requiretls\",\"tls_required_no\","
+        "\"timings\"}\n"
         "assert set(r)==want, set(r)^want\n"
         "assert set(r[\"dnssec\"])=={\"mx\",\"address\",\"tlsa\"}\n"
         "assert set(r[\"tls\"])=={\"version\",\"cipher\",\"bits\",\"key_exchange\","
@@ -745,6 +749,7 @@ Test(report, log_attempt_copies_lines_to_stderr_stream)
         "mx.dane.test[127.0.25.10]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 "
         "(256/256 bits) key-exchange X25519 server-signature ECDSA (P-256) "
         "server-digest SHA256\n"
+        "dane-agent: mx.dane.test[127.0.25.10]:25: Verified via DANE (TLSA 2 1 1 at depth 1)\n"
         "dane-agent: to=<alice@dane.test>, relay=mx.dane.test[127.0.25.10]:25, "
         "delay=0.53, delays=0.01/0/0.3/0.22, dsn=2.0.0, status=sent (250 2.0.0 "
         "Ok: queued as 4Bx)\n"
@@ -776,4 +781,29 @@ Test(report, rfc8460_s4_4_policy_members)
                               "\"max_age: 86400\"],\"policy_domain\":\"dane.test\","
                               "\"mx_host_pattern\":\"*.dane.test\""), "%s", got);
     free(got);
+}
+
+/* How a Verified peer was authenticated gets a line of its own after
+ * Postfix's TLS line, which stays as Postfix writes it. */
+Test(report, auth_line_says_dane_or_mta_sts)
+{
+    struct report_rcpt r[2];
+    struct report_attempt a = full_attempt(r);
+    char got[REPORT_LINE_MAX];
+
+    cr_assert_gt(report_auth_line(&a, got, sizeof(got)), 0);
+    cr_assert_str_eq(got, "mx.dane.test[127.0.25.10]:25: Verified via DANE "
+                     "(TLSA 2 1 1 at depth 1)");
+    a.authenticated_by = "mta-sts";
+    a.policy.domain = "sts.test";
+    a.policy.mx_host_pattern = "*.sts.test";
+    report_auth_line(&a, got, sizeof(got));
+    cr_assert_str_eq(got, "mx.dane.test[127.0.25.10]:25: Verified via MTA-STS policy "
+                     "of sts.test (mx pattern *.sts.test)");
+    a.authenticated_by = "pkix";
+    report_auth_line(&a, got, sizeof(got));
+    cr_assert_str_eq(got, "mx.dane.test[127.0.25.10]:25: Verified via PKIX");
+    a.authenticated_by = NULL;
+    cr_assert_eq(report_auth_line(&a, got, sizeof(got)), 0);
+    cr_assert_str_eq(got, "");
 }
