@@ -10,6 +10,9 @@
 #     dane-agent's reason and DSN code in the log and the queue listing;
 #   - a permanent failure (550 recipient, null MX) bounces with dane-agent's
 #     text in the DSN;
+#   - REQUIRETLS (RFC 8689) through the README's second transport: the
+#     testbed's Postfix does not offer it, so the message bounces 5.7.30
+#     without reaching it; a domain without DANE or MTA-STS bounces too;
 #   - against the scripted peer (tests/testbed/peer.py): a 554 greeting
 #     leaves the message deferred in the queue (dsn=4.7.1, as Postfix's own
 #     smtp_skip_5xx_greeting), a 554 after the end of data bounces it.
@@ -54,7 +57,7 @@ for dir in "${peer_dirs[@]}"; do
     [ -s "$dir/ready" ] || { echo "FATAL: peer.py did not start: $(cat "$dir/log")" >&2; exit 1; }
 done
 
-DANE_AGENT_OPTS="--report $report" DANE_TRANSPORT=$'greet554.test dane:[127.0.26.31]:2731\ndot554.test dane:[127.0.26.32]:2732' \
+DANE_AGENT_OPTS="--report $report" DANE_TRANSPORT=$'greet554.test dane:[127.0.26.31]:2731\ndot554.test dane:[127.0.26.32]:2732\nrt@dane.test dane-requiretls:dane.test\nrt@notlsa.dane.test dane-requiretls:notlsa.dane.test' \
     bash "$sender" start "$TB_RUN/sender" "$TB_RUN/dane-agent" "$policy"
 maillog=$TB_RUN/sender/maillog
 
@@ -81,6 +84,8 @@ submit reject@dane.test "pipe bounce"
 submit y@nullmx.test "pipe null mx"
 submit g@greet554.test "pipe 554 greeting"
 submit d@dot554.test "pipe 554 after dot"
+submit rt@dane.test "pipe requiretls dane"
+submit rt@notlsa.dane.test "pipe requiretls nodane"
 
 echo "== sent: the message arrives, Verified"
 wait_log 'to=<ok@dane\.test>, relay=dane, .*dsn=2\.0\.0, status=sent' "sender log: ok@dane.test sent by dane-agent"
@@ -129,6 +134,27 @@ bounce_dsn "Recipient address rejected: testbed: recipient rejected" "DSN for re
 bounce_dsn "Status: 5.1.1" "DSN for reject@ has Status: 5.1.1"
 bounce_dsn "does not accept mail (null MX" "DSN for the null MX carries the agent's text"
 bounce_dsn "Status: 5.1.10" "DSN for the null MX has Status: 5.1.10"
+
+echo "== REQUIRETLS: the testbed's Postfix does not offer it: bounced 5.7.30, nothing sent"
+wait_log 'to=<rt@dane\.test>, relay=dane-requiretls, .*dsn=5\.7\.30, status=bounced \(REQUIRETLS support required: no server of dane\.test could carry the message \(REQUIRETLS is required, but REQUIRETLS not offered by host mx\.dane\.test\[127\.0\.25\.10\]' \
+    "sender log: rt@dane.test bounced with dsn=5.7.30, the agent's reason"
+expect_not_delivered "pipe requiretls dane" "REQUIRETLS: nothing reached the receiver"
+wait_log 'to=<rt@notlsa\.dane\.test>, relay=dane-requiretls, .*dsn=5\.7\.30, status=bounced \(REQUIRETLS support required: .*not authenticated by DANE or MTA-STS' \
+    "sender log: a domain without DANE or MTA-STS bounces 5.7.30 unsent"
+expect_not_delivered "pipe requiretls nodane" "REQUIRETLS: nothing reached the domain without DANE"
+bounce_dsn "Status: 5.7.30" "DSN for rt@dane.test has Status: 5.7.30"
+if python3 - "$report" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rt = [a for a in r if a["recipients"] and a["recipients"][0]["address"] == "rt@dane.test"]
+assert rt and all(a["requiretls"] for a in rt), rt
+s = [a for a in rt if a["address"]]
+assert s and s[0]["verification"] == "Verified" and s[0]["authenticated_by"] == "dane", s
+assert s[0]["sending_ip"] == "127.0.0.1" and s[0]["result"] == "deferred", s
+assert rt[-1]["result"] == "bounced" and rt[-1]["recipients"][0]["enhanced"] == "5.7.30", rt[-1]
+PY
+then tb_pass "report: requiretls, Verified via DANE, the 5.7.30 bounce record"
+else tb_fail "report lacks the REQUIRETLS records" "$(grep rt@ "$report")"; fi
 
 echo "== a 554 greeting defers (the queue keeps it), a 554 after the dot bounces"
 wait_log 'to=<g@greet554\.test>, relay=dane, .*dsn=4\.7\.1, status=deferred \(host 127\.0\.26\.31\[127\.0\.26\.31\] refused to talk to me: 554 5\.7\.1' \

@@ -19,7 +19,10 @@
 # dane_destination_recipient_limit; DANE_AGENT_OPTS adds options after
 # "-c POLICY" (e.g. "--report /tmp/r.jsonl --log-stderr"); DANE_TRANSPORT
 # adds transport(5) lines (e.g. "peer.test dane:[127.0.26.31]:2731", one per
-# line) so that a domain is handed over with an explicit next-hop. The agent runs as
+# line) so that a domain is handed over with an explicit next-hop; transport
+# "dane-requiretls" is the same pipe(8) line with --requiretls, the README's
+# way to send chosen mail with REQUIRETLS (e.g. "rt@dane.test
+# dane-requiretls:dane.test"). The agent runs as
 # user nobody: AGENT, POLICY and anything they read or write must be
 # accessible to it. Logs: RUNDIR/maillog.
 set -euo pipefail
@@ -35,6 +38,7 @@ write_config() {
 default_transport = dane
 relay_transport = dane
 dane_destination_recipient_limit = ${DANE_RCPT_LIMIT:-1}
+dane-requiretls_destination_recipient_limit = 1
 virtual_mailbox_domains = sender.test
 virtual_mailbox_maps = static:inbox/
 virtual_mailbox_base = $run/mail
@@ -51,6 +55,8 @@ CF
         # The README's line, verbatim but for the two paths (and options).
         echo "dane unix - n n - - pipe"
         echo "  flags=Rq user=nobody null_sender= argv=$agent deliver -c $policy ${opts:+$opts }-f \${sender} -n \${nexthop} -- \${recipient}"
+        echo "dane-requiretls unix - n n - - pipe"
+        echo "  flags=Rq user=nobody null_sender= argv=$agent deliver -c $policy ${opts:+$opts }--requiretls -f \${sender} -n \${nexthop} -- \${recipient}"
     } > "$run/etc/master.cf"
 }
 
