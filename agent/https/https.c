@@ -1,4 +1,4 @@
-/* https.c - one HTTPS GET over libcurl (https.h)
+/* https.c - one HTTPS GET or POST over libcurl (https.h)
  *
  * One easy handle per call, configured from two fixed tables (what every
  * fetch forbids or demands) and the request (URL, addresses, trust anchors,
@@ -56,6 +56,7 @@ struct fetch {
     CURL *easy;
     CURLU *url;
     struct curl_slist *resolve;
+    struct curl_slist *headers;     /* POST: its Content-Type */
     long code;                  /* the HTTP status code, 0 before any */
     int header_done;            /* a final answer's header has ended */
     char *body;
@@ -93,7 +94,13 @@ static int media_type_is(const char *value, const char *want)
     return *value == '\0' || *value == ';';
 }
 
-/* answer_acceptable - the status code is 200 and the media type the one required */
+/* code_acceptable - a GET wants 200, a POST any 2xx */
+static int code_acceptable(const struct fetch *f, long code)
+{
+    return f->req->post_body != NULL ? code >= 200 && code <= 299 : code == 200;
+}
+
+/* answer_acceptable - the status code wanted and the media type the one required */
 static int answer_acceptable(const struct fetch *f)
 {
     long code = 0;
@@ -101,7 +108,7 @@ static int answer_acceptable(const struct fetch *f)
 
     f->lib->easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
     f->lib->easy_getinfo(f->easy, CURLINFO_CONTENT_TYPE, &type);
-    return code == 200
+    return code_acceptable(f, code)
            && (f->req->content_type == NULL || media_type_is(type, f->req->content_type));
 }
 
@@ -249,6 +256,30 @@ static long time_left(uint64_t deadline)
     return deadline - now > (uint64_t)LONG_MAX ? LONG_MAX : (long)(deadline - now);
 }
 
+/* configure_post - the body and its Content-Type; no "Expect: 100-continue"
+ * round trip for a report of a few kilobytes */
+static CURLcode configure_post(struct fetch *f)
+{
+    const struct curl_lib *lib = f->lib;
+    char type[256];
+    CURLcode rc;
+
+    snprintf(type, sizeof type, "Content-Type: %s", f->req->post_type);
+    f->headers = lib->slist_append(NULL, type);
+    if (f->headers != NULL)
+        f->headers = lib->slist_append(f->headers, "Expect:");
+    if (f->headers == NULL)
+        return CURLE_OUT_OF_MEMORY;
+    rc = lib->easy_setopt(f->easy, CURLOPT_POST, 1L);
+    if (rc == CURLE_OK)
+        rc = lib->easy_setopt(f->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->req->post_len);
+    if (rc == CURLE_OK)
+        rc = lib->easy_setopt(f->easy, CURLOPT_POSTFIELDS, f->req->post_body);
+    if (rc == CURLE_OK)
+        rc = lib->easy_setopt(f->easy, CURLOPT_HTTPHEADER, f->headers);
+    return rc;
+}
+
 /* configure - every option of the handle; the first failure, or CURLE_OK */
 static CURLcode configure(struct fetch *f, long timeout)
 {
@@ -281,6 +312,8 @@ static CURLcode configure(struct fetch *f, long timeout)
         rc = lib->easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, on_body);
     if (rc == CURLE_OK)
         rc = lib->easy_setopt(f->easy, CURLOPT_WRITEDATA, (void *)f);
+    if (rc == CURLE_OK && f->req->post_body != NULL)
+        rc = configure_post(f);
     return rc;
 }
 
@@ -310,8 +343,9 @@ static enum https_status classify(struct fetch *f, CURLcode rc, char *why, size_
     char *type = NULL;
 
     f->lib->easy_getinfo(f->easy, CURLINFO_CONTENT_TYPE, &type);
-    if (f->code >= 200 && f->code != 200) {
-        say(why, whysize, "HTTP status %ld, not 200", f->code);
+    if (f->code >= 200 && !code_acceptable(f, f->code)) {
+        say(why, whysize, "HTTP status %ld, not %s", f->code,
+            f->req->post_body != NULL ? "2xx" : "200");
         return HTTPS_HTTP_STATUS;
     }
     if (f->header_done && !answer_acceptable(f)) {
@@ -353,9 +387,9 @@ static enum https_status perform(struct fetch *f, char *why, size_t whysize)
     return classify(f, rc, why, whysize);
 }
 
-/* https_get - load libcurl, fetch, hand the body over on HTTPS_OK */
-enum https_status https_get(const struct https_request *req, struct https_response *out,
-                            char *why, size_t whysize)
+/* transfer - load libcurl, run the request, hand the body over on HTTPS_OK */
+static enum https_status transfer(const struct https_request *req, struct https_response *out,
+                                  char *why, size_t whysize)
 {
     struct fetch f = { .req = req };
     enum https_status status;
@@ -384,7 +418,28 @@ enum https_status https_get(const struct https_request *req, struct https_respon
     f.lib->easy_cleanup(f.easy);
     f.lib->url_cleanup(f.url);
     f.lib->slist_free_all(f.resolve);
+    f.lib->slist_free_all(f.headers);
     return status;
+}
+
+enum https_status https_get(const struct https_request *req, struct https_response *out,
+                            char *why, size_t whysize)
+{
+    struct https_request get = *req;
+
+    get.post_body = NULL;
+    return transfer(&get, out, why, whysize);
+}
+
+enum https_status https_post(const struct https_request *req, struct https_response *out,
+                             char *why, size_t whysize)
+{
+    if (req->post_body == NULL || req->post_type == NULL) {
+        memset(out, 0, sizeof *out);
+        say(why, whysize, "nothing to post");
+        return HTTPS_OTHER;
+    }
+    return transfer(req, out, why, whysize);
 }
 
 /* https_response_free - the body, then a cleared response */

@@ -1,5 +1,6 @@
-/* https.h - one HTTPS GET with PKIX validation, for MTA-STS policy fetches
- *           (RFC 8461 §3.3) and, later, TLSRPT: fetching only, no policy
+/* https.h - one HTTPS GET or POST with PKIX validation, for MTA-STS policy
+ *           fetches (RFC 8461 §3.3) and TLSRPT report uploads (RFC 8460
+ *           §3): transfers only, no policy
  *
  * https_get() fetches one https:// URL with libcurl: server certificate
  * validated against the given CA file or the system store (RFC 8461 §3.3
@@ -13,6 +14,10 @@
  * the cap. The status code and Content-Type are checked when the header
  * ends, so a wrong answer that then stalls does not hold the caller until
  * its deadline.
+ *
+ * https_post() sends a body with its Content-Type under the same rules and
+ * succeeds on any 2xx answer (RFC 8460 §3: the report was accepted); the
+ * answer's body is kept up to max_bytes, whatever its type.
  *
  * Addresses: libcurl never resolves a name here. The caller resolves the
  * URL's host itself (through the agent's own resolver and its upstreams,
@@ -70,6 +75,9 @@ struct https_request {
     size_t max_bytes;                /* the longest body accepted */
     const char *content_type;        /* required media type, e.g. "text/plain";
                                       * NULL: any */
+    const void *post_body;           /* https_post(): the body sent, borrowed */
+    size_t post_len;
+    const char *post_type;           /* https_post(): its Content-Type */
 };
 
 struct https_response {
@@ -81,6 +89,12 @@ struct https_response {
 /* https_get - GET req->url as above; *out always set, body on HTTPS_OK only */
 enum https_status https_get(const struct https_request *req, struct https_response *out,
                             char *why, size_t whysize);
+
+/* https_post - POST req->post_body (post_len bytes, Content-Type
+ * req->post_type) to req->url; HTTPS_OK on a 2xx, the answer's body (any
+ * type, up to max_bytes) in *out */
+enum https_status https_post(const struct https_request *req, struct https_response *out,
+                             char *why, size_t whysize);
 
 /* https_response_free - free out->body and clear *out; NULL is a no-op */
 void https_response_free(struct https_response *out);

@@ -11,6 +11,7 @@
  * differently. 127.0.27.13 and [::1]:27443 must have no listener. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -380,4 +381,60 @@ Test(https, refused_requests)
     req = request(POLICY_URL, name);
     run(&req, &r);
     expect(&r, HTTPS_OTHER, 0);
+}
+
+/* https_post - post body to url at GOOD_H1 with the defaults */
+static enum https_status post(const char *url, const char *body, struct https_response *out,
+                              char *why, size_t whysize)
+{
+    const char *addresses[] = { GOOD_H1, NULL };
+    struct https_request req = request(url, addresses);
+
+    req.content_type = NULL;
+    req.max_bytes = 4096;
+    req.post_body = body;
+    req.post_len = strlen(body);
+    req.post_type = "application/tlsrpt+gzip";
+    return https_post(&req, out, why, whysize);
+}
+
+/* RFC 8460 §3: a report is uploaded by POST; nginx keeps the body it got
+ * (client_body_in_file_only) and answers 200 */
+Test(https, post_body_arrives)
+{
+    static const char body[] = "report-body-7f3a\n";
+    struct https_response out;
+    char why[256] = "";
+    char cmd[512];
+
+    cr_assert_eq(post(URL("/tlsrpt"), body, &out, why, sizeof why), HTTPS_OK, "%s", why);
+    cr_assert_eq(out.status, 200);
+    cr_assert_str_eq(out.body, "accepted\n");
+    https_response_free(&out);
+    snprintf(cmd, sizeof cmd, "grep -rlx 'report-body-7f3a' %s/tmp/body >/dev/null", RUN_DIR);
+    cr_assert_eq(system(cmd), 0, "the posted body is not among nginx's kept bodies");
+}
+
+/* Anything but a 2xx is a failure, with the status in the reason */
+Test(https, post_not_2xx)
+{
+    struct https_response out;
+    char why[256] = "";
+
+    cr_assert_eq(post(URL("/missing"), "x", &out, why, sizeof why), HTTPS_HTTP_STATUS);
+    cr_assert_eq(out.status, 404);
+    cr_assert_null(out.body);
+    cr_assert_not_null(strstr(why, "not 2xx"), "%s", why);
+}
+
+/* No body, no request */
+Test(https, post_without_body_refused)
+{
+    const char *addresses[] = { GOOD_H1, NULL };
+    struct https_request req = request(URL("/tlsrpt"), addresses);
+    struct https_response out;
+    char why[256] = "";
+
+    cr_assert_eq(https_post(&req, &out, why, sizeof why), HTTPS_OTHER);
+    cr_assert_str_eq(why, "nothing to post");
 }

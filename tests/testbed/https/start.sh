@@ -32,6 +32,9 @@
 #                  /stall        no answer for 30 s
 #                  /slow-404     404, one line, then nothing for 30 s
 #                  /slow-html    200 text/html, one line, then nothing for 30 s
+#                  /tlsrpt       POST: the body kept as a file in
+#                                RUNDIR/tmp/body/, 200 "accepted" (RFC 8460
+#                                §3 report uploads)
 #               any other or no SNI: certificate wrongname (mx.wrong.example)
 #   127.0.27.14  HTTP/1.1 only, certificate ecdsa, the same paths
 #   127.0.27.11  certificate expired (names *.dane.test), the same paths
@@ -164,6 +167,7 @@ locations() {
         location = /stall { echo_sleep 30; echo "late"; }
         location = /slow-404 { echo_status 404; echo "gone"; echo_flush; echo_sleep 30; }
         location = /slow-html { default_type text/html; echo "<p>"; echo_flush; echo_sleep 30; }
+        location = /tlsrpt { client_body_in_file_only on; echo_read_request_body; echo "accepted"; }
         location / { return 404; }
 CONF
 }
