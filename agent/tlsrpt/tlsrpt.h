@@ -53,7 +53,7 @@
  * does not exist, an address that is not numeric IPv4 or IPv6, a string
  * holding a NUL or longer than a name or address can be, more than
  * TLSRPT_STRINGS_MAX policy strings), or is longer than TLSRPT_LINE_MAX
- * bytes. Empty lines are ignored. A last line without its
+ * bytes. Empty lines (white space only) are ignored. A last line without its
  * newline counts when it is whole JSON; cut short it is malformed.
  *
  * Sessions (§4.4 summary): a record is one session. It FAILED when

@@ -873,6 +873,18 @@ Test(tlsrpt_report, read_a_file_with_an_over_long_line)
     tlsrpt_agg_free(a);
 }
 
+Test(tlsrpt_report, read_empty_file_and_read_error)
+{
+    struct tlsrpt_agg *a = day_agg();
+    const char *why = NULL;
+
+    read_file(a, "", 0);
+    cr_assert_eq(tlsrpt_agg_stats(a)->lines, 0);
+    cr_assert_eq(tlsrpt_agg_read(a, -1, &why), -1);
+    cr_assert_not_null(why);
+    tlsrpt_agg_free(a);
+}
+
 Test(tlsrpt_report, read_many_records)
 {
     struct tlsrpt_agg *a = day_agg();
