@@ -19,6 +19,8 @@ packages=(
   # nginx with the echo module (stalled and chunked answers). nginx's postinst
   # only asks invoke-rc.d to start it, which the policy-rc.d below refuses.
   libcurl4-openssl-dev nginx-light
+  # agent/tlsrpt: json-c reads the JSON Lines records a TLSRPT report is built from
+  libjson-c-dev
   # for tests/integration/exim_pipe.sh: the shared libraries of the unpacked
   # exim4-daemon-light (its Depends), and nss_wrapper, which lets that exim
   # find its compiled-in user Debian-exim without adding it to /etc/passwd
