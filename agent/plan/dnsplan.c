@@ -105,7 +105,7 @@ static int sts_wanted(const struct dnsplan *plan, const struct policy_entry *ent
 }
 
 /* apply_sts - find the domain's MTA-STS policy and apply it to every host;
- * a cache problem goes into warning */
+ * its warning (a cache problem, a failed refresh) goes into warning */
 static void apply_sts(struct dns_resolver *r, const struct policy_dns *dns,
                       const struct policy_entry *entry, uint64_t deadline_ms,
                       struct dnsplan *plan, char *warning, size_t size)
@@ -119,8 +119,8 @@ static void apply_sts(struct dns_resolver *r, const struct policy_dns *dns,
     if (plan->sts == NULL)
         return;
     stsplan_find(r, &sp, plan->sts);
-    if (plan->sts->cache_warning[0] != '\0' && warning[0] == '\0')
-        snprintf(warning, size, "warning: %s", plan->sts->cache_warning);
+    if (plan->sts->warning[0] != '\0' && warning[0] == '\0')
+        snprintf(warning, size, "warning: %s", plan->sts->warning);
     policy = plan->sts->source != STSPLAN_NONE ? &plan->sts->policy : NULL;
     for (size_t i = 0; i < plan->nhosts; i++)
         mxplan_host_sts(policy, plan->facts[i].name, &plan->hosts[i]);

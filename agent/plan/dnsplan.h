@@ -67,7 +67,8 @@ struct dnsplan *dnsplan_resolve(struct dns_resolver *resolver,
  * (stsplan.h, cached in the DNS cache directory) applied to them. NULL
  * with one line in err when the resolver cannot be
  * made (deliver and probe exit 75) or out of memory. warning gets
- * dnsplan_cache_warning()'s line, or "". Both buffers have size bytes. */
+ * dnsplan_cache_warning()'s line, else the MTA-STS warning (stsplan.h:
+ * its cache, a failed refresh), or "". Both buffers have size bytes. */
 struct dnsplan *dnsplan_for(const struct policy_dns *dns, const struct nexthop *nexthop,
                             const struct policy_entry *entry, uint64_t deadline_ms,
                             char *warning, char *err, size_t size);

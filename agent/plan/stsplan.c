@@ -4,11 +4,12 @@
  *   stsplan_find(resolver, params, out)
  *
  * DESCRIPTION
- *   read_txt() (§3.1), then the cache (sts_cache.h), then, when needed,
- *   fetch() (§3.3): addresses of mta-sts.<domain> through the resolver,
- *   https_get() with the RFC's limits (HTTPS, no redirects, 200 text/plain,
- *   64 KiB), the policy parsed and cached. Every step leaves one line in
- *   out->note; out->failure keeps the RFC 8460 type of a failed discovery.
+ *   read_txt() (§3.1), then the cache (sts_cache.h), then stsplan_step()
+ *   decides; when needed, fetch() (§3.3): addresses of mta-sts.<domain>
+ *   through the resolver, https_get() with the RFC's limits (HTTPS, no
+ *   redirects, 200 text/plain, 64 KiB), the policy parsed and cached. Every
+ *   step leaves one line in out->note; out->failure keeps the RFC 8460 type
+ *   of a failed discovery.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -171,8 +172,8 @@ static void keep(const struct stsplan_params *p, struct stsplan *o,
         return;
     if (sts_cache_put(p->cache_dir, p->domain, o->id, (const uint8_t *)body->body,
                       body->len, p->now, &why) != 0)
-        snprintf(o->cache_warning, sizeof o->cache_warning,
-                 "MTA-STS cache %s not used: %s", p->cache_dir, why);
+        snprintf(o->warning, sizeof o->warning, "MTA-STS cache %s not used: %s",
+                 p->cache_dir, why);
 }
 
 /* read_cache - the cached entry of the domain into *c; 1 when unexpired */
@@ -186,14 +187,20 @@ static int read_cache(const struct stsplan_params *p, struct sts_cached *c,
         return 0;
     st = sts_cache_get(p->cache_dir, p->domain, p->now, c, &why);
     if (why != NULL && (st == STS_CACHE_MISSING || st == STS_CACHE_ERROR))
-        snprintf(o->cache_warning, sizeof o->cache_warning,
-                 "MTA-STS cache %s: %s", p->cache_dir, why);
+        snprintf(o->warning, sizeof o->warning, "MTA-STS cache %s: %s", p->cache_dir, why);
     return st == STS_CACHE_FOUND;
+}
+
+/* age - seconds since c was fetched, for notes */
+static long long age(const struct sts_cached *c, const struct stsplan_params *p)
+{
+    return (long long)(p->now - c->fetched);
 }
 
 /* use_cached - the cached policy stays in force (§5.1); after_failure: the
  * note so far says why no fresh policy came */
-static void use_cached(const struct sts_cached *c, struct stsplan *o, int after_failure)
+static void use_cached(const struct sts_cached *c, const struct stsplan_params *p,
+                       struct stsplan *o, int after_failure)
 {
     char why[STSPLAN_NOTE_MAX];
 
@@ -201,34 +208,101 @@ static void use_cached(const struct sts_cached *c, struct stsplan *o, int after_
     o->source = STSPLAN_CACHED;
     o->policy = c->policy;
     if (after_failure)
-        note(o, "%s; the cached policy (id %s) stays in force", why, c->id);
+        note(o, "%s; the cached policy (id %s, fetched %llds ago) stays in force", why, c->id,
+             age(c, p));
     else
-        note(o, "MTA-STS policy (id %s) from the cache", c->id);
+        note(o, "MTA-STS policy (id %s, fetched %llds ago) from the cache", c->id, age(c, p));
+}
+
+/* refresh_held - 1 and the cached policy in force when a refresh under its
+ * id failed less than STS_CACHE_RETRY_AFTER seconds ago (§3.3) */
+static int refresh_held(const struct stsplan_params *p, const struct sts_cached *c,
+                        struct stsplan *o)
+{
+    if (!sts_cache_refresh_held(p->cache_dir, p->domain, c->id, p->now))
+        return 0;
+    use_cached(c, p, o, 0);
+    note(o, "MTA-STS policy (id %s, fetched %llds ago) from the cache; its refresh is due but "
+         "one failed less than %us ago (RFC 8461 §3.3)", c->id, age(c, p),
+         (unsigned)STS_CACHE_RETRY_AFTER);
+    return 1;
+}
+
+/* fetch_failed - no fresh policy: the cached one, if any, stays in force;
+ * unless its mode is none, a warning for the log (§3.3: alert
+ * administrators); a failed refresh is remembered (§3.3: retry later) */
+static void fetch_failed(const struct stsplan_params *p, const struct sts_cached *c,
+                         int refresh, struct stsplan *o)
+{
+    const char *why = NULL;
+
+    if (c == NULL)
+        return;
+    use_cached(c, p, o, 1);
+    if (c->policy.mode != STS_MODE_NONE && o->warning[0] == '\0')
+        snprintf(o->warning, sizeof o->warning, "%s", o->note);
+    if (refresh && sts_cache_refresh_failed(p->cache_dir, p->domain, c->id, p->now, &why) != 0
+        && o->warning[0] == '\0')
+        snprintf(o->warning, sizeof o->warning, "MTA-STS cache %s: %s", p->cache_dir, why);
+}
+
+/* fetch_policy - fetch (§3.3) and cache the policy, or fall back on c (the
+ * unexpired cached entry, NULL when none); refresh: c has the TXT id */
+static void fetch_policy(struct dns_resolver *r, const struct stsplan_params *p,
+                         const struct sts_cached *c, int refresh, struct stsplan *o)
+{
+    struct https_response body = {0};
+
+    if (fetch(r, p, o, &body) != 0) {
+        fetch_failed(p, c, refresh, o);
+        return;
+    }
+    o->source = STSPLAN_FETCHED;
+    if (refresh)
+        note(o, "MTA-STS policy (id %s) refreshed from mta-sts.%s; the cached copy was "
+             "fetched %llds ago", o->id, p->domain, age(c, p));
+    else
+        note(o, "MTA-STS policy (id %s) fetched from mta-sts.%s", o->id, p->domain);
+    keep(p, o, &body);
+    https_response_free(&body);
+}
+
+enum stsplan_step stsplan_step(int published, const char *txt_id,
+                               const struct sts_cached *cached, time_t now)
+{
+    if (cached == NULL)
+        return published ? STSPLAN_STEP_FETCH : STSPLAN_STEP_NONE;
+    /* §3.1: a vanished TXT record does not end the cached policy */
+    if (!published || !sts_cache_needs_refresh(cached, txt_id, now))
+        return STSPLAN_STEP_CACHED;
+    return strcmp(txt_id, cached->id) == 0 ? STSPLAN_STEP_REFRESH : STSPLAN_STEP_FETCH;
 }
 
 void stsplan_find(struct dns_resolver *r, const struct stsplan_params *p,
                   struct stsplan *o)
 {
     struct sts_cached *cached = malloc(sizeof *cached);
-    struct https_response body = {0};
-    int published, have_cache;
+    int published;
 
     memset(o, 0, sizeof *o);
     published = read_txt(r, p->domain, o);
-    have_cache = cached != NULL && read_cache(p, cached, o);
-    if (!published || (have_cache && !sts_cache_needs_refresh(cached, o->id, p->now))) {
-        if (have_cache)     /* §3.1: a vanished TXT does not end the policy */
-            use_cached(cached, o, !published);
+    if (cached != NULL && !read_cache(p, cached, o)) {
         free(cached);
-        return;
+        cached = NULL;
     }
-    if (fetch(r, p, o, &body) == 0) {
-        o->source = STSPLAN_FETCHED;
-        note(o, "MTA-STS policy (id %s) fetched from mta-sts.%s", o->id, p->domain);
-        keep(p, o, &body);
-        https_response_free(&body);
-    } else if (have_cache) {
-        use_cached(cached, o, 1);
+    switch (stsplan_step(published, o->id, cached, p->now)) {
+    case STSPLAN_STEP_NONE:
+        break;
+    case STSPLAN_STEP_CACHED:
+        use_cached(cached, p, o, !published);
+        break;
+    case STSPLAN_STEP_FETCH:
+        fetch_policy(r, p, cached, 0, o);
+        break;
+    case STSPLAN_STEP_REFRESH:
+        if (!refresh_held(p, cached, o))
+            fetch_policy(r, p, cached, 1, o);
+        break;
     }
     free(cached);
 }

@@ -21,25 +21,27 @@
  * character-strings, §3.1), those not beginning with "v=STSv1" *WSP ";"
  * are discarded; none left means no policy, more than one means the
  * domain has no usable policy (§3.1). The *WSP before ";" follows the ABNF
- * where the prose says "v=STSv1;" (the two disagree; RFC 8461 erratum 6285).
+ * (sts-field-delim) where the prose says "v=STSv1;": the two disagree.
  *
  * Policy body (§3.2): lines ending in LF or CRLF, the last one optionally
  * unterminated; a field is "name:" *WSP value *WSP, names and the values
  * of version and mode case-sensitive (RFC 7405 %s). version ("STSv1"),
  * mode (enforce, testing, none) and max_age (1-10 digits) are required in
- * any order; at least one mx is required unless mode is none (§3.2 ABNF).
- * A repeated version, mode or max_age: the first counts, the others are
- * ignored (§3.2). max_age above 31557600 is grammatical (1*10DIGIT) and is
- * accepted capped to 31557600, the maximum §3.2 gives. An mx pattern is a
- * host name (RFC 5321 §4.1.2 Domain: LDH labels of 1-63 octets, at most 253
- * octets) or "*." and such a name; the wildcard only as the whole leftmost
- * label; one trailing dot is tolerated and dropped; patterns are kept in
- * lower case; a non-ASCII name is refused (§3.2: A-labels only); every mx
- * line is checked, in mode none too. Other
- * lines (unknown fields, blank or malformed lines) are ignored (§3.2:
- * unknown fields SHOULD be ignored). A NUL byte anywhere, a body above
- * STS_POLICY_MAX bytes (the §3.3 suggested limit) or more than STS_MX_MAX
- * mx lines is refused.
+ * any order; at least one mx is required unless mode is none (§3.2 ABNF
+ * comment; the RFC's sts-policy-field names sts-policy-term where
+ * sts-policy-mx is meant). A repeated version, mode or max_age: the first
+ * counts, the others are ignored (§3.2). max_age above 31557600 is
+ * grammatical (1*10DIGIT) and is accepted capped to 31557600, the maximum
+ * §3.2 gives. An mx pattern is a host name (RFC 5321 §4.1.2 Domain: LDH
+ * labels of 1-63 octets, at most 253 octets) or "*." and such a name; the
+ * wildcard only as the whole leftmost label; one trailing dot (not in the
+ * grammar) is tolerated and dropped; patterns are kept in lower case; a
+ * non-ASCII name is refused (§3.2: A-labels only); every mx line is
+ * checked, in mode none too. Other lines are ignored: unknown fields (§3.2:
+ * they SHALL be ignored), and blank or malformed lines, which the ABNF does
+ * not allow (a malformed version, mode or max_age line leaves that field
+ * missing). A NUL byte anywhere, a body above STS_POLICY_MAX bytes (the
+ * §3.3 suggested limit) or more than STS_MX_MAX mx lines is refused.
  *
  * Folder agent/sts: MTA-STS parsing, matching and the policy cache; may use
  * store and util.

@@ -3,7 +3,9 @@
  * SYNOPSIS
  *   sts_cache_get(dir, domain, now, &cached, &why)
  *   sts_cache_put(dir, domain, id, text, len, fetched, &why)
- *   sts_cache_needs_refresh(&cached, txt_id, now)
+ *   sts_cache_refresh_at(&cached), sts_cache_needs_refresh(&cached, txt_id, now)
+ *   sts_cache_refresh_failed(dir, domain, id, now, &why)
+ *   sts_cache_refresh_held(dir, domain, id, now)
  *   sts_cache_encode(&cached, buf, cap), sts_cache_decode(buf, len, &cached, &why)
  *
  * DESCRIPTION
@@ -27,6 +29,7 @@
 
 #define ENCODING_VERSION 1u
 #define KEY_TAG "dane-agent mta-sts cache 1"
+#define RETRY_TAG "dane-agent mta-sts failed refresh 1"
 
 _Static_assert(sizeof(time_t) >= 8, "fetch times need 64 bits");
 
@@ -35,6 +38,14 @@ static const struct cache_store_kind sts_kind = {
     .what = "MTA-STS cache",
     .max_lifetime = STS_MAX_AGE_MAX + STS_CACHE_KEEP_EXPIRED,
     .max_size = STS_CACHE_MAX_ENTRY,
+};
+
+/* A failed refresh: the TXT id, kept STS_CACHE_RETRY_AFTER seconds. */
+static const struct cache_store_kind retry_kind = {
+    .magic = "DANESR01",
+    .what = "MTA-STS cache",
+    .max_lifetime = STS_CACHE_RETRY_AFTER,
+    .max_size = STS_ID_MAX,
 };
 
 /* The fields of an entry, borrowed: what put writes and encode reads. */
@@ -57,13 +68,13 @@ static void hash_field(struct digest_sha256 *sha, const void *p, size_t len)
     digest_sha256_update(sha, p, len);
 }
 
-/* entry_key - the store key of a domain in normal form */
-static void entry_key(const char *domain, uint8_t out[CACHE_STORE_KEY_LEN])
+/* entry_key - the store key of a domain in normal form, under tag */
+static void entry_key(const char *tag, const char *domain, uint8_t out[CACHE_STORE_KEY_LEN])
 {
     struct digest_sha256 sha;
 
     digest_sha256_begin(&sha);
-    hash_field(&sha, KEY_TAG, sizeof KEY_TAG - 1);
+    hash_field(&sha, tag, strlen(tag));
     hash_field(&sha, domain, strlen(domain));
     digest_sha256_end(&sha, out);
 }
@@ -252,7 +263,7 @@ enum sts_cache_status sts_cache_get(const char *dir, const char *domain, time_t 
     if (normal_domain(domain, name, why) != 0 ||
         (s = cache_store_open(dir, &sts_kind, why)) == NULL)
         return STS_CACHE_ERROR;
-    entry_key(name, key);
+    entry_key(KEY_TAG, name, key);
     status = read_entry(s, key, name, now, out, why);
     cache_store_close(s);
     return status;
@@ -273,7 +284,7 @@ static int store_fields(const char *dir, const struct fields *f, const char **wh
         return -1;
     }
     len = encode_fields(f, buf, STS_CACHE_MAX_ENTRY);
-    entry_key(f->domain, key);
+    entry_key(KEY_TAG, f->domain, key);
     if (len == 0)
         *why = "MTA-STS cache: entry out of bounds";
     else if ((s = cache_store_open(dir, &sts_kind, why)) != NULL) {
@@ -307,13 +318,68 @@ int sts_cache_put(const char *dir, const char *domain, const char *id,
     return store_fields(dir, &f, why);
 }
 
+/* ---- refresh ---- */
+
+time_t sts_cache_refresh_at(const struct sts_cached *c)
+{
+    time_t half = (c->expires - c->fetched) / 2;
+
+    /* §3.3 suggests daily; half the max_age leaves time for retries */
+    return c->fetched + (half < STS_CACHE_REFRESH_MAX ? half : STS_CACHE_REFRESH_MAX);
+}
+
 int sts_cache_needs_refresh(const struct sts_cached *c, const char *txt_id, time_t now)
 {
-    time_t window = (c->expires - c->fetched) / STS_CACHE_REFRESH_FRACTION;
-
-    if (window > STS_CACHE_REFRESH_MAX)
-        window = STS_CACHE_REFRESH_MAX;
     if (txt_id != NULL && strcmp(txt_id, c->id) != 0)
         return 1;   /* §3.1: another id is another policy */
-    return now >= c->expires - window;
+    return now >= sts_cache_refresh_at(c);
+}
+
+/* retry_key - the key of domain's failed refresh, with a valid id; 0, or
+ * -1 with *why */
+static int retry_key(const char *domain, const char *id, uint8_t key[CACHE_STORE_KEY_LEN],
+                     const char **why)
+{
+    char name[STS_NAME_MAX + 1];
+
+    if (normal_domain(domain, name, why) != 0)
+        return -1;
+    if (id == NULL || !sts_id_valid(id, strnlen(id, STS_ID_MAX + 1))) {
+        *why = "MTA-STS cache: the policy id is not 1 to 32 letters or digits";
+        return -1;
+    }
+    entry_key(RETRY_TAG, name, key);
+    return 0;
+}
+
+int sts_cache_refresh_failed(const char *dir, const char *domain, const char *id, time_t now,
+                             const char **why)
+{
+    uint8_t key[CACHE_STORE_KEY_LEN];
+    struct cache_store *s;
+    int rc;
+
+    if (retry_key(domain, id, key, why) != 0 ||
+        (s = cache_store_open(dir, &retry_kind, why)) == NULL)
+        return -1;
+    rc = cache_store_put(s, key, now, STS_CACHE_RETRY_AFTER, (const uint8_t *)id,
+                         strlen(id), why);
+    cache_store_close(s);
+    return rc;
+}
+
+int sts_cache_refresh_held(const char *dir, const char *domain, const char *id, time_t now)
+{
+    uint8_t key[CACHE_STORE_KEY_LEN], held[STS_ID_MAX];
+    const char *why = NULL;
+    struct cache_store *s;
+    size_t len = 0;
+    int rc;
+
+    if (retry_key(domain, id, key, &why) != 0 ||
+        (s = cache_store_open(dir, &retry_kind, &why)) == NULL)
+        return 0;
+    rc = cache_store_get(s, key, now, held, sizeof held, &len, &why);
+    cache_store_close(s);
+    return rc == 1 && len == strlen(id) && memcmp(held, id, len) == 0;
 }

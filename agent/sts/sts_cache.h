@@ -31,23 +31,29 @@
  * parses (§3.2) and expires is fetched + the parsed max_age.
  *
  * Refresh (sts_cache_needs_refresh): a TXT id other than the entry's means
- * a new policy (§3.1); otherwise the policy is fetched again in the last
- * STS_CACHE_REFRESH_FRACTION-th of its lifetime, at most
- * STS_CACHE_REFRESH_MAX seconds before it expires (§5.1 allows a sender to
- * check for a new policy at any time). Refreshing before expiry keeps a
- * policy from lapsing; but dane-agent has no background job, so while the
- * fetch keeps failing every delivery in the window pays for an attempt, and
- * the window is kept short: a domain that gets mail at least daily is
- * refreshed before its policy lapses, and a short-lived policy is not
- * fetched again for every message.
+ * a new policy (§3.1); under the same id the policy is fetched again once
+ * it is STS_CACHE_REFRESH_MAX seconds (a day) or half its max_age old,
+ * whichever comes first (sts_cache_refresh_at). §3.3 asks senders to
+ * refresh before expiry and suggests daily; refreshed daily, a long-lived
+ * policy lapses only if an attacker foils every refresh over its whole
+ * lifetime (§10.2). Half the max_age leaves a short-lived policy the other
+ * half for retries before it expires. dane-agent has no background job: the
+ * first delivery after that time refreshes. So that a policy host that is
+ * down does not cost every delivery another attempt, a failed refresh is
+ * remembered (sts_cache_refresh_failed) and the next one waits
+ * STS_CACHE_RETRY_AFTER seconds (§3.3: five minutes or longer per id). The
+ * memory of a failure is an entry of its own (magic "DANESR01", same
+ * directory, key over another tag and the domain) whose payload is the TXT
+ * id and whose store lifetime is STS_CACHE_RETRY_AFTER: no other field.
  *
- * A failed refresh loses nothing: nothing here deletes an entry because a
- * fetch failed or a TXT record is gone (§3.1: the absence of a usable TXT
- * record does not by itself remove a cached policy), sts_cache_put() refuses
- * an invalid policy before touching the directory, and a put replaces the
- * entry by rename(2), so readers see the old entry or the new one. Only a
- * damaged entry, one past STS_CACHE_KEEP_EXPIRED, or one the decoder
- * refuses is removed.
+ * A failed refresh loses nothing and moves nothing: the entry keeps its
+ * fetch time and expiry (max_age counts from the last successful fetch,
+ * §3.2); nothing here deletes an entry because a fetch failed or a TXT
+ * record is gone (§3.1: the absence of a usable TXT record does not by
+ * itself remove a cached policy), sts_cache_put() refuses an invalid policy
+ * before touching the directory, and a put replaces the entry by rename(2),
+ * so readers see the old entry or the new one. Only a damaged entry, one
+ * past STS_CACHE_KEEP_EXPIRED, or one the decoder refuses is removed.
  *
  * Ownership: the caller owns *out (a large value, about 80 KiB: allocate
  * it rather than put it on a small stack); nothing is kept between calls,
@@ -68,8 +74,9 @@
 
 #define STS_CACHE_KEEP_EXPIRED (7u * 86400u)    /* seconds an expired entry
                                                  * is kept to be reported */
-#define STS_CACHE_REFRESH_FRACTION 8            /* refresh in the last 1/8 */
-#define STS_CACHE_REFRESH_MAX 86400             /* ... at most a day early */
+#define STS_CACHE_REFRESH_MAX 86400             /* refresh at least daily */
+#define STS_CACHE_RETRY_AFTER 300               /* seconds after a failed
+                                                 * refresh (§3.3) */
 #define STS_CACHE_TIME_MAX ((time_t)253402300799)   /* 9999-12-31T23:59:59Z:
                                                      * later fetch times are
                                                      * refused */
@@ -110,11 +117,27 @@ enum sts_cache_status sts_cache_get(const char *dir, const char *domain, time_t 
 int sts_cache_put(const char *dir, const char *domain, const char *id,
                   const uint8_t *policy_text, size_t len, time_t fetched, const char **why);
 
+/* sts_cache_refresh_at - when c's policy is due to be fetched again under
+ * the same id: c->fetched plus a day or half its max_age, whichever is
+ * less (see above) */
+time_t sts_cache_refresh_at(const struct sts_cached *c);
+
 /* sts_cache_needs_refresh - 1 when the policy should be fetched again:
  * txt_id (the id of the TXT record now published; NULL when none was
- * found) differs from c->id, or now is in the refresh window or past the
- * expiry (see above); else 0 */
+ * found) differs from c->id, or now is at or past sts_cache_refresh_at(c)
+ * (expired included); else 0 */
 int sts_cache_needs_refresh(const struct sts_cached *c, const char *txt_id, time_t now);
+
+/* sts_cache_refresh_failed - remember that refreshing domain's policy
+ * under the TXT id id failed at now, for STS_CACHE_RETRY_AFTER seconds
+ * (replacing what was remembered); 0, or -1 with *why */
+int sts_cache_refresh_failed(const char *dir, const char *domain, const char *id, time_t now,
+                             const char **why);
+
+/* sts_cache_refresh_held - 1 when a refresh of domain's policy under id
+ * failed less than STS_CACHE_RETRY_AFTER seconds before now (§3.3), else 0
+ * (a cache that cannot be read holds nothing back) */
+int sts_cache_refresh_held(const char *dir, const char *domain, const char *id, time_t now);
 
 /* sts_cache_encode - c's fields as an entry (the layout above) into buf
  * (cap bytes); the length, or 0 when a field is out of bounds or the entry

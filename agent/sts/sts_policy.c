@@ -136,7 +136,7 @@ static int take_line(struct sts_policy *p, const uint8_t *line, size_t len,
         *seen |= 1u << i;
         return fields[i].take(p, v, vlen, why);
     }
-    return 0;                   /* §3.2: unknown fields SHOULD be ignored */
+    return 0;                   /* §3.2: unknown fields SHALL be ignored */
 }
 
 /* take_lines - every line of text[0..len); LF or CRLF ends a line (§3.2

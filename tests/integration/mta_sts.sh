@@ -14,7 +14,8 @@
 # be in force is always a mismatching enforce policy where one is served, so
 # applying it by mistake would defer. Last, the cache (§5.1): a policy
 # fetched once is kept, a new TXT id fetches the new policy, and a failed
-# fetch leaves the cached policy in force.
+# fetch leaves the cached policy in force; then the proactive refresh (§3.3)
+# of a short-lived policy under the same id, a failed refresh, and expiry.
 set -euo pipefail
 . "${DANE_TEST_SRCDIR:?}/tests/integration/lib/testbed.sh"
 tb_init mta-sts
@@ -219,8 +220,11 @@ set_cache_id() {
     echo "FATAL: the resolver does not answer id=$1 for _mta-sts.sts-cache.test" >&2
     exit 1
 }
-# policy text served for sts-cache.test
-serve() { printf 'version: STSv1\r\nmode: enforce\r\nmx: %s\r\nmax_age: 86400\r\n' "$1" > "$served"; }
+# serve MX [MAX_AGE] - the policy text served for sts-cache.test
+serve() {
+    printf 'version: STSv1\r\nmode: enforce\r\nmx: %s\r\nmax_age: %s\r\n' "$1" "${2:-86400}" \
+        > "$served"
+}
 
 tb_deliver "$policy" sts-cache.test "cache 1" rcpt@sts-cache.test
 expect_rc 0 "id cache1, policy *.dane.test: sent"
@@ -256,6 +260,46 @@ expect_not_delivered "cache 4" "cache 4: nothing delivered"
 probe "$policy" sts-cache.test
 expect_json 'last["mta_sts"]["source"] == "cached" and last["mta_sts"]["id"] == "cache3" and last["mta_sts"]["failure"] == "sts-policy-fetch-error" and "mx: mx.elsewhere.example" in last["mta_sts"]["policy"]' \
     "probe: fetch failed, the cached policy in force, failure reported"
+
+echo "== proactive refresh (RFC 8461 §3.3): same id, fetched again half its max_age (10 s) after the fetch; a failed refresh keeps the policy and waits 5 min; expired, it is not applied"
+tb_start_https      # stopped above: it serves a fresh copy of its files
+served=$(head -n1 "$TB_RUN/https/www.path")/sts/mta-sts.sts-cache.test.txt
+# wait_until T - sleep until the clock reads T (seconds since the epoch)
+wait_until() { while [ "$(date +%s)" -lt "$1" ]; do sleep 0.2; done; }
+# Times: t is read before a fetch, so the fetch time is t or t + 1; the
+# refresh is due 5 s later, the policy expires 10 s later.
+serve '*.dane.test' 10
+set_cache_id refresh1
+t=$(date +%s)
+probe "$policy" sts-cache.test
+expect_json 'last["mta_sts"]["source"] == "fetched" and last["mta_sts"]["id"] == "refresh1" and "max_age: 10" in last["mta_sts"]["policy"] and "mx: *.dane.test" in last["mta_sts"]["policy"]' \
+    "refresh: the policy of id refresh1 fetched (max_age 10)"
+serve mx.elsewhere.example 10
+probe "$policy" sts-cache.test
+expect_json 'last["mta_sts"]["source"] == "cached" and "mx: *.dane.test" in last["mta_sts"]["policy"]' \
+    "refresh: not due yet: the cached policy, the server's new one not fetched"
+wait_until $((t + 6))
+t=$(date +%s)
+probe "$policy" sts-cache.test
+expect_json 'last["mta_sts"]["source"] == "fetched" and last["mta_sts"]["id"] == "refresh1" and "refreshed" in last["mta_sts"]["note"] and "mx: mx.elsewhere.example" in last["mta_sts"]["policy"]' \
+    "refresh: due under the same id: fetched again, the server's new policy in force"
+probe "$policy" sts-cache.test
+expect_json 'last["mta_sts"]["source"] == "cached" and "mx: mx.elsewhere.example" in last["mta_sts"]["policy"]' \
+    "refresh: the new fetch time is kept: not due again"
+rm -f "$served"     # 404 from now on
+wait_until $((t + 6))
+tb_deliver "$policy" sts-cache.test "refresh fails" rcpt@sts-cache.test
+expect_rc 75 "refresh fails (404): the cached (mismatching) policy stays in force"
+expect_err_re '^dane-agent: warning: MTA-STS policy fetch from .* failed: .*stays in force' \
+    "refresh fails: a warning for the log (RFC 8461 §3.3)"
+expect_not_delivered "refresh fails" "refresh fails: nothing delivered"
+probe "$policy" sts-cache.test
+expect_json 'last["mta_sts"]["source"] == "cached" and last["mta_sts"]["failure"] is None and "failed less than 300s ago" in last["mta_sts"]["note"] and "mx: mx.elsewhere.example" in last["mta_sts"]["policy"]' \
+    "refresh: not tried again within 5 minutes of the failure, the cached policy in force"
+wait_until $((t + 11))
+probe "$policy" sts-cache.test
+expect_json 'last["mta_sts"]["source"] == "none" and last["mta_sts"]["failure"] == "sts-policy-fetch-error" and last["mta_sts"]["policy"] == [] and last["hosts"][0]["mta_sts"] == "none"' \
+    "expired: the cached policy is not applied; the fetch fails (404): no policy"
 
 elapsed=$((SECONDS - t_start))
 tb_log "cases took ${elapsed}s after the testbeds started"

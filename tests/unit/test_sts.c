@@ -33,6 +33,7 @@ static const struct txt_case txt_cases[] = {
     { "extension_first", "v=STSv1; a1_b-c.d=x; id=abc", 0, 0, "abc" },
     { "duplicate_id_first_counts", "v=STSv1; id=first; id=second", 0, 0, "first" },
     { "later_id_only_well_formed", "v=STSv1; id=a; id=b-c", 0, 0, "a" },
+    { "rfc8461_s3_2_later_version_ignored", "v=STSv1; id=abc; v=STSv2", 0, 0, "abc" },
     { "reject_id_33_chars", "v=STSv1; id=" ID32 "6", 0, -1, NULL },
     { "reject_id_hyphen", "v=STSv1; id=abc-def", 0, -1, NULL },
     { "reject_id_dot", "v=STSv1; id=abc.def", 0, -1, NULL },
@@ -224,6 +225,12 @@ static const struct policy_case policy_cases[] = {
       0, STS_MODE_TESTING, 9, 1, "a.example" },
     { "duplicate_mode_first_counts", "version: STSv1\nmode: testing\nmode: enforce\n"
       "mx: a.example\nmax_age: 9\n", 0, 0, STS_MODE_TESTING, 9, 1, "a.example" },
+    { "rfc8461_s3_2_duplicate_max_age_first_counts", "version: STSv1\nmode: none\n"
+      "max_age: 60\nmax_age: 120\n", 0, 0, STS_MODE_NONE, 60, 0, NULL },
+    { "rfc8461_s3_2_unknown_field_utf8_value_ignored", "version: STSv1\nmode: none\n"
+      "max_age: 60\nx-note: caf\xc3\xa9\n", 0, 0, STS_MODE_NONE, 60, 0, NULL },
+    { "rfc8461_s3_2_tabs_are_wsp", "version:\tSTSv1\t\nmode:\tenforce\nmx:\ta.example\t\n"
+      "max_age:\t60\n", 0, 0, STS_MODE_ENFORCE, 60, 1, "a.example" },
     { "duplicate_ignored_unchecked", "version: STSv1\nversion: STSv9\nmode: none\n"
       "mode: bogus\nmax_age: 9\nmax_age: x\n", 0, 0, STS_MODE_NONE, 9, 0, NULL },
     { "max_age_0", "version: STSv1\nmode: none\nmax_age: 0\n", 0, 0, STS_MODE_NONE, 0, 0, NULL },
@@ -261,6 +268,8 @@ static const struct policy_case policy_cases[] = {
       -1, 0, 0, 0, NULL },
     { "reject_mode_cr_inside", "version: STSv1\nmode: enforce\r\r\nmx: a.example\n"
       "max_age: 60\n", 0, -1, 0, 0, 0, NULL },
+    { "reject_rfc8461_s3_2_lone_cr_ends_last_line", HEAD "mx: a.example\r", 0, -1, 0, 0, 0,
+      NULL },
     { "reject_cr_only_line_ends", "version: STSv1\rmode: none\rmax_age: 60\r", 0, -1, 0, 0, 0,
       NULL },
     { "reject_missing_max_age", "version: STSv1\nmode: none\n", 0, -1, 0, 0, 0, NULL },
@@ -427,6 +436,19 @@ Test(sts_mx, rfc8461_s4_1_patterns)
     cr_assert_null(sts_mx_match(&p, "mail.example.com.evil.example"));
     cr_assert_null(sts_mx_match(&p, "sub.mail.example.com"));
     cr_assert_null(sts_mx_match(&p, "example.com"));
+}
+
+Test(sts_mx, rfc8461_s4_1_case_and_one_trailing_dot_on_either_side)
+{
+    struct sts_policy p;
+
+    parsed(HEAD "mx: *.Example.NET.\nmx: MAIL.example.com.\n", &p);
+    cr_assert_eq(sts_mx_match(&p, "mx1.example.net"), p.mx[0]);
+    cr_assert_eq(sts_mx_match(&p, "MX1.EXAMPLE.NET."), p.mx[0]);
+    cr_assert_eq(sts_mx_match(&p, "mail.EXAMPLE.com"), p.mx[1]);
+    cr_assert_eq(sts_mx_match(&p, "mail.example.com."), p.mx[1]);
+    cr_assert_null(sts_mx_match(&p, "a.mx1.example.net."));
+    cr_assert_null(sts_mx_match(&p, "example.net."));
 }
 
 Test(sts_mx, invalid_host_names_never_match)

@@ -2,10 +2,12 @@
  * (agent/sts/sts_cache.h): the entry encoding and its total decoder (every
  * truncation, each bound), and the cache in a scratch directory: round
  * trip, expiry at fetch time + max_age (RFC 8461 §3.2, §5.1) and the
- * max_age cap, mode none kept (§5), refresh on a new TXT id (§3.1) and in
- * the window before expiry, invalid input refused without touching the
- * kept entry, damaged entries are misses with a warning, domains compared
- * without case and never colliding, unusable directories */
+ * max_age cap, mode none kept (§5), refresh on a new TXT id (§3.1) and
+ * after a day or half the max_age (§3.3), a refresh storing the new fetch
+ * time and max_age, a failed refresh held back five minutes per id (§3.3),
+ * invalid input refused without touching the kept entry, damaged entries
+ * are misses with a warning, domains compared without case and never
+ * colliding, unusable directories */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <dirent.h>
@@ -23,6 +25,7 @@
 
 #define T0 ((time_t)1700000000)
 #define WEEK 604800
+#define DAY 86400
 #define NCASES(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char enforce_text[] =
@@ -302,7 +305,7 @@ Test(sts_cache, fuzz_seeds_decode_as_named)
     free(c);
 }
 
-/* ---- refresh: a new id (§3.1), or the window before expiry ---- */
+/* ---- refresh: a new id (§3.1), or a day or half the max_age old (§3.3) ---- */
 
 Test(sts_cache, rfc8461_s3_1_another_txt_id_needs_refresh)
 {
@@ -317,43 +320,51 @@ Test(sts_cache, rfc8461_s3_1_another_txt_id_needs_refresh)
     free(c);
 }
 
-struct window_case {
+struct due_case {
     const char *rule;
-    const char *text;
-    time_t window;      /* seconds before expiry the refresh starts */
+    const char *max_age;
+    time_t after;       /* seconds after the fetch the refresh is due */
 };
 
-static const struct window_case window_cases[] = {
-    { "one_week_last_eighth",
-      "version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 604800\n", WEEK / 8 },
-    { "one_hour_last_eighth",
-      "version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 3600\n", 450 },
-    { "one_year_at_most_a_day",
-      "version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 31557600\n", 86400 },
-    { "zero_max_age_always",
-      "version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 0\n", 0 },
+static const struct due_case due_cases[] = {
+    { "one_week_after_a_day", "604800", 86400 },
+    { "two_days_after_a_day", "172800", 86400 },
+    { "a_day_after_half", "86400", 43200 },
+    { "one_hour_after_half", "3600", 1800 },
+    { "one_year_after_a_day", "31557600", 86400 },
+    { "above_the_cap_after_a_day", "9999999999", 86400 },
+    { "one_second_at_once", "1", 0 },
+    { "zero_at_once", "0", 0 },
 };
 
-ParameterizedTestParameters(sts_cache, refresh_window)
+ParameterizedTestParameters(sts_cache, rfc8461_s3_3_refresh_due)
 {
-    static size_t idx[NCASES(window_cases)];
+    static size_t idx[NCASES(due_cases)];
 
-    for (size_t i = 0; i < NCASES(window_cases); i++)
+    for (size_t i = 0; i < NCASES(due_cases); i++)
         idx[i] = i;
-    return cr_make_param_array(size_t, idx, NCASES(window_cases));
+    return cr_make_param_array(size_t, idx, NCASES(due_cases));
 }
 
-ParameterizedTest(size_t *i, sts_cache, refresh_window)
+ParameterizedTest(size_t *i, sts_cache, rfc8461_s3_3_refresh_due)
 {
-    const struct window_case *x = &window_cases[*i];
+    const struct due_case *x = &due_cases[*i];
     struct sts_cached *c = new_cached();
-    time_t start;
+    char text[128];
+    time_t due = T0 + x->after;
 
-    fill(c, x->text);
-    start = c->expires - x->window;
-    if (start > c->fetched)
-        cr_expect_eq(sts_cache_needs_refresh(c, c->id, start - 1), 0, "%s: before", x->rule);
-    cr_expect_eq(sts_cache_needs_refresh(c, c->id, start), 1, "%s: window", x->rule);
+    snprintf(text, sizeof text, "version: STSv1\nmode: enforce\nmx: mx.example.com\n"
+             "max_age: %s\n", x->max_age);
+    fill(c, text);
+    cr_expect_eq(sts_cache_refresh_at(c), due, "%s: due at %lld", x->rule,
+                 (long long)sts_cache_refresh_at(c));
+    if (x->after > 0) {
+        cr_expect_eq(sts_cache_needs_refresh(c, c->id, due - 1), 0, "%s: before", x->rule);
+        cr_expect_eq(sts_cache_needs_refresh(c, NULL, due - 1), 0, "%s: no TXT", x->rule);
+        cr_expect_eq(sts_cache_needs_refresh(c, c->id, T0 - 60), 0, "%s: clock back", x->rule);
+    }
+    cr_expect_eq(sts_cache_needs_refresh(c, c->id, due), 1, "%s: due", x->rule);
+    cr_expect_eq(sts_cache_needs_refresh(c, NULL, due), 1, "%s: due, no TXT", x->rule);
     cr_expect_eq(sts_cache_needs_refresh(c, c->id, c->expires), 1, "%s: expired", x->rule);
     free(c);
 }
@@ -487,6 +498,66 @@ Test(sts_cache_dir, rfc8461_s5_mode_none_kept)
     cr_expect_eq(c->policy.nmx, 0);
     cr_expect_str_eq(c->id, "withdrawn1");
     free(c);
+}
+
+Test(sts_cache_dir, rfc8461_s3_3_refresh_stores_the_new_fetch_time_and_max_age)
+{
+    static const char two_weeks[] =
+        "version: STSv1\nmode: enforce\nmx: mx1.example.com\nmax_age: 1209600\n";
+    struct sts_cached *c = new_cached();
+
+    put_ok("example.com", "same1", enforce_text, T0);
+    cr_assert_eq(get("example.com", T0 + DAY, c, NULL), STS_CACHE_FOUND);
+    cr_expect_eq(sts_cache_needs_refresh(c, "same1", T0 + DAY), 1, "a day old: due");
+    put_ok("example.com", "same1", two_weeks, T0 + DAY);
+    cr_assert_eq(get("example.com", T0 + DAY + 1, c, NULL), STS_CACHE_FOUND);
+    cr_expect_eq(c->fetched, T0 + DAY);
+    cr_expect_eq(c->expires, T0 + DAY + 2 * WEEK, "max_age of the last fetch, from then");
+    cr_expect_eq(sts_cache_needs_refresh(c, "same1", T0 + DAY + 1), 0, "fresh again");
+    cr_expect_eq(sts_cache_refresh_at(c), T0 + 2 * DAY);
+    free(c);
+}
+
+Test(sts_cache_dir, rfc8461_s3_3_failed_refresh_held_five_minutes_per_id)
+{
+    struct sts_cached *c = new_cached();
+    const char *why = NULL;
+
+    put_ok("example.com", "id1", enforce_text, T0);
+    cr_expect_eq(sts_cache_refresh_held(dir, "example.com", "id1", T0 + DAY), 0, "none yet");
+    cr_assert_eq(sts_cache_refresh_failed(dir, "example.com", "id1", T0 + DAY, &why), 0,
+                 "%s", why);
+    cr_expect_eq(sts_cache_refresh_held(dir, "example.com", "id1", T0 + DAY), 1);
+    cr_expect_eq(sts_cache_refresh_held(dir, "Example.COM.", "id1", T0 + DAY + 1), 1,
+                 "the domain in any case");
+    cr_expect_eq(sts_cache_refresh_held(dir, "example.com", "id1",
+                                        T0 + DAY + STS_CACHE_RETRY_AFTER - 1), 1);
+    cr_expect_eq(sts_cache_refresh_held(dir, "example.com", "id1",
+                                        T0 + DAY + STS_CACHE_RETRY_AFTER), 0, "then retried");
+    cr_expect_eq(sts_cache_refresh_held(dir, "example.com", "id2", T0 + DAY), 0,
+                 "per id: a new id is fetched at once");
+    cr_expect_eq(sts_cache_refresh_held(dir, "example.org", "id1", T0 + DAY), 0,
+                 "per domain");
+    cr_assert_eq(get("example.com", T0 + DAY, c, NULL), STS_CACHE_FOUND,
+                 "the policy entry is untouched");
+    cr_expect_eq(c->fetched, T0);
+    cr_expect_eq(c->expires, T0 + WEEK);
+    free(c);
+}
+
+Test(sts_cache_dir, failed_refresh_refuses_bad_input)
+{
+    const char *why = NULL;
+
+    cr_expect_eq(sts_cache_refresh_failed(dir, "exa mple.com", "id1", T0, &why), -1);
+    cr_expect_not_null(why);
+    why = NULL;
+    cr_expect_eq(sts_cache_refresh_failed(dir, "example.com", "id-1", T0, &why), -1);
+    cr_expect_not_null(why);
+    cr_expect_eq(sts_cache_refresh_failed(dir, "example.com", NULL, T0, &why), -1);
+    cr_expect_eq(sts_cache_refresh_held(dir, "example.com", NULL, T0), 0);
+    cr_expect_eq(sts_cache_refresh_held("/nonexistent/dane-agent", "example.com", "id1", T0), 0,
+                 "an unusable directory holds nothing back");
 }
 
 Test(sts_cache_dir, put_replaces_the_entry)
