@@ -34,6 +34,9 @@ struct step {
     const char *verdicts;
 };
 
+/* every scripted session is over TLS (TLSv1.3) */
+static int sessions_over_tls;
+
 static struct {
     const struct step *steps;
     size_t nsteps, ncalls;
@@ -81,6 +84,9 @@ static void scripted_session(const struct smtp_params *p, const struct smtp_mess
     out->result = st->result;
     out->stage = st->stage;
     out->connected = st->stage > SMTP_STAGE_CONNECT;
+    out->tls = sessions_over_tls;
+    if (sessions_over_tls)
+        snprintf(out->facts.protocol, sizeof(out->facts.protocol), "TLSv1.3");
     snprintf(out->enhanced, sizeof(out->enhanced), "%s", st->enhanced);
     snprintf(out->reason, sizeof(out->reason), "scripted failure at stage %d", st->stage);
     if (st->verdicts[0] == '\0')
@@ -143,6 +149,9 @@ static void plan_free(struct dnsplan *plan)
     free(plan);
 }
 
+/* where run_as() has the JSON records written: -1 nowhere */
+static int report_fd = -1;
+
 /* run_as - delivery_run() over the plan for rcpts with the script, under
  * the policy text yaml, the message marked "TLS-Required: No" or not */
 static void run_as(const char *yaml, int tls_required_no, struct dnsplan *plan,
@@ -157,7 +166,7 @@ static void run_as(const char *yaml, int tls_required_no, struct dnsplan *plan,
                                 .len = 3, .size = 3, .tls_required_no = tls_required_no };
     struct delivery_input in = { .plan = plan, .nexthop_text = "example.test",
                                  .message = &msg, .deadline_ms = UINT64_MAX,
-                                 .report = { .json_fd = -1 },
+                                 .report = { .json_fd = report_fd },
                                  .run_session = scripted_session };
 
     cr_assert_not_null(policy, "%s", err);
@@ -414,5 +423,61 @@ Test(delivery, tls_required_no_never_at_dane_only)
     plan->hosts[0].level = POLICY_LEVEL_DANE_ONLY;
     run_as("defaults:\n  level: dane-only\n", 1, plan, rcpts, 1, steps, 1, &res);
     cr_assert_eq(script.tls[0], SMTP_TLS_REQUIRED);
+    plan_free(plan);
+}
+
+/* run_records - run_as() with TLS-Required: No, sessions over TLS, and the
+ * JSON records kept: into buf (size) */
+static void run_records(const char *yaml, struct dnsplan *plan, const struct step *steps,
+                        size_t nsteps, char *buf, size_t size)
+{
+    const char *rcpts[] = {"a@example.test"};
+    struct delivery_result res;
+    FILE *f = tmpfile();
+    size_t n;
+
+    cr_assert_not_null(f);
+    report_fd = fileno(f);
+    sessions_over_tls = 1;
+    run_as(yaml, 1, plan, rcpts, 1, steps, nsteps, &res);
+    sessions_over_tls = 0;
+    report_fd = -1;
+    cr_assert_eq(res.status, DELIVERY_SENT);
+    rewind(f);
+    n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+Test(delivery, rfc8689_s5_record_of_a_host_mta_sts_ruled_out)
+{
+    /* sent over TLS, nothing failed in the session: the policy was still
+     * not enforced (the host matches no mx pattern), and the record says so */
+    static const struct step steps[] = {
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+    };
+    struct dnsplan *plan = sts_mismatch_plan();
+    char json[8192];
+
+    run_records("defaults:\n  level: may\n", plan, steps, 1, json, sizeof(json));
+    cr_assert(strstr(json, "\"tls_required_no\":true") != NULL, "%s", json);
+    cr_assert(strstr(json, "\"rfc8460_result_type\":\"validation-failure\"") != NULL, "%s", json);
+    plan_free(plan);
+}
+
+Test(delivery, tls_required_no_false_where_the_policy_held)
+{
+    /* a DANE host, TLS up, nothing let through: the header changed nothing */
+    static const struct step steps[] = {
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s" },
+    };
+    struct dnsplan *plan = plan_two_hosts();
+    char json[8192];
+
+    plan->hosts[0].effective = MXPLAN_DANE;
+    plan->hosts[0].level = POLICY_LEVEL_DANE;
+    run_records("defaults:\n  level: dane\n", plan, steps, 1, json, sizeof(json));
+    cr_assert(strstr(json, "\"tls_required_no\":false") != NULL, "%s", json);
+    cr_assert(strstr(json, "\"rfc8460_result_type\":null") != NULL, "%s", json);
     plan_free(plan);
 }
