@@ -289,6 +289,13 @@ static int tls_required_no(const struct delivery_input *in)
         && e->level != POLICY_LEVEL_FINGERPRINT;
 }
 
+/* sts_ruled_out - RFC 8461 §4.1: the MTA-STS policy in enforce mode names
+ * no pattern this MX host matches; nothing else ruled it out */
+static int sts_ruled_out(const struct mxplan_host *h)
+{
+    return h->effective == MXPLAN_DEFER && h->sts == MXPLAN_STS_MISMATCH;
+}
+
 /* relax_host - host hi is held to the domain's DANE or MTA-STS policy, and
  * the message says TLS-Required: No: opportunistic TLS, failures let through */
 static int relax_host(const struct delivery *d, size_t hi)
@@ -298,8 +305,7 @@ static int relax_host(const struct delivery *d, size_t hi)
     if (!d->tls_required_no)
         return 0;
     return h->effective == MXPLAN_DANE || h->effective == MXPLAN_ENCRYPT
-        || h->effective == MXPLAN_STS
-        || (h->effective == MXPLAN_DEFER && h->sts == MXPLAN_STS_MISMATCH);
+        || h->effective == MXPLAN_STS || sts_ruled_out(h);
 }
 
 /* peer_check_init - the verification input for host hi */
@@ -446,6 +452,8 @@ static void attempt_tls(const struct delivery *d, size_t hi,
                         const struct smtp_outcome *o,
                         const struct peer_check *pc, struct report_attempt *a)
 {
+    int ruled_out = pc->relax && sts_ruled_out(&d->in->plan->hosts[hi]);
+
     if (o->tls) {
         a->sni = sni_for(d, hi);
         a->tls.version = o->facts.protocol;
@@ -469,7 +477,12 @@ static void attempt_tls(const struct delivery *d, size_t hi,
     a->rfc8460 = pc->called && !pc->result.ok ? pc->result.rfc8460 : o->rfc8460;
     if (pc->relaxed)            /* let through, but a failure all the same */
         a->rfc8460 = pc->relaxed_rfc8460;
-    a->tls_required_no = pc->relax && (pc->relaxed || !o->tls);
+    /* a host the MTA-STS policy rules out is tried only for TLS-Required:
+     * No: its policy was not enforced, whatever the session found, and the
+     * record keeps the policy's failure (as plan_rfc8460() reports it) */
+    if (ruled_out && a->rfc8460 == NULL)
+        a->rfc8460 = failure_rfc8460(FAILURE_AUTH);
+    a->tls_required_no = pc->relax && (pc->relaxed || !o->tls || ruled_out);
 }
 
 /* attempt_rcpts - each recipient's verdict in this session, into rcpts */
@@ -875,7 +888,7 @@ static const char *plan_rfc8460(const struct dnsplan *plan)
         return plan->mx.status == DNS_BOGUS ? failure_rfc8460(FAILURE_DNSSEC) : NULL;
     if (plan->domain.result != MXPLAN_DOMAIN_HOSTS || last == NULL)
         return NULL;
-    if (last->effective == MXPLAN_DEFER && last->sts == MXPLAN_STS_MISMATCH)
+    if (sts_ruled_out(last))
         return failure_rfc8460(FAILURE_AUTH);   /* no MX the policy names */
     if (last->effective == MXPLAN_DEFER)
         return failure_rfc8460(FAILURE_DANE_REQUIRED);

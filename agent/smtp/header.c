@@ -7,9 +7,11 @@
  * DESCRIPTION
  *   A byte at a time: a line start decides between a continuation (space
  *   or tab: the current field goes on), the end of the header (an empty
- *   line) and a new field, whose name is compared as it arrives. CR is
- *   dropped, so CRLF and LF end lines alike; unfolding keeps the folding
- *   white space and drops only the line break (RFC 5322 §2.2.3).
+ *   line) and a new field, whose name is compared as it arrives. Line ends
+ *   are those body.c sends: CRLF, a lone LF and a lone CR each end a line
+ *   (a CR waits for the next byte, which may be in the next chunk), so the
+ *   header scanned is the header the server receives; unfolding keeps the
+ *   folding white space and drops only the line break (RFC 5322 §2.2.3).
  */
 #include <ctype.h>
 #include <string.h>
@@ -67,17 +69,31 @@ static void name_byte(struct header_scan *h, uint8_t c)
     h->name_len++;
 }
 
+/* line_end - a line ends; an empty line ends the header */
+static void line_end(struct header_scan *h)
+{
+    h->done = h->at_line_start;
+    h->at_line_start = 1;
+    h->in_name = 0;
+}
+
 void header_scan_feed(struct header_scan *h, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n && !h->done; i++) {
         uint8_t c = p[i];
 
-        if (c == '\r')
+        if (h->pending_cr) {        /* CRLF, or a lone CR: a line end */
+            h->pending_cr = 0;
+            line_end(h);
+            if (c == '\n' || h->done)
+                continue;
+        }
+        if (c == '\r') {
+            h->pending_cr = 1;
             continue;
+        }
         if (c == '\n') {
-            h->done = h->at_line_start;     /* an empty line ends the header */
-            h->at_line_start = 1;
-            h->in_name = 0;
+            line_end(h);
             continue;
         }
         if (h->at_line_start && line_start(h, c))

@@ -6,9 +6,10 @@
  * starting with a space or tab (folding, §2.2.3). Names compare
  * case-insensitively. The first occurrence of the field counts; its body is
  * kept unfolded and trimmed, at most HEADER_VALUE_MAX bytes (a longer body
- * is marked too long and never matches). Bytes may arrive in any chunks;
- * LF alone ends a line as CRLF does. A message without an empty line has
- * only a header.
+ * is marked too long and never matches). Bytes may arrive in any chunks.
+ * A lone LF and a lone CR end a line as CRLF does, because body.h sends
+ * each of them as CRLF: a field after "\n\r" is in the body as sent, and
+ * is not found. A message without an empty line has only a header.
  *
  * Ownership: struct header_scan is the caller's, with no pointers out.
  */
@@ -26,6 +27,7 @@ struct header_scan {
     size_t field_len;
     int done;                       /* the header section has ended */
     int at_line_start;
+    int pending_cr;                 /* a CR whose line end is pending */
     int in_name;                    /* reading a field name */
     int matching;                   /* the name so far matches field */
     size_t name_len;

@@ -4,7 +4,9 @@
 # the real Postfix receiving profiles (tests/testbed/README.md). Each case
 # checks the exit status, the one reason line on stderr, the JSON record and
 # whether the message reached the receiving maildir: a DANE or DNSSEC
-# failure must defer and never fall back to anything weaker.
+# failure must defer and never fall back to anything weaker, unless the
+# message's header says TLS-Required: No (RFC 8689 §5) and the policy honours
+# it (then opportunistic TLS, recorded as tls_required_no).
 set -euo pipefail
 . "${DANE_TEST_SRCDIR:?}/tests/integration/lib/testbed.sh"
 tb_init deliver-dane
@@ -78,6 +80,98 @@ expect_err_re '^4\.7\.5 ' "stderr reason with 4.7.5"
 expect_json "$no_cleartext" "JSON: no cleartext attempt"
 expect_json 'last["rfc8460_result_type"] is not None' "JSON: RFC 8460 result type set"
 expect_not_delivered "dane mismatch" "mismatch: nothing delivered"
+expect_json 'len(r) == 1 and last["tls_required_no"] is False and last["verification"] == "Untrusted" and last["effective_level"] == "dane"' \
+    "JSON: without TLS-Required: No, tls_required_no false, Untrusted at effective dane"
+
+echo "== RFC 8689 §5 TLS-Required: No: the mismatching DANE host gets opportunistic TLS"
+# agent/delivery/delivery.c tls_required_no(), relax_host(); the field is
+# found by agent/smtp/header.c in the header as it is sent
+tls_req_no='len(r) == 1 and last["result"] == "sent" and last["tls_required_no"] is True and last["verification"] == "Untrusted" and last["effective_level"] == "dane" and last["rfc8460_result_type"] == "validation-failure" and last["tls"]["version"]'
+tls_req_kept='len(r) == 1 and last["result"] == "deferred" and last["tls_required_no"] is False and last["verification"] == "Untrusted" and last["effective_level"] == "dane"'
+TB_HEADERS=$'TLS-Required: No\n'
+tb_deliver "$policy" mismatch.dane.test "tlsreq mismatch" rcpt@dane.test
+expect_rc 0 "TLS-Required: No, TLSA mismatch: sent"
+expect_err_re '^dane-agent: Untrusted TLS connection established to mismatch\.dane\.test\[127\.0\.25\.10\]:25: TLSv1\.3 ' \
+    "TLS-Required: No: the Untrusted TLS line (authentication failed, TLS kept)"
+expect_err_re 'to=<rcpt@dane\.test>, relay=mismatch\.dane\.test\[127\.0\.25\.10\]:25, .*dsn=2\.0\.0, status=sent \(250 ' \
+    "TLS-Required: No: the delivery line says sent"
+expect_no_err_re '^[45]\.[0-9]+\.[0-9]+ ' "TLS-Required: No: no status line"
+expect_json "$tls_req_no" "JSON: sent, tls_required_no true, Untrusted, effective dane, validation-failure, over TLS"
+expect_delivered "tlsreq mismatch" "TLS-Required: No, TLSA mismatch: delivered"
+
+echo "== TLS-Required: No not honoured: honor_tls_required_no false, dane-only, fingerprint"
+noreq_policy=$(tb_policy noreq <<Y
+defaults:
+  level: dane
+  honor_tls_required_no: false
+Y
+)
+only_req_policy=$(tb_policy only-req <<Y
+defaults:
+  level: dane-only
+  honor_tls_required_no: true
+Y
+)
+tb_deliver "$noreq_policy" mismatch.dane.test "tlsreq not honoured" rcpt@dane.test
+expect_rc 75 "honor_tls_required_no false: deferred"
+expect_err_re '^4\.7\.5 TLS authentication failed for mismatch\.dane\.test\[127\.0\.25\.10\]' "honor_tls_required_no false: 4.7.5 authentication failed"
+expect_json "$tls_req_kept" "honor_tls_required_no false: JSON deferred, tls_required_no false"
+expect_not_delivered "tlsreq not honoured" "honor_tls_required_no false: nothing delivered"
+tb_deliver "$only_req_policy" mismatch.dane.test "tlsreq dane-only" rcpt@dane.test
+expect_rc 75 "dane-only: deferred despite TLS-Required: No"
+expect_err_re '^4\.7\.5 TLS authentication failed for mismatch\.dane\.test\[127\.0\.25\.10\]' "dane-only: 4.7.5 authentication failed"
+expect_json "$tls_req_kept and last[\"level\"] == \"dane-only\"" "dane-only: JSON deferred, tls_required_no false"
+expect_not_delivered "tlsreq dane-only" "dane-only: nothing delivered"
+tb_deliver "$policy" "[127.0.25.11]:25" "tlsreq fingerprint" rcpt@dane.test
+expect_rc 75 "fingerprint, wrong pin: deferred despite TLS-Required: No"
+expect_err_re '^4\.7\.5 ' "fingerprint: 4.7.5"
+expect_json 'len(r) == 1 and last["result"] == "deferred" and last["tls_required_no"] is False and last["effective_level"] == "fingerprint"' \
+    "fingerprint: JSON deferred, tls_required_no false"
+expect_not_delivered "tlsreq fingerprint" "fingerprint: nothing delivered"
+
+echo "== TLS-Required: No in other spellings, and where it is no header field"
+TB_HEADERS=$'tls-required: no\n'
+tb_deliver "$policy" mismatch.dane.test "tlsreq lower case" rcpt@dane.test
+expect_rc 0 "tls-required: no (name and value in lower case): sent"
+expect_json "$tls_req_no" "lower case: JSON tls_required_no true"
+expect_delivered "tlsreq lower case" "lower case: delivered"
+TB_HEADERS=$'TLS-Required:\n \t NO  \n'
+tb_deliver "$policy" mismatch.dane.test "tlsreq folded" rcpt@dane.test
+expect_rc 0 "TLS-Required folded, white space around NO: sent"
+expect_json "$tls_req_no" "folded: JSON tls_required_no true"
+expect_delivered "tlsreq folded" "folded: delivered"
+TB_HEADERS=
+TB_BODY=$'TLS-Required: No\n'
+tb_deliver "$policy" mismatch.dane.test "tlsreq in body" rcpt@dane.test
+TB_BODY=
+expect_rc 75 "TLS-Required: No in the body only: deferred"
+expect_err_re '^4\.7\.5 ' "in the body: 4.7.5"
+expect_json "$tls_req_kept" "in the body: JSON deferred, tls_required_no false"
+expect_not_delivered "tlsreq in body" "in the body: nothing delivered"
+# a lone CR goes out as CRLF (agent/smtp/body.h): after the Date line it
+# makes an empty line, so the field below it is in the body as sent
+TB_HEADERS=$'\rTLS-Required: No\n'
+tb_deliver "$policy" mismatch.dane.test "tlsreq after lone cr" rcpt@dane.test
+TB_HEADERS=
+expect_rc 75 "TLS-Required: No after a lone CR (in the body as sent): deferred"
+expect_json "$tls_req_kept" "after a lone CR: JSON deferred, tls_required_no false"
+expect_not_delivered "tlsreq after lone cr" "after a lone CR: nothing delivered"
+
+echo "== TLS-Required: No changes nothing where DANE succeeds; without STARTTLS: cleartext"
+TB_HEADERS=$'TLS-Required: No\n'
+tb_deliver "$policy" dane.test "tlsreq verified" rcpt@dane.test
+expect_rc 0 "TLS-Required: No, good DANE host: sent"
+expect_err_re '^dane-agent: Verified TLS connection established to mx\.dane\.test\[127\.0\.25\.10\]:25: ' "good DANE host: the Verified TLS line"
+expect_json 'len(r) == 1 and last["result"] == "sent" and last["verification"] == "Verified" and last["tls_required_no"] is False and last["effective_level"] == "dane" and last["rfc8460_result_type"] is None and last["tlsa_match"]["usage"] == 3' \
+    "good DANE host: JSON Verified by DANE-EE, tls_required_no false"
+expect_delivered "tlsreq verified" "good DANE host: delivered"
+tb_deliver "$policy" no-starttls.dane.test "tlsreq no starttls" rcpt@dane.test
+TB_HEADERS=
+expect_rc 0 "TLS-Required: No, DANE host without STARTTLS: sent in cleartext"
+expect_no_err "TLS connection established" "no STARTTLS: no TLS line"
+expect_json 'len(r) == 1 and last["result"] == "sent" and last["tls_required_no"] is True and last["verification"] == "none" and not (last["tls"] or {}).get("version") and last["effective_level"] == "dane"' \
+    "no STARTTLS: JSON sent without TLS, tls_required_no true"
+expect_delivered "tlsreq no starttls" "no STARTTLS: delivered"
 
 echo "== secure TLSA, usages 0/1 only (unusable): encrypt, Untrusted, sent"
 tb_deliver "$policy" unusable.dane.test "dane unusable" rcpt@dane.test

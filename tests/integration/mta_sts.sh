@@ -12,7 +12,9 @@
 # policy_string, mx_host_pattern, effective_level) and the receiving
 # maildir; probe --dns-only --json's "mta_sts" object. A policy that must not
 # be in force is always a mismatching enforce policy where one is served, so
-# applying it by mistake would defer. Last, the cache (§5.1): a policy
+# applying it by mistake would defer. A message with TLS-Required: No
+# (RFC 8689 §5) goes to the mismatching and the bad-certificate MX all the
+# same, unless honor_tls_required_no is false. Last, the cache (§5.1): a policy
 # fetched once is kept, a new TXT id fetches the new policy, and a failed
 # fetch leaves the cached policy in force; then the proactive refresh (§3.3)
 # of a short-lived policy under the same id, a failed refresh, and expiry.
@@ -43,6 +45,8 @@ entry="defaults:
   delivery_timeout: 60s"
 policy=$(printf '  cache: %s\n%s\n' "$cache" "$entry" | tb_policy sts)
 nocache=$(printf '%s\n' "$entry" | tb_policy sts-nocache)
+# and one that does not honour TLS-Required: No (RFC 8689 §5)
+noreq=$(printf '%s\n  honor_tls_required_no: false\n' "$entry" | tb_policy sts-noreq)
 grep -q "^  cache: $cache\$" "$policy" || { echo "FATAL: no dns.cache in $policy" >&2; exit 1; }
 
 # probe POLICY DEST - probe --dns-only --json; TB_RC, TB_OUT, TB_ERR
@@ -106,6 +110,32 @@ expect_err_re '^4\.7\.5 ' "stderr: 4.7.5"
 expect_err "notlsa.dane.test" "stderr names the MX host"
 expect_json "$never_sent and all(a[\"address\"] is None for a in r)" "JSON: no connection made"
 expect_not_delivered "sts mismatch" "sts-mismatch: nothing delivered"
+expect_json 'len(r) == 1 and last["tls_required_no"] is False and last["rfc8460_result_type"] == "validation-failure"' \
+    "JSON: tls_required_no false, validation-failure"
+
+echo "== RFC 8689 §5: TLS-Required: No, the MX the enforce policy rules out is tried"
+# agent/delivery/delivery.c relax_host(): a host skipped only for MTA-STS is
+# tried with opportunistic TLS; its record says so and keeps the failure
+TB_HEADERS=$'TLS-Required: No\n'
+tb_deliver "$policy" sts-mismatch.test "sts mismatch tlsreq" rcpt@sts-mismatch.test
+expect_rc 0 "sts-mismatch.test with TLS-Required: No: sent"
+expect_err_re '^dane-agent: Trusted TLS connection established to notlsa\.dane\.test\[127\.0\.25\.10\]:25: TLSv1\.[23] ' \
+    "the Trusted TLS line (opportunistic TLS; PKIX by the policy's ca_file, no name demanded)"
+expect_err_re 'to=<rcpt@sts-mismatch\.test>, relay=notlsa\.dane\.test\[127\.0\.25\.10\]:25, .*dsn=2\.0\.0, status=sent \(250 ' \
+    "the delivery line says sent"
+expect_no_err_re '^[45]\.[0-9]+\.[0-9]+ ' "no status line"
+expect_json 'len(r) == 1 and last["result"] == "sent" and last["tls_required_no"] is True and last["verification"] == "Trusted" and last["tls"]["version"]' \
+    "JSON: one attempt, sent over TLS, tls_required_no true, Trusted (not Verified)"
+expect_json 'last["effective_level"] == "defer" and last["policy_type"] == "sts" and last["mx_host_pattern"] is None and last["rfc8460_result_type"] == "validation-failure"' \
+    "JSON: the policy's verdict kept: effective defer, sts, no pattern, validation-failure"
+expect_delivered "sts mismatch tlsreq" rcpt@sts-mismatch.test "sts-mismatch with TLS-Required: No: delivered"
+tb_deliver "$noreq" sts-mismatch.test "sts mismatch tlsreq off" rcpt@sts-mismatch.test
+TB_HEADERS=
+expect_rc 75 "honor_tls_required_no false: deferred"
+expect_err_re '^4\.7\.5 .*notlsa\.dane\.test' "honor_tls_required_no false: 4.7.5 for the MX"
+expect_json "$never_sent and len(r) == 1 and last[\"address\"] is None and last[\"tls_required_no\"] is False" \
+    "honor_tls_required_no false: JSON no connection, tls_required_no false"
+expect_not_delivered "sts mismatch tlsreq off" "honor_tls_required_no false: nothing delivered"
 
 echo "== enforce, MX matches but its certificate is not valid for the name"
 tb_deliver "$policy" sts-badcert.test "sts badcert" rcpt@sts-badcert.test
@@ -119,6 +149,23 @@ expect_json 'all(a["effective_level"] == "mta-sts" and a["policy_type"] == "sts"
 expect_json 'all((a["rfc8460_result_type"] or "").startswith("certificate-") for a in r) and r[0]["rfc8460_result_type"] == "certificate-host-mismatch" and r[2]["rfc8460_result_type"] == "certificate-not-trusted"' \
     "JSON: wrong name (host mismatch), expired, self-signed (not trusted)"
 expect_not_delivered "sts badcert" "sts-badcert: nothing delivered"
+expect_json 'all(a["tls_required_no"] is False and a["verification"] != "Verified" for a in r)' \
+    "JSON: tls_required_no false, never Verified"
+
+echo "== TLS-Required: No: the first MX with a bad certificate takes the message"
+TB_HEADERS=$'TLS-Required: No\n'
+tb_deliver "$policy" sts-badcert.test "sts badcert tlsreq" rcpt@sts-badcert.test
+TB_HEADERS=
+expect_rc 0 "sts-badcert.test with TLS-Required: No: sent"
+expect_err_re '^dane-agent: Trusted TLS connection established to mx1\.sts-badcert\.test\[127\.0\.25\.17\]:25: ' \
+    "the Trusted TLS line for mx1 (its name is not in the certificate)"
+expect_err_re 'to=<rcpt@sts-badcert\.test>, relay=mx1\.sts-badcert\.test\[127\.0\.25\.17\]:25, .*status=sent ' "the delivery line says sent"
+expect_no_err_re '^[45]\.[0-9]+\.[0-9]+ ' "no status line"
+expect_json 'len(r) == 1 and last["mx"] == "mx1.sts-badcert.test" and last["result"] == "sent" and last["tls_required_no"] is True and last["verification"] == "Trusted"' \
+    "JSON: one attempt, mx1, sent, tls_required_no true, Trusted (not Verified)"
+expect_json 'last["effective_level"] == "mta-sts" and last["mx_host_pattern"] == "*.sts-badcert.test" and last["rfc8460_result_type"] == "certificate-host-mismatch"' \
+    "JSON: effective mta-sts, the pattern, the failure let through: certificate-host-mismatch"
+expect_delivered "sts badcert tlsreq" rcpt@sts-badcert.test "sts-badcert with TLS-Required: No: delivered"
 
 echo "== testing mode: a mismatching MX is still used"
 probe "$nocache" sts-testing.test

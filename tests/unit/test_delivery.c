@@ -35,6 +35,9 @@ struct step {
     int requiretls_unmet;       /* RFC 8689: the peer could not carry it */
 };
 
+/* every scripted session is over TLS (TLSv1.3) */
+static int sessions_over_tls;
+
 static struct {
     const struct step *steps;
     size_t nsteps, ncalls;
@@ -85,6 +88,9 @@ static void scripted_session(const struct smtp_params *p, const struct smtp_mess
     out->stage = st->stage;
     out->connected = st->stage > SMTP_STAGE_CONNECT;
     out->requiretls_unmet = st->requiretls_unmet;
+    out->tls = sessions_over_tls;
+    if (sessions_over_tls)
+        snprintf(out->facts.protocol, sizeof(out->facts.protocol), "TLSv1.3");
     snprintf(out->enhanced, sizeof(out->enhanced), "%s", st->enhanced);
     snprintf(out->reason, sizeof(out->reason), "scripted failure at stage %d", st->stage);
     if (st->verdicts[0] == '\0')
@@ -151,6 +157,9 @@ static void plan_free(struct dnsplan *plan)
 #define MSG_TLS_REQUIRED_NO 1   /* "TLS-Required: No" (RFC 8689 §5) */
 #define MSG_REQUIRETLS 2        /* deliver --requiretls (RFC 8689) */
 
+/* where run_as() has the JSON records written: -1 nowhere */
+static int report_fd = -1;
+
 /* run_as - delivery_run() over the plan for rcpts with the script, under
  * the policy text yaml, the message marked with MSG_* flags */
 static void run_as(const char *yaml, unsigned flags, struct dnsplan *plan,
@@ -167,7 +176,7 @@ static void run_as(const char *yaml, unsigned flags, struct dnsplan *plan,
                                 .requiretls = (flags & MSG_REQUIRETLS) != 0 };
     struct delivery_input in = { .plan = plan, .nexthop_text = "example.test",
                                  .message = &msg, .deadline_ms = UINT64_MAX,
-                                 .report = { .json_fd = -1 },
+                                 .report = { .json_fd = report_fd },
                                  .run_session = scripted_session };
 
     cr_assert_not_null(policy, "%s", err);
@@ -532,5 +541,61 @@ Test(delivery, rfc8689_requiretls_ignores_tls_required_no)
 
     run_as(dane_yaml, MSG_REQUIRETLS | MSG_TLS_REQUIRED_NO, plan, rcpts, 1, steps, 1, &res);
     cr_assert_eq(script.tls[0], SMTP_TLS_REQUIRED);
+    plan_free(plan);
+}
+
+/* run_records - run_as() with TLS-Required: No, sessions over TLS, and the
+ * JSON records kept: into buf (size) */
+static void run_records(const char *yaml, struct dnsplan *plan, const struct step *steps,
+                        size_t nsteps, char *buf, size_t size)
+{
+    const char *rcpts[] = {"a@example.test"};
+    struct delivery_result res;
+    FILE *f = tmpfile();
+    size_t n;
+
+    cr_assert_not_null(f);
+    report_fd = fileno(f);
+    sessions_over_tls = 1;
+    run_as(yaml, MSG_TLS_REQUIRED_NO, plan, rcpts, 1, steps, nsteps, &res);
+    sessions_over_tls = 0;
+    report_fd = -1;
+    cr_assert_eq(res.status, DELIVERY_SENT);
+    rewind(f);
+    n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+Test(delivery, rfc8689_s5_record_of_a_host_mta_sts_ruled_out)
+{
+    /* sent over TLS, nothing failed in the session: the policy was still
+     * not enforced (the host matches no mx pattern), and the record says so */
+    static const struct step steps[] = {
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
+    };
+    struct dnsplan *plan = sts_mismatch_plan();
+    char json[8192];
+
+    run_records("defaults:\n  level: may\n", plan, steps, 1, json, sizeof(json));
+    cr_assert(strstr(json, "\"tls_required_no\":true") != NULL, "%s", json);
+    cr_assert(strstr(json, "\"rfc8460_result_type\":\"validation-failure\"") != NULL, "%s", json);
+    plan_free(plan);
+}
+
+Test(delivery, tls_required_no_false_where_the_policy_held)
+{
+    /* a DANE host, TLS up, nothing let through: the header changed nothing */
+    static const struct step steps[] = {
+        { SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 },
+    };
+    struct dnsplan *plan = plan_two_hosts();
+    char json[8192];
+
+    plan->hosts[0].effective = MXPLAN_DANE;
+    plan->hosts[0].level = POLICY_LEVEL_DANE;
+    run_records("defaults:\n  level: dane\n", plan, steps, 1, json, sizeof(json));
+    cr_assert(strstr(json, "\"tls_required_no\":false") != NULL, "%s", json);
+    cr_assert(strstr(json, "\"rfc8460_result_type\":null") != NULL, "%s", json);
     plan_free(plan);
 }

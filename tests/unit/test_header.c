@@ -1,7 +1,8 @@
 /* test_header.c - one top-level header field found in a stream
  * (agent/smtp/header.h), as RFC 8689 §5's TLS-Required: No is: case, white
  * space and folding (RFC 5322 §2.2.3), the header's end at the first empty
- * line, the first occurrence only, any chunking of the input.
+ * line, line ends as body.c sends them (a lone CR is one), the first
+ * occurrence only, any chunking of the input.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -33,6 +34,11 @@ ParameterizedTestParameters(header, tls_required_no)
         {"name_with_space_before_colon", "TLS-Required : No\r\n\r\n", 0},
         {"continuation_of_another_field", "Subject: x\r\n TLS-Required: No\r\n\r\n", 0},
         {"first_occurrence_counts", "TLS-Required: Yes\r\nTLS-Required: No\r\n\r\n", 0},
+        /* a lone CR ends a line, as body.c sends it (CRLF) */
+        {"lone_cr_then_field_is_in_the_body", "From: a@b\n\rTLS-Required: No\n\n", 0},
+        {"cr_cr_lf_is_an_empty_line", "From: a@b\r\r\nTLS-Required: No\r\n\r\n", 0},
+        {"lone_cr_splits_the_value", "TLS-Required: N\ro\r\n\r\n", 0},
+        {"lone_cr_line_ends", "From: a@b\rTLS-Required: No\r\r", 1},
         {"absent", "From: a@b\r\n\r\n", 0},
         {"empty_message", "", 0},
     };

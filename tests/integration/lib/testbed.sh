@@ -13,10 +13,12 @@
 #   tb_policy NAME <<YAML     TB_RUN/NAME.yaml: the DNS testbed's dns: section
 #                             followed by stdin (defaults:, destinations:)
 #   tb_deliver POLICY NEXTHOP SUBJECT RCPT... [-- AGENT OPTIONS BEFORE "--"]
-#                             runs deliver on a fresh message with that Subject;
+#                             runs deliver on a fresh message with that Subject
+#                             (tb_message: TB_HEADERS, TB_BODY add raw lines);
 #                             sets TB_RC, TB_ERR (stderr), TB_OUT (stdout),
 #                             TB_ELAPSED_MS
 #   expect_rc N LABEL         expect_err TEXT LABEL      expect_no_err TEXT LABEL
+#   expect_err_re ERE LABEL   expect_no_err_re ERE LABEL
 #   expect_json PYEXPR LABEL  (over r = list of JSON objects on stdout)
 #   expect_delivered SUBJECT [RCPT] LABEL   expect_not_delivered SUBJECT LABEL
 #   tb_done                   summary; exit 1 when any check failed
@@ -143,11 +145,14 @@ tb_policy() {
     echo "$f"
 }
 
-# tb_message SUBJECT - a small message with a unique Message-ID
+# tb_message SUBJECT - a small message with a unique Message-ID; TB_HEADERS
+# (raw bytes, lines ending in LF) ends its header, TB_BODY (raw) its body
 tb_message() {
-    printf 'From: <sender@sender.test>\nTo: <rcpt@dane.test>\nSubject: %s\nMessage-ID: <%s.%s@sender.test>\nDate: %s\n\nThis is test %s.\n' \
-        "$1" "$(echo "$1" | tr -c 'A-Za-z0-9\n' -)" "$$" "$(date -R)" "$1"
+    printf 'From: <sender@sender.test>\nTo: <rcpt@dane.test>\nSubject: %s\nMessage-ID: <%s.%s@sender.test>\nDate: %s\n%s\nThis is test %s.\n%s' \
+        "$1" "$(echo "$1" | tr -c 'A-Za-z0-9\n' -)" "$$" "$(date -R)" "$TB_HEADERS" "$1" "$TB_BODY"
 }
+TB_HEADERS=
+TB_BODY=
 
 # tb_deliver POLICY NEXTHOP SUBJECT RCPT... - run deliver (bounded by timeout)
 # Extra agent options: TB_OPTS (array), placed before "--".
@@ -194,6 +199,10 @@ expect_no_err() {
 expect_err_re() {
     if grep -qE -- "$1" <<<"$TB_ERR"; then tb_pass "$2"
     else tb_fail "$2: stderr does not match /$1/" "$(tb_context)"; fi
+}
+expect_no_err_re() {
+    if grep -qE -- "$1" <<<"$TB_ERR"; then tb_fail "$2: stderr matches /$1/" "$(tb_context)"
+    else tb_pass "$2"; fi
 }
 
 # expect_json PYEXPR LABEL - PYEXPR is true over r, the list of JSON objects
