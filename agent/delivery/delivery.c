@@ -736,9 +736,11 @@ static int one_session(struct delivery *d, size_t hi, const char *address,
     } else
         note_reason(d, RANK_SESSION + (int)o.stage, o.enhanced, o.reason);
     /* Postfix may: a failed TLS attempt is retried in cleartext, but only
-     * before any mail command and only where no secure TLSA RRset exists */
-    *retry_cleartext = o.cleartext_retry_ok && host->level == POLICY_LEVEL_MAY
-        && host->tlsa == NULL;
+     * before any mail command and only where no secure TLSA RRset exists;
+     * RFC 8689 §5: a TLS-Required: No message goes whether STARTTLS works
+     * or not (Postfix 3.10 treats its hosts as level may) */
+    *retry_cleartext = o.cleartext_retry_ok
+        && (pc.relax || (host->level == POLICY_LEVEL_MAY && host->tlsa == NULL));
     smtp_outcome_free(&o);
     for (size_t i = 0; i < d->nrcpts; i++)
         if (d->state[i] == SMTP_DEFER)
@@ -902,7 +904,7 @@ static const char *plan_rfc8460(const struct dnsplan *plan)
  * 8460 type where one applies); every pending recipient gets the verdict */
 static void report_verdict(struct delivery *d, enum smtp_result verdict,
                            const char *enhanced, const char *reason,
-                           const char *rfc8460)
+                           const char *rfc8460, const struct report_policy *policy)
 {
     struct report_rcpt rcpts[SMTP_MAX_RCPTS];
     struct report_attempt a;
@@ -927,6 +929,8 @@ static void report_verdict(struct delivery *d, enum smtp_result verdict,
     a.result = rcpt_result(verdict);
     a.reason = reason;
     a.rfc8460 = rfc8460;
+    if (policy != NULL)
+        a.policy = *policy;
     report_emit(&d->in->report, &a);
     if (verdict == SMTP_BOUNCE)
         note_bounce(d, enhanced, reason);
@@ -934,12 +938,31 @@ static void report_verdict(struct delivery *d, enum smtp_result verdict,
         note_reason(d, RANK_DNS, enhanced, reason);
 }
 
-/* report_plan - a request that DNS alone decided (no server contacted) */
+/* report_plan - a request that DNS alone decided (no server contacted);
+ * a failure with an RFC 8460 type names the policy that ruled the hosts out
+ * (the destination's MTA-STS policy, or DANE), so that TLSRPT counts it
+ * for the destination domain (RFC 8460 §4.4) */
 static void report_plan(struct delivery *d, enum smtp_result verdict,
                         const char *reason)
 {
-    report_verdict(d, verdict, plan_enhanced(d->in->plan), reason,
-                   plan_rfc8460(d->in->plan));
+    const struct dnsplan *plan = d->in->plan;
+    const struct mxplan_host *last = plan->nhosts > 0 ? &plan->hosts[plan->nhosts - 1] : NULL;
+    const char *rfc8460 = plan_rfc8460(plan);
+    struct report_policy policy = { .domain = plan->nexthop.name };
+    struct policy_text text;
+    struct report_attempt strings;
+
+    if (rfc8460 != NULL && last != NULL && last->sts == MXPLAN_STS_MISMATCH) {
+        memset(&strings, 0, sizeof(strings));
+        sts_strings(plan, &text, &strings);
+        policy = strings.policy;
+        policy.type = "sts";
+        policy.domain = plan->nexthop.name;
+    } else if (rfc8460 != NULL) {
+        policy.type = "tlsa";
+    }
+    report_verdict(d, verdict, plan_enhanced(plan), reason, rfc8460,
+                   rfc8460 != NULL ? &policy : NULL);
 }
 
 /* requiretls_bounce - RFC 8689 §4.2.1 and §5: when no host could carry the
@@ -958,7 +981,7 @@ static void requiretls_bounce(struct delivery *d)
         return;
     snprintf(reason, sizeof(reason), "REQUIRETLS support required: no server of %s "
              "could carry the message (%.900s)", d->in->nexthop_text, d->requiretls.text);
-    report_verdict(d, SMTP_BOUNCE, "5.7.30", reason, NULL);
+    report_verdict(d, SMTP_BOUNCE, "5.7.30", reason, NULL, NULL);
 }
 
 /* any_relaxed - some host ruled out only by MTA-STS is tried after all

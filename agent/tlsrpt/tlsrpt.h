@@ -122,7 +122,9 @@
 #define TLSRPT_URI_MAX       1024u       /* bytes of one rua URI */
 #define TLSRPT_MAILBOX_MAX   254u        /* RFC 5321 §4.5.3.1.3 path less "<>" */
 #define TLSRPT_HOST_MAX      253u        /* a host name without trailing dot */
-#define TLSRPT_LINE_MAX      65536u      /* bytes of one record line */
+#define TLSRPT_LINE_MAX      (4u * 1024u * 1024u)  /* bytes of one record line:
+                                                * the agent writes up to 4 MiB
+                                                * (1000 recipients) */
 #define TLSRPT_STRINGS_MAX   128u        /* policy strings of one record */
 #define TLSRPT_DOMAINS_MAX   1000u       /* policy domains of one aggregation */
 #define TLSRPT_POLICIES_MAX  8u          /* policies of one domain */

@@ -165,6 +165,11 @@ expect_err_re '^dane-agent: Verified TLS connection established to mx\.dane\.tes
 expect_json 'len(r) == 1 and last["result"] == "sent" and last["verification"] == "Verified" and last["tls_required_no"] is False and last["effective_level"] == "dane" and last["rfc8460_result_type"] is None and last["tlsa_match"]["usage"] == 3' \
     "good DANE host: JSON Verified by DANE-EE, tls_required_no false"
 expect_delivered "tlsreq verified" "good DANE host: delivered"
+tb_deliver "$policy" static-rsa.dane.test "tlsreq static rsa" rcpt@dane.test
+expect_rc 0 "TLS-Required: No, handshake impossible (static RSA only): sent in cleartext"
+expect_json 'len(r) == 2 and r[0]["result"] == "deferred" and r[0]["tls_required_no"] is True and last["result"] == "sent" and not (last["tls"] or {}).get("version") and last["tls_required_no"] is True' \
+    "static RSA: JSON a failed TLS attempt, then sent in cleartext (RFC 8689 §5)"
+expect_delivered "tlsreq static rsa" "static RSA: delivered"
 tb_deliver "$policy" no-starttls.dane.test "tlsreq no starttls" rcpt@dane.test
 TB_HEADERS=
 expect_rc 0 "TLS-Required: No, DANE host without STARTTLS: sent in cleartext"

@@ -69,7 +69,7 @@ sts_entry() {
     done
 }
 
-sent_verified_sts='len(r) == 1 and last["result"] == "sent" and last["verification"] == "Verified" and last["effective_level"] == "mta-sts"'
+sent_verified_sts='len(r) == 1 and last["result"] == "sent" and last["verification"] == "Verified" and last["effective_level"] == "mta-sts" and last["authenticated_by"] == "mta-sts" and last["sending_ip"] == "127.0.0.1"'
 never_sent='not any(a["result"] == "sent" for a in r) and all(a["tls"] is None or a["tls"]["version"] for a in r)'
 no_policy_may='last["result"] == "sent" and last["policy_type"] == "no-policy-found" and last["mx_host_pattern"] is None and last["effective_level"] == "may"'
 
@@ -87,6 +87,8 @@ expect_rc 0 "sts-enforce.test sent"
 expect_err_re '^dane-agent: Verified TLS connection established to notlsa\.dane\.test\[127\.0\.25\.10\]:25: TLSv1\.[23] ' \
     "the Verified TLS line"
 expect_json "$sent_verified_sts" "JSON: one attempt, sent, Verified, effective mta-sts"
+expect_err_re '^dane-agent: notlsa\.dane\.test\[127\.0\.25\.10\]:25: Verified via MTA-STS policy of sts-enforce\.test \(mx pattern \*\.dane\.test\)$' \
+    "stderr: Verified via MTA-STS, the policy and the pattern matched"
 expect_json 'last["policy_type"] == "sts" and last["policy_domain"] == "sts-enforce.test" and last["mx_host_pattern"] == "*.dane.test" and "mode: enforce" in last["policy_string"] and "mx: *.dane.test" in last["policy_string"]' \
     "JSON: RFC 8460 policy sts, the policy lines, the pattern matched"
 expect_json 'last["tlsa_match"] is None and last["dnssec"]["mx"] == "insecure"' "JSON: no TLSA involved, MX insecure"
@@ -109,6 +111,8 @@ expect_rc 75 "sts-mismatch.test deferred"
 expect_err_re '^4\.7\.5 ' "stderr: 4.7.5"
 expect_err "notlsa.dane.test" "stderr names the MX host"
 expect_json "$never_sent and all(a[\"address\"] is None for a in r)" "JSON: no connection made"
+expect_json 'last["policy_type"] == "sts" and last["policy_domain"] == "sts-mismatch.test" and "mode: enforce" in last["policy_string"]' \
+    "JSON: the plan's record names the MTA-STS policy (a failed session for TLSRPT)"
 expect_not_delivered "sts mismatch" "sts-mismatch: nothing delivered"
 expect_json 'len(r) == 1 and last["tls_required_no"] is False and last["rfc8460_result_type"] == "validation-failure"' \
     "JSON: tls_required_no false, validation-failure"

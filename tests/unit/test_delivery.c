@@ -599,3 +599,31 @@ Test(delivery, tls_required_no_false_where_the_policy_held)
     cr_assert(strstr(json, "\"rfc8460_result_type\":null") != NULL, "%s", json);
     plan_free(plan);
 }
+
+/* A delivery that the MTA-STS policy alone ruled out is still a failed
+ * session for the domain's TLSRPT report: its record names the policy
+ * (RFC 8460 §4.4) */
+Test(delivery, plan_record_names_the_mta_sts_policy)
+{
+    const char *rcpts[] = {"a@example.test"};
+    struct dnsplan *plan = sts_mismatch_plan();
+    struct delivery_result res;
+    FILE *f = tmpfile();
+    char json[8192];
+    size_t n;
+
+    cr_assert_not_null(f);
+    snprintf(plan->nexthop.name, sizeof(plan->nexthop.name), "example.test");
+    report_fd = fileno(f);
+    run_as("defaults:\n  level: may\n", 0, plan, rcpts, 1, NULL, 0, &res);
+    report_fd = -1;
+    cr_assert_eq(res.status, DELIVERY_DEFERRED);
+    rewind(f);
+    n = fread(json, 1, sizeof(json) - 1, f);
+    json[n] = '\0';
+    fclose(f);
+    cr_assert(strstr(json, "\"policy_type\":\"sts\"") != NULL, "%s", json);
+    cr_assert(strstr(json, "\"policy_domain\":\"example.test\"") != NULL, "%s", json);
+    cr_assert(strstr(json, "\"rfc8460_result_type\":\"validation-failure\"") != NULL, "%s", json);
+    plan_free(plan);
+}
