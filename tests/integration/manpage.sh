@@ -75,7 +75,7 @@ done
 for sec in NAME SYNOPSIS DESCRIPTION OPTIONS POLICY "EXIT STATUS" LOGGING POSTFIX EXIM FILES "SEE ALSO" STANDARDS; do
     grep -qx "$sec" "$work/page.txt" && pass "section $sec" || fail "no section $sec"
 done
-for rfc in 7672 7671 6698 7435 7919 3207 5321 2920 3463 7505; do
+for rfc in 7672 7671 6698 7435 7919 3207 5321 2920 3463 7505 8460 8461 8689; do
     section STANDARDS | grep -q "RFC $rfc" && pass "STANDARDS cites RFC $rfc" \
         || fail "STANDARDS lacks RFC $rfc"
 done
@@ -96,7 +96,7 @@ grep -qx 'dane_destination_recipient_limit = 1' "$src/docs/queue-managers.md" &&
     && pass "recipient limit documented" || fail "recipient limit missing"
 sender=$src/tests/testbed/smtp/sender.sh
 if [ -f "$sender" ]; then
-    grep -E '^ *echo "(dane unix|  flags=)' "$sender" > "$work/echo.sh" || true
+    grep -A1 -E '^ *echo "dane unix' "$sender" > "$work/echo.sh" || true
     [ "$(wc -l < "$work/echo.sh")" -eq 2 ] || fail "sender.sh: pipe entry not found"
     agent=/usr/local/bin/dane-agent policy=/etc/dane-agent/policy.yaml opts= \
         bash "$work/echo.sh" > "$work/sender.cf"
