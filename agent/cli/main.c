@@ -27,30 +27,64 @@ static const struct command commands[] = {
     {"policy-check", cmd_policy_check, "policy-check POLICY"},
 };
 
+/* is_help - "--help" or "-h" */
+static int is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* command_named - the subcommand called name, or NULL */
+static const struct command *command_named(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
 /* usage - the synopsis of every subcommand */
 static int usage(FILE *out, int status)
 {
-    fputs("usage:\n", out);
+    fputs("usage: dane-agent help [SUBCOMMAND] | --version | SUBCOMMAND ...\n", out);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  dane-agent %s\n", commands[i].synopsis);
     return status;
 }
 
+/* help - "dane-agent help [SUBCOMMAND]" and "dane-agent SUBCOMMAND --help":
+ * the synopsis on standard output, exit 0 */
+static int help(const char *name)
+{
+    const struct command *c = name != NULL ? command_named(name) : NULL;
+
+    if (name == NULL)
+        return usage(stdout, 0);
+    if (c == NULL) {
+        fprintf(stderr, "dane-agent: unknown subcommand: %s\n", name);
+        return usage(stderr, EX_USAGE);
+    }
+    printf("usage: dane-agent %s\nSee dane-agent(8).\n", c->synopsis);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    const struct command *c;
+
     if (argc < 2)
         return usage(stderr, EX_USAGE);
     /* Writes to a closed peer must fail with EPIPE, not kill the delivery. */
     signal(SIGPIPE, SIG_IGN);
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+    if (is_help(argv[1]))
         return usage(stdout, 0);
+    if (strcmp(argv[1], "help") == 0)
+        return help(argc > 2 ? argv[2] : NULL);
     if (strcmp(argv[1], "--version") == 0) {
         puts("dane-agent " DANE_AGENT_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+    if ((c = command_named(argv[1])) != NULL)
+        return argc > 2 && is_help(argv[2]) ? help(c->name) : c->run(argc - 1, argv + 1);
     fprintf(stderr, "dane-agent: unknown subcommand: %s\n", argv[1]);
     return usage(stderr, EX_USAGE);
 }

@@ -51,6 +51,20 @@ for sub in $subs; do
     section DESCRIPTION | grep -Eq "^   $sub\$" \
         && pass "DESCRIPTION has a $sub subsection" || fail "DESCRIPTION lacks $sub"
 done
+# Every subcommand answers --help, -h and "help SUB" with its usage, exit 0.
+for sub in $subs; do
+    for form in "$sub --help" "$sub -h" "help $sub"; do
+        if out=$("$agent" $form 2>&1) && grep -q "^usage: dane-agent $sub " <<<"$out"; then
+            pass "dane-agent $form: usage, exit 0"
+        else
+            fail "dane-agent $form: $out"
+        fi
+    done
+done
+"$agent" help | grep -q "^  dane-agent deliver " && pass "dane-agent help lists the subcommands" \
+    || fail "dane-agent help: $("$agent" help 2>&1 | head -2)"
+"$agent" help nosuch >/dev/null 2>&1 && fail "help of an unknown subcommand exits 0" \
+    || pass "help of an unknown subcommand is a usage error"
 # Every long option --help shows is described under OPTIONS.
 for opt in $(grep -o -- '--[a-z][a-z-]*' "$work/help.txt" | sort -u); do
     section OPTIONS | grep -Eq -- "^ +(-[a-z] [A-Z]+, )?$opt( |\$)" \
