@@ -2,36 +2,15 @@
 #include <string.h>
 
 #include "sts.h"
+#include "txtrec.h"
 
 #define VERSION "v=STSv1"
 #define VERSION_LEN (sizeof(VERSION) - 1)
-#define EXT_NAME_MAX 32     /* §3.1 sts-ext-name: 1 + *31 characters */
-
-/* is_wsp - RFC 5234 WSP: space or horizontal tab */
-static int is_wsp(int c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* is_alnum - RFC 5234 ALPHA / DIGIT */
-static int is_alnum(int c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-           (c >= 'A' && c <= 'Z');
-}
-
-/* skip_wsp - index of the first byte at or after i that is not WSP */
-static size_t skip_wsp(const char *t, size_t i, size_t len)
-{
-    while (i < len && is_wsp((unsigned char)t[i]))
-        i++;
-    return i;
-}
 
 /* field_end - index of the WSP, ";" or end that ends the field at i */
 static size_t field_end(const char *t, size_t i, size_t len)
 {
-    while (i < len && t[i] != ';' && !is_wsp((unsigned char)t[i]))
+    while (i < len && t[i] != ';' && !txtrec_is_wsp((unsigned char)t[i]))
         i++;
     return i;
 }
@@ -42,35 +21,8 @@ int sts_id_valid(const char *s, size_t n)
     if (n == 0 || n > STS_ID_MAX)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (!is_alnum((unsigned char)s[i]))
+        if (!txtrec_is_alnum((unsigned char)s[i]))
             return 0;
-    return 1;
-}
-
-/* is_ext_name - §3.1 sts-ext-name: (ALPHA / DIGIT)
- * *31(ALPHA / DIGIT / "_" / "-" / ".") */
-static int is_ext_name(const char *s, size_t n)
-{
-    if (n == 0 || n > EXT_NAME_MAX || !is_alnum((unsigned char)s[0]))
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if (!is_alnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' &&
-            s[i] != '.')
-            return 0;
-    return 1;
-}
-
-/* is_ext_value - §3.1 sts-ext-value: 1*(%x21-3A / %x3C / %x3E-7E) */
-static int is_ext_value(const char *s, size_t n)
-{
-    if (n == 0)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x21 || c > 0x7e || c == ';' || c == '=')
-            return 0;
-    }
     return 1;
 }
 
@@ -98,7 +50,7 @@ static int take_field(const char *f, size_t n, struct sts_txt *out,
         *have_id = 1;
         return 0;
     }
-    if (!is_ext_name(f, name_len) || !is_ext_value(eq + 1, value_len)) {
+    if (!txtrec_is_ext_name(f, name_len) || !txtrec_is_ext_value(eq + 1, value_len)) {
         *why = "malformed TXT record field (name=value, RFC 8461 §3.1)";
         return -1;
     }
@@ -114,14 +66,14 @@ static int parse_fields(const char *t, size_t i, size_t len,
     for (;;) {
         size_t end;
 
-        i = skip_wsp(t, i, len);
+        i = txtrec_skip_wsp(t, i, len);
         if (i == len)
             break;
         if (t[i] != ';') {
             *why = "TXT record fields are not separated by \";\"";
             return -1;
         }
-        i = skip_wsp(t, i + 1, len);
+        i = txtrec_skip_wsp(t, i + 1, len);
         if (i == len)
             break;              /* §3.1: an optional trailing ";" */
         end = field_end(t, i, len);
@@ -148,12 +100,13 @@ int sts_txt_parse(const char *text, size_t len, struct sts_txt *out,
 
     if (text == NULL)
         len = 0;
-    if (len < VERSION_LEN || memcmp(text, VERSION, VERSION_LEN) != 0) {
+    switch (txtrec_version(text, len, VERSION)) {
+    case TXTREC_VERSION_OK:
+        break;
+    case TXTREC_VERSION_ABSENT:
         *why = "TXT record does not begin with v=STSv1";
         return -1;
-    }
-    if (len > VERSION_LEN && text[VERSION_LEN] != ';' &&
-        !is_wsp((unsigned char)text[VERSION_LEN])) {
+    case TXTREC_VERSION_OTHER:
         *why = "TXT record version is not STSv1";
         return -1;
     }
@@ -161,18 +114,6 @@ int sts_txt_parse(const char *text, size_t len, struct sts_txt *out,
         return -1;
     *out = txt;
     return 0;
-}
-
-/* begins_sts - t begins with "v=STSv1" *WSP ";" (§3.1: the prose says
- * "v=STSv1;", the ABNF's sts-field-delim allows WSP before the ";") */
-static int begins_sts(const char *t, size_t len)
-{
-    size_t i;
-
-    if (t == NULL || len < VERSION_LEN || memcmp(t, VERSION, VERSION_LEN) != 0)
-        return 0;
-    i = skip_wsp(t, VERSION_LEN, len);
-    return i < len && t[i] == ';';
 }
 
 /* sts_txt_select - see sts.h */
@@ -183,7 +124,7 @@ enum sts_txt_status sts_txt_select(const struct sts_txt_record *records,
     const struct sts_txt_record *found = NULL;
 
     for (size_t i = 0; records != NULL && i < n; i++) {
-        if (!begins_sts(records[i].text, records[i].len))
+        if (!txtrec_begins(records[i].text, records[i].len, VERSION))
             continue;           /* §3.1: other records are discarded */
         if (found != NULL) {
             *why = "more than one v=STSv1 TXT record (RFC 8461 §3.1)";

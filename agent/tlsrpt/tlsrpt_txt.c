@@ -3,60 +3,12 @@
 
 #include "tlsrpt.h"
 #include "tlsrpt_uri.h"
+#include "txtrec.h"
 
 #define VERSION "v=TLSRPTv1"
 #define VERSION_LEN (sizeof(VERSION) - 1)
 #define RUA "rua="
 #define RUA_LEN (sizeof(RUA) - 1)
-#define EXT_NAME_MAX 32     /* §3 tlsrpt-ext-name: 1 + *31 characters */
-
-/* is_wsp - RFC 5234 WSP: space or horizontal tab */
-static int is_wsp(int c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* is_alnum - RFC 5234 ALPHA / DIGIT */
-static int is_alnum(int c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-           (c >= 'A' && c <= 'Z');
-}
-
-/* skip_wsp - index of the first byte at or after i that is not WSP */
-static size_t skip_wsp(const char *t, size_t i, size_t len)
-{
-    while (i < len && is_wsp((unsigned char)t[i]))
-        i++;
-    return i;
-}
-
-/* is_ext_name - §3 tlsrpt-ext-name: (ALPHA / DIGIT)
- * *31(ALPHA / DIGIT / "_" / "-" / ".") */
-static int is_ext_name(const char *s, size_t n)
-{
-    if (n == 0 || n > EXT_NAME_MAX || !is_alnum((unsigned char)s[0]))
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if (!is_alnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' &&
-            s[i] != '.')
-            return 0;
-    return 1;
-}
-
-/* is_ext_value - §3 tlsrpt-ext-value: 1*(%x21-3A / %x3C / %x3E-7E) */
-static int is_ext_value(const char *s, size_t n)
-{
-    if (n == 0)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x21 || c > 0x7e || c == ';' || c == '=')
-            return 0;
-    }
-    return 1;
-}
 
 /* take_extension - an extension field f[0..n): well-formed, then ignored
  * (§3: unknown fields SHALL be ignored) */
@@ -68,8 +20,8 @@ static int take_extension(const char *f, size_t n, const char **why)
         *why = "TXT record field without \"=\"";
         return -1;
     }
-    if (!is_ext_name(f, (size_t)(eq - f)) ||
-        !is_ext_value(eq + 1, n - (size_t)(eq - f) - 1)) {
+    if (!txtrec_is_ext_name(f, (size_t)(eq - f)) ||
+        !txtrec_is_ext_value(eq + 1, n - (size_t)(eq - f) - 1)) {
         *why = "malformed TXT record field (name=value, RFC 8460 §3)";
         return -1;
     }
@@ -110,10 +62,10 @@ static int take_rua(const char *v, size_t n, struct tlsrpt_txt *out,
     for (;;) {
         size_t start = i, end;
 
-        while (i < n && v[i] != ',' && !is_wsp((unsigned char)v[i]))
+        while (i < n && v[i] != ',' && !txtrec_is_wsp((unsigned char)v[i]))
             i++;
         end = i;
-        i = skip_wsp(v, i, n);
+        i = txtrec_skip_wsp(v, i, n);
         if (end == start) {
             *why = "empty URI in TXT record rua field";
             return -1;
@@ -125,7 +77,7 @@ static int take_rua(const char *v, size_t n, struct tlsrpt_txt *out,
         take_uri(v + start, end - start, out);
         if (i == n)
             return 0;
-        i = skip_wsp(v, i + 1, n);
+        i = txtrec_skip_wsp(v, i + 1, n);
     }
 }
 
@@ -135,7 +87,7 @@ static size_t rua_end(const char *t, size_t i, size_t len)
 {
     while (i < len && t[i] != ';')
         i++;
-    while (is_wsp((unsigned char)t[i - 1]))
+    while (txtrec_is_wsp((unsigned char)t[i - 1]))
         i--;
     return i;
 }
@@ -152,7 +104,7 @@ static int take_field(const char *t, size_t i, size_t len, size_t *end,
         *have_rua = 1;
         return take_rua(t + i + RUA_LEN, e - i - RUA_LEN, out, why);
     }
-    while (e < len && t[e] != ';' && !is_wsp((unsigned char)t[e]))
+    while (e < len && t[e] != ';' && !txtrec_is_wsp((unsigned char)t[e]))
         e++;
     *end = e;
     if (e == i) {
@@ -169,14 +121,14 @@ static int parse_fields(const char *t, size_t i, size_t len,
     int have_rua = 0;
 
     for (;;) {
-        i = skip_wsp(t, i, len);
+        i = txtrec_skip_wsp(t, i, len);
         if (i == len)
             break;
         if (t[i] != ';') {
             *why = "TXT record fields are not separated by \";\"";
             return -1;
         }
-        i = skip_wsp(t, i + 1, len);
+        i = txtrec_skip_wsp(t, i + 1, len);
         if (i == len)
             break;              /* §3: an optional trailing ";" */
         if (take_field(t, i, len, &i, out, &have_rua, why) < 0)
@@ -202,12 +154,13 @@ int tlsrpt_txt_parse(const char *text, size_t len, struct tlsrpt_txt *out,
     memset(&txt, 0, sizeof(txt));
     if (text == NULL)
         len = 0;
-    if (len < VERSION_LEN || memcmp(text, VERSION, VERSION_LEN) != 0) {
+    switch (txtrec_version(text, len, VERSION)) {
+    case TXTREC_VERSION_OK:
+        break;
+    case TXTREC_VERSION_ABSENT:
         *why = "TXT record does not begin with v=TLSRPTv1";
         return -1;
-    }
-    if (len > VERSION_LEN && text[VERSION_LEN] != ';' &&
-        !is_wsp((unsigned char)text[VERSION_LEN])) {
+    case TXTREC_VERSION_OTHER:
         *why = "TXT record version is not TLSRPTv1";
         return -1;
     }
@@ -215,18 +168,6 @@ int tlsrpt_txt_parse(const char *text, size_t len, struct tlsrpt_txt *out,
         return -1;
     *out = txt;
     return 0;
-}
-
-/* begins_tlsrpt - t begins with "v=TLSRPTv1" *WSP ";" (§3: the prose says
- * "v=TLSRPTv1;", the ABNF's field-delim allows WSP before the ";") */
-static int begins_tlsrpt(const char *t, size_t len)
-{
-    size_t i;
-
-    if (t == NULL || len < VERSION_LEN || memcmp(t, VERSION, VERSION_LEN) != 0)
-        return 0;
-    i = skip_wsp(t, VERSION_LEN, len);
-    return i < len && t[i] == ';';
 }
 
 /* tlsrpt_txt_select - see tlsrpt.h */
@@ -237,7 +178,7 @@ enum tlsrpt_txt_status tlsrpt_txt_select(const struct tlsrpt_txt_record *records
     const struct tlsrpt_txt_record *found = NULL;
 
     for (size_t i = 0; records != NULL && i < n; i++) {
-        if (!begins_tlsrpt(records[i].text, records[i].len))
+        if (!txtrec_begins(records[i].text, records[i].len, VERSION))
             continue;           /* §3: other records are discarded */
         if (found != NULL) {
             *why = "more than one v=TLSRPTv1 TXT record (RFC 8460 §3)";
