@@ -398,8 +398,8 @@ static enum https_status post(const char *url, const char *body, struct https_re
     return https_post(&req, out, why, whysize);
 }
 
-/* RFC 8460 §3: a report is uploaded by POST; nginx keeps the body it got
- * (client_body_in_file_only) and answers 200 */
+/* RFC 8460 §3: a report is uploaded by POST; nginx logs the body and the
+ * type it got (posts.log, JSON-escaped: the newline is "\n") and answers 200 */
 Test(https, post_body_arrives)
 {
     static const char body[] = "report-body-7f3a\n";
@@ -411,8 +411,10 @@ Test(https, post_body_arrives)
     cr_assert_eq(out.status, 200);
     cr_assert_str_eq(out.body, "accepted\n");
     https_response_free(&out);
-    snprintf(cmd, sizeof cmd, "grep -rlx 'report-body-7f3a' %s/tmp/body >/dev/null", RUN_DIR);
-    cr_assert_eq(system(cmd), 0, "the posted body is not among nginx's kept bodies");
+    snprintf(cmd, sizeof cmd,
+             "grep -F '\"type\":\"application/tlsrpt+gzip\",\"body\":\"report-body-7f3a\\n\"'"
+             " %s/posts.log >/dev/null", RUN_DIR);
+    cr_assert_eq(system(cmd), 0, "the posted body is not in nginx's posts.log");
 }
 
 /* Anything but a 2xx is a failure, with the status in the reason */
