@@ -1353,6 +1353,18 @@ const struct policy_entry *policy_defaults(const struct policy *policy)
     return &policy->defaults;
 }
 
+/* policy_entry_at - the i-th destination entry (policy.h) */
+const struct policy_entry *policy_entry_at(const struct policy *policy, size_t i)
+{
+    return &policy->dests[i].entry;
+}
+
+/* policy_ndests - the number of destination entries */
+size_t policy_ndests(const struct policy *policy)
+{
+    return policy->ndests;
+}
+
 /* find - the destination with exactly this normalised key, or NULL */
 static const struct policy_entry *find(const struct policy *p, const char *key,
                                        size_t len)

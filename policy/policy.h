@@ -192,6 +192,10 @@ const struct policy_entry *policy_lookup(const struct policy *policy,
                                          const char *nexthop);
 /* policy_defaults - the resolved `defaults` entry; never NULL */
 const struct policy_entry *policy_defaults(const struct policy *policy);
+/* policy_entry_at - the i-th destination entry in key order (i below
+ * policy_ndests()), for checks that cover every entry */
+const struct policy_entry *policy_entry_at(const struct policy *policy, size_t i);
+size_t policy_ndests(const struct policy *policy);
 /* policy_mta_sts - 1 when MTA-STS applies to the entry's deliveries: as
  * configured, else at levels dane and may (the opportunistic levels it can
  * raise; never at an authenticated level, whose demands it cannot lower) */
