@@ -307,6 +307,27 @@ static int get_path(struct ctx *c, const char *key, const struct pnode *v,
     return get_string(c, key, v, out);
 }
 
+/* get_cache_dir - a cache directory: an absolute path, or "none" (no cache,
+ * also instead of the default directory) */
+static int get_cache_dir(struct ctx *c, const char *key, const struct pnode *v,
+                         const char **out)
+{
+    if (v->type == PNODE_SCALAR && strcmp(v->text, "none") == 0) {
+        *out = NULL;
+        return 0;
+    }
+    return get_path(c, key, v, out);
+}
+
+/* policy_default_dir - path when it is a directory, else NULL: a default
+ * cache directory is one the package created; the agent never creates it */
+const char *policy_default_dir(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? path : NULL;
+}
+
 /* copy_name - a checked host name, lower case, without its trailing dot,
  * after an optional leading "." */
 static int copy_name(struct ctx *c, const char *key, const struct pnode *v,
@@ -842,7 +863,7 @@ static int apply_key(struct ctx *c, enum ekey k, const struct pnode *v,
     case EK_CA_FILE:
         return get_path(c, key, v, &e->ca_file);
     case EK_SESSION_CACHE:
-        return get_path(c, key, v, &e->session_cache);
+        return get_cache_dir(c, key, v, &e->session_cache);
     case EK_USER:
         return get_user(c, key, v, &e->user);
     case EK_INSECURE_MX_POLICY:
@@ -946,6 +967,7 @@ static void builtin_defaults(struct ctx *c, struct policy_entry *e)
     e->delivery_timeout_ms = POLICY_DELIVERY_TIMEOUT_DEFAULT_MS;
     e->helo_name = c->hostname;
     e->user = "nobody";
+    e->session_cache = policy_default_dir(POLICY_SESSION_CACHE_DEFAULT);
     e->mta_sts = -1;                                    /* by the level */
     e->honor_tls_required_no = 1;                       /* as Postfix 3.10 */
     e->max_mx_hosts = 10;
@@ -1070,7 +1092,7 @@ static int parse_dns(struct ctx *c, const struct pnode *v, struct policy_dns *d)
         get_duration(c, "timeout", vals[3], 100, 60 * MS_PER_S,
                      &d->timeout_ms) < 0)
         return -1;
-    if (vals[4] != NULL && get_path(c, "cache", vals[4], &d->cache) < 0)
+    if (vals[4] != NULL && get_cache_dir(c, "cache", vals[4], &d->cache) < 0)
         return -1;
     if (vals[5] != NULL &&
         get_duration(c, "cache_max_ttl", vals[5], MS_PER_S, 24 * 3600 * MS_PER_S,
@@ -1171,6 +1193,7 @@ static int parse_policy(struct ctx *c, const struct pnode *root,
         return -1;
     p->dns.timeout_ms = 5 * MS_PER_S;
     p->dns.cache_max_ttl_ms = 3600 * MS_PER_S;
+    p->dns.cache = policy_default_dir(POLICY_DNS_CACHE_DEFAULT);
     if (vals[0] != NULL && parse_dns(c, vals[0], &p->dns) < 0)
         return -1;
     builtin_defaults(c, &builtin);
@@ -1328,6 +1351,18 @@ const char *policy_spool_dir(const struct policy *policy)
 const struct policy_entry *policy_defaults(const struct policy *policy)
 {
     return &policy->defaults;
+}
+
+/* policy_entry_at - the i-th destination entry (policy.h) */
+const struct policy_entry *policy_entry_at(const struct policy *policy, size_t i)
+{
+    return &policy->dests[i].entry;
+}
+
+/* policy_ndests - the number of destination entries */
+size_t policy_ndests(const struct policy *policy)
+{
+    return policy->ndests;
 }
 
 /* find - the destination with exactly this normalised key, or NULL */

@@ -100,7 +100,9 @@ struct policy_entry {
     unsigned delivery_timeout_ms;   /* total deadline of one delivery;
                                      * POLICY_DELIVERY_TIMEOUT_DEFAULT_MS */
     uint64_t max_message_size;      /* bytes; 0: no limit of our own */
-    const char *session_cache;      /* path, or NULL: no cache */
+    const char *session_cache;      /* path, or NULL: no cache; default
+                                     * POLICY_SESSION_CACHE_DEFAULT when
+                                     * that directory exists */
     const char *helo_name;          /* EHLO name; default gethostname() */
     const char *user;               /* started as root, deliver and probe
                                      * run as this user (privdrop.h);
@@ -133,7 +135,10 @@ struct policy_dns {
     size_t nupstreams;
     const char *trust_anchors;  /* path; NULL: getdns's default root key */
     unsigned timeout_ms;
-    const char *cache;          /* DNS answer cache directory; NULL: none */
+    const char *cache;          /* DNS answer (and MTA-STS policy) cache
+                                 * directory; NULL: none; default
+                                 * POLICY_DNS_CACHE_DEFAULT when that
+                                 * directory exists */
     unsigned cache_max_ttl_ms;  /* longest a cached answer is used */
 };
 
@@ -142,6 +147,16 @@ struct policy;
 /* The built-in delivery_timeout: also deliver's deadline from process start
  * until the policy is loaded. */
 #define POLICY_DELIVERY_TIMEOUT_DEFAULT_MS (300u * 1000u)
+
+/* The caches are on by default in these directories, which a packaged
+ * install creates (owner the agent's user, mode 0700). Each is used only
+ * when it exists at load time; the agent never creates it, and the value
+ * "none" turns a cache off. */
+#define POLICY_DNS_CACHE_DEFAULT "/var/cache/dane-agent/dns"
+#define POLICY_SESSION_CACHE_DEFAULT "/var/cache/dane-agent/sessions"
+
+/* policy_default_dir - path when it names an existing directory, else NULL */
+const char *policy_default_dir(const char *path);
 
 /* A larger file is refused before parsing. */
 #define POLICY_MAX_FILE_SIZE (1024u * 1024u)
@@ -177,6 +192,10 @@ const struct policy_entry *policy_lookup(const struct policy *policy,
                                          const char *nexthop);
 /* policy_defaults - the resolved `defaults` entry; never NULL */
 const struct policy_entry *policy_defaults(const struct policy *policy);
+/* policy_entry_at - the i-th destination entry in key order (i below
+ * policy_ndests()), for checks that cover every entry */
+const struct policy_entry *policy_entry_at(const struct policy *policy, size_t i);
+size_t policy_ndests(const struct policy *policy);
 /* policy_mta_sts - 1 when MTA-STS applies to the entry's deliveries: as
  * configured, else at levels dane and may (the opportunistic levels it can
  * raise; never at an authenticated level, whose demands it cannot lower) */

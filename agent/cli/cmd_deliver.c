@@ -6,7 +6,9 @@
  * Order of work: the deadline (armed first), arguments and envelope (64,
  * nothing sent), policy (78), the message from stdin into the spool (69
  * when larger than max_message_size, 75 when stdin does not end by the
- * deadline or cannot be kept), the report file (78), DNS resolver and its
+ * deadline or cannot be kept), the report file (78), the switch to the
+ * policy's user and the files it must read (78 naming the user, or the key
+ * and path of dns.trust_anchors or ca_file), DNS resolver and its
  * capability check (75; none for an address literal), the RFC 7672 §2 plan
  * (69 null MX / no such domain, 75 lookup failure), then the delivery loop
  * (0 sent, 75 deferred, 69 bounced). Exactly one line with the reason goes
@@ -20,6 +22,9 @@
  * seconds later is the last resort that defers instead of hanging, because
  * pipe(8) bounces a command that exceeds its own time limit.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -159,6 +164,41 @@ static int resolve_and_deliver(const struct deliver_request *req,
     return exit_status(&res);
 }
 
+/* check_file - 0 when path (a policy key's file) opens for reading as the
+ * user we now run as; else the 78 stderr line naming key and path */
+static int check_file(const char *key, const char *path)
+{
+    char what[PATH_MAX + 64];
+    int fd;
+
+    if (path == NULL)
+        return 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    snprintf(what, sizeof(what), "policy %s %s", key, path);
+    return fail(EX_CONFIG, "4.3.5", what, strerror(errno));
+}
+
+/* drop_and_check - leave root, then the files the delivery reads; 0, or
+ * 78 (a configuration problem, pipe(8) defers) after the stderr line */
+static int drop_and_check(const struct policy *policy,
+                          const struct policy_entry *entry)
+{
+    char what[128];
+    const char *why;
+    int status;
+
+    if (privdrop(entry->user, &why) != 0) {     /* before any network input */
+        snprintf(what, sizeof(what), "cannot run as user %.64s", entry->user);
+        return fail(EX_CONFIG, "4.3.5", what, why);
+    }
+    status = check_file("dns.trust_anchors", policy_dns(policy)->trust_anchors);
+    return status != 0 ? status : check_file("ca_file", entry->ca_file);
+}
+
 /* run - everything after the policy is loaded */
 static int run(const struct deliver_request *req, const struct policy *policy,
                uint64_t start)
@@ -167,7 +207,6 @@ static int run(const struct deliver_request *req, const struct policy *policy,
     struct delivery_input in;
     struct smtp_message smsg;
     struct spool *sp = NULL;
-    const char *why;
     char err[1024];
     int status;
 
@@ -182,9 +221,7 @@ static int run(const struct deliver_request *req, const struct policy *policy,
     if (req->report_path != NULL
         && (in.report.json_fd = report_open(req->report_path, err, sizeof(err))) < 0)
         status = fail(EX_CONFIG, "4.3.5", "cannot open report file", err);
-    else if (privdrop(entry->user, &why) != 0)     /* before any network input */
-        status = fail(EX_CONFIG, "4.3.5", "refusing to run as root", why);
-    else {
+    else if ((status = drop_and_check(policy, entry)) == 0) {
         smtp_message_of(req, sp, &smsg);
         in.entry = entry;
         in.nexthop_text = req->nexthop_text;

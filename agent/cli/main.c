@@ -24,7 +24,7 @@ static const struct command commands[] = {
     {"verify-chain", cmd_verify_chain,
      "verify-chain --chain CHAIN.pem [--ca-file FILE] [--tlsa \"U S M HEX\"]... "
      "[--name NAME]... [--level LEVEL] [--at UNIXTIME] [--json]"},
-    {"policy-check", cmd_policy_check, "policy-check POLICY"},
+    {"policy-check", cmd_policy_check, "policy-check [--syntax] POLICY"},
 };
 
 /* is_help - "--help" or "-h" */

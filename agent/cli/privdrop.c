@@ -21,8 +21,8 @@
 
 #define MAX_GROUPS 64
 
-/* started_as_root - is any user id 0? */
-static int started_as_root(void)
+/* privdrop_started_as_root - is any user id 0? (privdrop.h) */
+int privdrop_started_as_root(void)
 {
     uid_t r, e, s;
 
@@ -75,7 +75,7 @@ int privdrop(const char *user, const char **why)
     uid_t uid;
     gid_t gid;
 
-    if (!started_as_root())
+    if (!privdrop_started_as_root())
         return 0;
     if (user == NULL || *user == '\0') {
         *why = "no unprivileged user configured";

@@ -24,4 +24,8 @@
  * a static reason (the process may then be partly changed: do not go on) */
 int privdrop(const char *user, const char **why);
 
+/* privdrop_started_as_root - 1 when privdrop() would switch user (any of
+ * the real, effective or saved user ids is 0, or they cannot be read) */
+int privdrop_started_as_root(void);
+
 #endif

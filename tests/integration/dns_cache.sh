@@ -30,7 +30,7 @@ cache_policy() {
     [ -z "${4:-}" ] || printf '  cache_max_ttl: %s\n' "$4" >> "$f"
     printf 'defaults:\n  level: dane\n  connect_timeout: 5s\n  delivery_timeout: 60s\n' >> "$f"
     chmod 644 "$f"
-    "$DANE_AGENT" policy-check "$f" >/dev/null || { echo "FATAL: bad test policy $f" >&2; exit 1; }
+    "$DANE_AGENT" policy-check --syntax "$f" >/dev/null || { echo "FATAL: bad test policy $f" >&2; exit 1; }
     echo "$f"
 }
 policy=$(cache_policy cache "$cache" "$anchors")

@@ -54,7 +54,7 @@ else
 fi
 
 # The installed example is a valid policy.
-if out=$("$bin" policy-check "$example" 2>&1); then
+if out=$("$bin" policy-check --syntax "$example" 2>&1); then
     pass "policy-check accepts the installed example ($out)"
 else
     fail "policy-check on the installed example: $out"

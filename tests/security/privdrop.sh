@@ -72,12 +72,32 @@ Y
 sec_peer 3 ok
 tb_deliver "$policy" "$PEER_NEXTHOP" privdrop-nouser rcpt@dane.test
 expect_rc 78 "unknown user: refused (EX_CONFIG, pipe(8) defers)"
-expect_err "4.3.5 refusing to run as root: the configured user does not exist" \
+expect_err "4.3.5 cannot run as user no-such-user-dane: the configured user does not exist" \
     "unknown user: reason on stderr"
 if [ -e "$PEER_DIR/peer-cred" ] || [ -e "$PEER_DIR/commands" ]; then
     tb_fail "unknown user: the agent connected" "$(sec_context)"
 else
     tb_pass "unknown user: no connection was made"
+fi
+
+# 3b. a trust anchor file the user cannot read: 78 naming key and path,
+#     before any connection (a configuration problem, pipe(8) defers)
+sec_peer 6 ok
+anchor=$TB_RUN/root-only-anchor.key
+printf '. IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n' > "$anchor"
+chmod 600 "$anchor"
+policy=$TB_RUN/rootanchor.yaml
+printf 'dns:\n  upstreams: ["127.0.53.9"]\n  trust_anchors: %s\n  timeout: 1s\ndefaults:\n  level: encrypt\n' \
+    "$anchor" > "$policy"
+chmod 644 "$policy"
+tb_deliver "$policy" "$PEER_NEXTHOP" privdrop-anchor rcpt@dane.test
+expect_rc 78 "unreadable trust anchors: refused (EX_CONFIG, pipe(8) defers)"
+expect_err "4.3.5 policy dns.trust_anchors $anchor: Permission denied" \
+    "unreadable trust anchors: key and path on stderr"
+if [ -e "$PEER_DIR/peer-cred" ] || [ -e "$PEER_DIR/commands" ]; then
+    tb_fail "unreadable trust anchors: the agent connected" "$(sec_context)"
+else
+    tb_pass "unreadable trust anchors: no connection was made"
 fi
 
 # 4. probe drops too (the resolver check is network input)

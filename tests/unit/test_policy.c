@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "policy.h"
@@ -376,6 +377,62 @@ Test(policy, file_example_is_valid)
 
 /* ---- accepted values -------------------------------------------------- */
 
+/* existing_dir - path when stat() finds a directory there, else NULL (the
+ * test's own view of the machine, independent of policy_default_dir) */
+static const char *existing_dir(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? path : NULL;
+}
+
+Test(policy, cache_defaults_are_under_var_cache)
+{
+    cr_expect_str_eq(POLICY_DNS_CACHE_DEFAULT, "/var/cache/dane-agent/dns");
+    cr_expect_str_eq(POLICY_SESSION_CACHE_DEFAULT, "/var/cache/dane-agent/sessions");
+}
+
+Test(policy, default_dir_used_only_when_it_is_a_directory)
+{
+    char dir[256], missing[300], file[256];
+
+    test_tmpdir(dir, sizeof(dir), "policy-cache");
+    snprintf(missing, sizeof(missing), "%s/absent", dir);
+    test_tmpfile(file, sizeof(file), "policy-cache-file", "x", 1);
+    cr_expect_eq(policy_default_dir(dir), dir);
+    cr_expect_null(policy_default_dir(missing));
+    cr_expect_null(policy_default_dir(file), "a file is not a cache directory");
+    cr_expect_eq(access(missing, F_OK), -1, "nothing was created");
+    unlink(file);
+    rmdir(dir);
+}
+
+Test(policy, cache_none_turns_a_cache_off)
+{
+    struct policy *p = parse_ok("dns: { cache: none }\n"
+                                "defaults: { session_cache: /srv/sessions }\n"
+                                "destinations:\n"
+                                "  example.com: { session_cache: none }\n"
+                                "  example.org: { session_cache: \"none\" }\n");
+
+    cr_expect_null(policy_dns(p)->cache);
+    cr_expect_str_eq(policy_defaults(p)->session_cache, "/srv/sessions");
+    cr_expect_null(policy_lookup(p, "example.com")->session_cache);
+    cr_expect_null(policy_lookup(p, "example.org")->session_cache);
+    cr_expect_str_eq(policy_lookup(p, "example.net")->session_cache, "/srv/sessions");
+    policy_free(p);
+}
+
+Test(policy, cache_relative_path_still_refused)
+{
+    char err[256];
+    struct policy *p = policy_parse("t", (const uint8_t *)"dns: { cache: nothing }\n", 24,
+                                    err, sizeof(err));
+
+    cr_expect_null(p);
+    cr_expect(strstr(err, "not an absolute path") != NULL, "%s", err);
+}
+
 Test(policy, builtin_defaults)
 {
     struct policy *p = parse_ok("destinations: {}\n");
@@ -406,7 +463,8 @@ Test(policy, builtin_defaults)
                  "deliver's deadline before the policy is loaded");
     cr_expect_lt(e->delivery_timeout_ms, 1000000, "below pipe(8)'s limit");
     cr_expect_eq(e->max_message_size, 0);
-    cr_expect_null(e->session_cache);
+    cr_expect_eq(e->session_cache, existing_dir(POLICY_SESSION_CACHE_DEFAULT),
+                 "the default directory, only when it exists");
     cr_expect_null(e->servername);
     cr_expect_null(e->ca_file);
     cr_expect_eq(e->legacy_cbc_suites, 0);
@@ -422,7 +480,8 @@ Test(policy, builtin_defaults)
     cr_expect_eq(d->nupstreams, 0);
     cr_expect_null(d->trust_anchors);
     cr_expect_eq(d->timeout_ms, 5000);
-    cr_expect_null(d->cache);
+    cr_expect_eq(d->cache, existing_dir(POLICY_DNS_CACHE_DEFAULT),
+                 "the default directory, only when it exists");
     cr_expect_eq(d->cache_max_ttl_ms, 3600000);
     cr_expect_null(policy_spool_dir(p), "unset: the agent's default");
     policy_free(p);
