@@ -47,7 +47,7 @@ pkgver=$(dpkg-deb -f "$deb" Version)
 [ "${pkgver%-*}" = "$version" ] && pass "package version $pkgver" \
     || fail "package version $pkgver, project $version"
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libwolfssl35 libgetdns10 libcurl4 libyaml-0-2 adduser; do
+for lib in libwolfssl35 libgetdns10 libcurl4 libyaml-0-2 adduser dns-root-data ca-certificates; do
     [[ ", $depends," == *", $lib"[\ ,]* ]] && pass "Depends names $lib" \
         || fail "Depends lacks $lib: $depends"
 done

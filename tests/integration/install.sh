@@ -25,10 +25,14 @@ man=$prefix/share/man/man8/dane-agent.8
 example=$prefix/share/doc/dane-agent/examples/policy.yaml.example
 guide=$prefix/share/doc/dane-agent/queue-managers.md
 tmpfiles=$prefix/lib/tmpfiles.d/dane-agent.conf
+exim=$prefix/share/doc/dane-agent/examples/exim
 
 [ -x "$bin" ] && pass "binary installed in bin/" || fail "no executable $bin"
 for pair in "$man:$src/man/dane-agent.8" "$example:$src/policy.yaml.example" \
-            "$guide:$src/docs/queue-managers.md" "$tmpfiles:$src/packaging/tmpfiles.conf"; do
+            "$guide:$src/docs/queue-managers.md" "$tmpfiles:$src/packaging/tmpfiles.conf" \
+            "$exim/dane-agent-router.conf:$src/docs/exim/dane-agent-router.conf" \
+            "$exim/dane-agent-transport.conf:$src/docs/exim/dane-agent-transport.conf" \
+            "$exim/dane-agent-addresses:$src/docs/exim/dane-agent-addresses"; do
     f=${pair%%:*} orig=${pair#*:}
     if [ ! -f "$f" ]; then
         fail "not installed: ${f#"$prefix"/}"
