@@ -11,6 +11,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libwolfssl-dev libssl-dev libgetdns-dev libyaml-dev libcriterion-dev
+  # tests/integration/deb_package.sh: dpkg-buildpackage of debian/ (never installed)
+  dpkg-dev debhelper fakeroot lintian
   openssl ca-certificates python3 iproute2 procps groff-base man-db time
   nsd unbound ldnsutils bind9-dnsutils getdns-utils
   postfix

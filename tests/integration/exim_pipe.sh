@@ -99,6 +99,7 @@ DANE_AGENT_BIN = $TB_RUN/dane-agent
 DANE_AGENT_POLICY = $policy
 DANE_AGENT_OPTIONS = --report $report
 DANE_AGENT_ADDRESSES = $ex/dane-agent-addresses
+DANE_AGENT_USER = nobody
 
 exim_path = $exim_bin
 spool_directory = $ex/spool

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install.sh - `cmake --install` of the build under test into a temporary
 # prefix puts the binary, the man page and the example policy in the usual
-# places (bin, share/man/man8, share/doc/dane-agent/examples), byte for byte
+# places (bin, share/man/man8, share/doc/dane-agent/examples, and the cache
+# directories' snippet in lib/tmpfiles.d), byte for byte
 # as in the source tree, and the installed pieces work: the binary prints its
 # version, man(1) finds the page through MANPATH, policy-check accepts the
 # installed example policy. Nothing outside the temporary prefix is written.
@@ -23,10 +24,15 @@ bin=$prefix/bin/dane-agent
 man=$prefix/share/man/man8/dane-agent.8
 example=$prefix/share/doc/dane-agent/examples/policy.yaml.example
 guide=$prefix/share/doc/dane-agent/queue-managers.md
+tmpfiles=$prefix/lib/tmpfiles.d/dane-agent.conf
+exim=$prefix/share/doc/dane-agent/examples/exim
 
 [ -x "$bin" ] && pass "binary installed in bin/" || fail "no executable $bin"
 for pair in "$man:$src/man/dane-agent.8" "$example:$src/policy.yaml.example" \
-            "$guide:$src/docs/queue-managers.md"; do
+            "$guide:$src/docs/queue-managers.md" "$tmpfiles:$src/packaging/tmpfiles.conf" \
+            "$exim/dane-agent-router.conf:$src/docs/exim/dane-agent-router.conf" \
+            "$exim/dane-agent-transport.conf:$src/docs/exim/dane-agent-transport.conf" \
+            "$exim/dane-agent-addresses:$src/docs/exim/dane-agent-addresses"; do
     f=${pair%%:*} orig=${pair#*:}
     if [ ! -f "$f" ]; then
         fail "not installed: ${f#"$prefix"/}"

@@ -112,7 +112,7 @@ sender=$src/tests/testbed/smtp/sender.sh
 if [ -f "$sender" ]; then
     grep -A1 -E '^ *echo "dane unix' "$sender" > "$work/echo.sh" || true
     [ "$(wc -l < "$work/echo.sh")" -eq 2 ] || fail "sender.sh: pipe entry not found"
-    agent=/usr/local/bin/dane-agent policy=/etc/dane-agent/policy.yaml opts= \
+    agent=/usr/local/bin/dane-agent policy=/etc/dane-agent/policy.yaml opts= user=dane-agent \
         bash "$work/echo.sh" > "$work/sender.cf"
     if cmp -s "$work/man.cf" "$work/sender.cf"; then
         pass "sender.sh runs the documented master.cf lines"

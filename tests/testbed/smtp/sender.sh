@@ -52,11 +52,12 @@ CF
     {
         pf_master_base
         echo "virtual   unix  -       n       n       -       -       virtual"
-        # The README's line, verbatim but for the two paths (and options).
+        # The README's line, verbatim but for the two paths, the user (the
+        # testbed's agent runs as nobody, not the package's dane-agent) and options.
         echo "dane unix - n n - - pipe"
-        echo "  flags=Rq user=nobody null_sender= argv=$agent deliver -c $policy ${opts:+$opts }-f \${sender} -n \${nexthop} -- \${recipient}"
+        echo "  flags=Rq user=${user:-nobody} null_sender= argv=$agent deliver -c $policy ${opts:+$opts }-f \${sender} -n \${nexthop} -- \${recipient}"
         echo "dane-requiretls unix - n n - - pipe"
-        echo "  flags=Rq user=nobody null_sender= argv=$agent deliver -c $policy ${opts:+$opts }--requiretls -f \${sender} -n \${nexthop} -- \${recipient}"
+        echo "  flags=Rq user=${user:-nobody} null_sender= argv=$agent deliver -c $policy ${opts:+$opts }--requiretls -f \${sender} -n \${nexthop} -- \${recipient}"
     } > "$run/etc/master.cf"
 }
 
