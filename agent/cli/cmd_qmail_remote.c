@@ -68,7 +68,6 @@ static void emit(struct delivery_rcpt *rcpts, size_t n, int status,
 static int request_of(int argc, char **argv, char **args,
                       struct deliver_request *req, const char **why)
 {
-    static char null_sender[] = "<>";   /* request_parse writes into it */
     const char *policy = getenv("DANE_AGENT_POLICY");
     int n = 0;
 
@@ -77,8 +76,9 @@ static int request_of(int argc, char **argv, char **args,
     args[n++] = policy != NULL && policy[0] != '\0' ? (char *)policy
                                                       : QMAIL_POLICY_DEFAULT;
     args[n++] = "-f";
-    /* qmail's null sender is "" (RFC 5321 §4.5.5: MAIL FROM:<>) */
-    args[n++] = argv[2][0] != '\0' ? argv[2] : null_sender;
+    /* qmail's null sender is "": request_parse takes it as the null
+     * reverse-path (RFC 5321 §4.5.5: MAIL FROM:<>) */
+    args[n++] = argv[2];
     args[n++] = "-n";
     args[n++] = argv[1];
     args[n++] = "--";
