@@ -20,6 +20,9 @@ int cmd_probe(int argc, char **argv);
 int cmd_tlsa_match(int argc, char **argv);
 /* cmd_verify_chain - offline: what would a delivery decide about a chain? */
 int cmd_verify_chain(int argc, char **argv);
+/* cmd_qmail_remote - qmail-remote(8): message on stdin, NUL-terminated
+ * reports on stdout, always exit 0 */
+int cmd_qmail_remote(int argc, char **argv);
 /* cmd_policy_check - validate a policy file */
 int cmd_policy_check(int argc, char **argv);
 

@@ -34,6 +34,7 @@
 
 #include "agent.h"
 #include "clock.h"
+#include "deliver.h"
 #include "delivery.h"
 #include "dnsplan.h"
 #include "failure.h"
@@ -45,19 +46,32 @@
 
 #define ALARM_GRACE_S 5u
 
+static const char deliver_alarm_msg[] =
+    "4.4.7 dane-agent: delivery time limit exceeded, deferred\n";
+static int alarm_fd = STDERR_FILENO;
+static const char *alarm_msg = deliver_alarm_msg;
+static size_t alarm_len = sizeof(deliver_alarm_msg) - 1;
+static int alarm_status = EX_TEMPFAIL;
+
 /* on_alarm - the total deadline passed and something did not return */
 static void on_alarm(int sig)
 {
-    static const char msg[] =
-        "4.4.7 dane-agent: delivery time limit exceeded, deferred\n";
-
     (void)sig;
-    (void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-    _exit(EX_TEMPFAIL);
+    (void)!write(alarm_fd, alarm_msg, alarm_len);
+    _exit(alarm_status);
 }
 
-/* fail - the one stderr line, and the exit status */
-static int fail(int status, const char *enhanced, const char *what,
+void deliver_on_alarm(int fd, const char *msg, size_t len, int status)
+{
+    alarm_fd = fd;
+    alarm_msg = msg;
+    alarm_len = len;
+    alarm_status = status;
+}
+
+/* fail - the one reason line into line (DELIVER_LINE_MAX), and the exit
+ * status */
+static int fail(char *line, int status, const char *enhanced, const char *what,
                 const char *detail)
 {
     char code[FAILURE_ENHANCED_MAX] = "";
@@ -68,8 +82,8 @@ static int fail(int status, const char *enhanced, const char *what,
         failure_dsn_for(status == EX_TEMPFAIL || status == EX_CONFIG ? FAILURE_DEFER
                                                                      : FAILURE_BOUNCE,
                         enhanced, code);
-    fprintf(stderr, "%s%s%s%s%s\n", code, enhanced ? " " : "", what, detail ? ": " : "",
-            detail ? detail : "");
+    snprintf(line, DELIVER_LINE_MAX, "%s%s%s%s%s", code, enhanced ? " " : "", what,
+             detail ? ": " : "", detail ? detail : "");
     return status;
 }
 
@@ -88,11 +102,16 @@ static uint64_t arm_deadline(uint64_t start, unsigned timeout_ms)
     return deadline;
 }
 
+void deliver_arm_default(uint64_t start)
+{
+    arm_deadline(start, POLICY_DELIVERY_TIMEOUT_DEFAULT_MS);
+}
+
 /* spool_stdin - the message into the spool; 0, or the exit status after
  * the stderr line */
 static int spool_stdin(const struct policy *policy,
                        const struct policy_entry *entry, uint64_t deadline,
-                       struct spool **out)
+                       struct spool **out, char *line)
 {
     struct spool_params p = {
         .dir = policy_spool_dir(policy),
@@ -105,13 +124,13 @@ static int spool_stdin(const struct policy *policy,
     case SPOOL_OK:
         return 0;
     case SPOOL_TOO_BIG:     /* RFC 3463: 5.3.4 message too big for system */
-        return fail(EX_UNAVAILABLE, "5.3.4", "message too big", err);
+        return fail(line, EX_UNAVAILABLE, "5.3.4", "message too big", err);
     case SPOOL_TIMEOUT:
-        return fail(EX_TEMPFAIL, "4.4.7", err, NULL);
+        return fail(line, EX_TEMPFAIL, "4.4.7", err, NULL);
     case SPOOL_FAILED:
         break;
     }
-    return fail(EX_TEMPFAIL, "4.3.0", err, NULL);
+    return fail(line, EX_TEMPFAIL, "4.3.0", err, NULL);
 }
 
 /* smtp_message_of - the message as smtp.h reads it: from the spool file,
@@ -142,10 +161,10 @@ static int exit_status(const struct delivery_result *res)
 }
 
 /* resolve_and_deliver - the RFC 7672 §2 plan, then the delivery loop; the
- * exit status, after the stderr line when not all was sent */
+ * exit status, and the reason line when not all was sent */
 static int resolve_and_deliver(const struct deliver_request *req,
                                const struct policy *policy,
-                               struct delivery_input *in)
+                               struct delivery_input *in, char *line)
 {
     struct delivery_result res;
     char err[1024], warning[1024];
@@ -156,17 +175,17 @@ static int resolve_and_deliver(const struct deliver_request *req,
         report_log_line(LOG_WARNING, warning, in->report.log_err);
     /* no resolver (4.4.3), or out of memory (the only failure of a literal) */
     if (in->plan == NULL)
-        return fail(EX_TEMPFAIL, req->nexthop.literal ? "4.3.0" : "4.4.3", err, NULL);
+        return fail(line, EX_TEMPFAIL, req->nexthop.literal ? "4.3.0" : "4.4.3", err, NULL);
     delivery_run(in, &res);
     dnsplan_free(in->plan);
     if (res.status != DELIVERY_SENT)
-        fail(exit_status(&res), NULL, res.reason, NULL);
+        fail(line, exit_status(&res), NULL, res.reason, NULL);
     return exit_status(&res);
 }
 
 /* check_file - 0 when path (a policy key's file) opens for reading as the
  * user we now run as; else the 78 stderr line naming key and path */
-static int check_file(const char *key, const char *path)
+static int check_file(char *line, const char *key, const char *path)
 {
     char what[PATH_MAX + 64];
     int fd;
@@ -179,12 +198,12 @@ static int check_file(const char *key, const char *path)
         return 0;
     }
     snprintf(what, sizeof(what), "policy %s %s", key, path);
-    return fail(EX_CONFIG, "4.3.5", what, strerror(errno));
+    return fail(line, EX_CONFIG, "4.3.5", what, strerror(errno));
 }
 
 /* drop_and_check - leave root, then the files the delivery reads; 0, or
  * 78 (a configuration problem, pipe(8) defers) after the stderr line */
-static int drop_and_check(const struct policy *policy,
+static int drop_and_check(char *line, const struct policy *policy,
                           const struct policy_entry *entry)
 {
     char what[128];
@@ -193,15 +212,15 @@ static int drop_and_check(const struct policy *policy,
 
     if (privdrop(entry->user, &why) != 0) {     /* before any network input */
         snprintf(what, sizeof(what), "cannot run as user %.64s", entry->user);
-        return fail(EX_CONFIG, "4.3.5", what, why);
+        return fail(line, EX_CONFIG, "4.3.5", what, why);
     }
-    status = check_file("dns.trust_anchors", policy_dns(policy)->trust_anchors);
-    return status != 0 ? status : check_file("ca_file", entry->ca_file);
+    status = check_file(line, "dns.trust_anchors", policy_dns(policy)->trust_anchors);
+    return status != 0 ? status : check_file(line, "ca_file", entry->ca_file);
 }
 
 /* run - everything after the policy is loaded */
 static int run(const struct deliver_request *req, const struct policy *policy,
-               uint64_t start)
+               uint64_t start, struct delivery_rcpt *rcpts, char *line)
 {
     const struct policy_entry *entry = policy_lookup(policy, req->nexthop_text);
     struct delivery_input in;
@@ -212,7 +231,7 @@ static int run(const struct deliver_request *req, const struct policy *policy,
 
     memset(&in, 0, sizeof(in));
     in.deadline_ms = arm_deadline(start, entry->delivery_timeout_ms);
-    status = spool_stdin(policy, entry, in.deadline_ms, &sp);
+    status = spool_stdin(policy, entry, in.deadline_ms, &sp, line);
     if (status != 0)
         return status;
     in.report.json_fd = -1;
@@ -220,14 +239,15 @@ static int run(const struct deliver_request *req, const struct policy *policy,
     in.report.log_err = req->log_stderr ? stderr : NULL;
     if (req->report_path != NULL
         && (in.report.json_fd = report_open(req->report_path, err, sizeof(err))) < 0)
-        status = fail(EX_CONFIG, "4.3.5", "cannot open report file", err);
-    else if ((status = drop_and_check(policy, entry)) == 0) {
+        status = fail(line, EX_CONFIG, "4.3.5", "cannot open report file", err);
+    else if ((status = drop_and_check(line, policy, entry)) == 0) {
         smtp_message_of(req, sp, &smsg);
         in.entry = entry;
         in.nexthop_text = req->nexthop_text;
         in.message = &smsg;
         in.start_ms = start;
-        status = resolve_and_deliver(req, policy, &in);
+        in.rcpts = rcpts;
+        status = resolve_and_deliver(req, policy, &in, line);
     }
     if (in.report.json_fd >= 0)
         close(in.report.json_fd);
@@ -235,25 +255,39 @@ static int run(const struct deliver_request *req, const struct policy *policy,
     return status;
 }
 
+int deliver_run(const struct deliver_request *req, uint64_t start,
+                struct delivery_rcpt *rcpts, char *line)
+{
+    enum policy_status pst;
+    struct policy *policy;
+    char err[1024];
+    int status;
+
+    line[0] = '\0';
+    policy = policy_load_status(req->policy_path, &pst, err, sizeof(err));
+    if (policy == NULL)     /* 78 also when unreadable: pipe(8) defers it */
+        return fail(line, EX_CONFIG, "4.3.5", "invalid policy", err);
+    report_log_open();
+    status = run(req, policy, start, rcpts, line);
+    policy_free(policy);
+    return status;
+}
+
 /* cmd_deliver - deliver one message from stdin (queue-manager transport) */
 int cmd_deliver(int argc, char **argv)
 {
     struct deliver_request req;
-    enum policy_status pst;
-    struct policy *policy;
     const char *why = NULL;
-    char err[1024];
+    char line[DELIVER_LINE_MAX];
     uint64_t start = clock_now_ms();
     int status;
 
-    arm_deadline(start, POLICY_DELIVERY_TIMEOUT_DEFAULT_MS);
+    deliver_arm_default(start);
     if (request_parse(argc, argv, &req, &why) != 0)
-        return fail(EX_USAGE, "5.5.4", "dane-agent deliver", why);
-    policy = policy_load_status(req.policy_path, &pst, err, sizeof(err));
-    if (policy == NULL)     /* 78 also when unreadable: pipe(8) defers it */
-        return fail(EX_CONFIG, "4.3.5", "invalid policy", err);
-    report_log_open();
-    status = run(&req, policy, start);
-    policy_free(policy);
+        status = fail(line, EX_USAGE, "5.5.4", "dane-agent deliver", why);
+    else
+        status = deliver_run(&req, start, NULL, line);
+    if (status != 0)
+        fprintf(stderr, "%s\n", line);
     return status;
 }

@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"deliver", cmd_deliver,
      "deliver -c POLICY -f SENDER -n NEXTHOP [--report FILE] [--json] "
      "[--log-stderr] [--requiretls] -- RCPT..."},
+    {"qmail-remote", cmd_qmail_remote, "qmail-remote HOST SENDER RECIPIENT..."},
     {"probe", cmd_probe,
      "probe -c POLICY [--level LEVEL] [--dns-only] [--json] DESTINATION"},
     {"tlsa-match", cmd_tlsa_match,

@@ -622,6 +622,27 @@ static void note_bounce(struct delivery *d, const char *enhanced, const char *te
         note_set(&d->bounce, enhanced, text);
 }
 
+static void status_line(enum failure_class cls, const struct note *n, char *out,
+                        size_t size)
+{
+    char enhanced[FAILURE_ENHANCED_MAX];
+
+    failure_dsn_for(cls, n->enhanced, enhanced);
+    snprintf(out, size, "%s %s", enhanced, n->text);
+}
+
+/* rcpt_note - recipient i's own reason, when the caller keeps them */
+static void rcpt_note(struct delivery *d, size_t i, enum failure_class cls,
+                      const char *enhanced, const char *text)
+{
+    struct note n;
+
+    if (d->in->rcpts == NULL || i >= d->nrcpts)
+        return;
+    note_set(&n, enhanced, text);
+    status_line(cls, &n, d->in->rcpts[i].reason, sizeof(d->in->rcpts[i].reason));
+}
+
 /* settle - per-recipient results of a session that reached the transaction:
  * each recipient keeps its own verdict (RFC 5321 §3.3: RCPT replies are per
  * recipient), so a 550 recipient is never offered to the next server and a
@@ -639,6 +660,9 @@ static void settle(struct delivery *d, const struct smtp_outcome *o,
             note_bounce(d, r->enhanced, text);
         else if (r->result != SMTP_SENT)
             note_reason(d, RANK_SESSION + SMTP_STAGE_DONE, r->enhanced, text);
+        if (r->result != SMTP_SENT && text[0] != '\0')
+            rcpt_note(d, index[i], r->result == SMTP_BOUNCE ? FAILURE_BOUNCE
+                                                            : FAILURE_DEFER, r->enhanced, text);
     }
     if (o->result == SMTP_DEFER)
         note_reason(d, RANK_SESSION + (int)o->stage, o->enhanced, o->reason);
@@ -793,16 +817,26 @@ static int host_unusable(struct delivery *d, size_t hi)
 
 /* status_line - "X.Y.Z text": pipe(8) takes the code's class as the DSN
  * class, so it is always that of the status (75 with 4.X.X, 69 with 5.X.X) */
-static void status_line(enum failure_class cls, const struct note *n, char *out,
-                        size_t size)
-{
-    char enhanced[FAILURE_ENHANCED_MAX];
-
-    failure_dsn_for(cls, n->enhanced, enhanced);
-    snprintf(out, size, "%s %s", enhanced, n->text);
-}
 
 static const struct note unreached = { "4.4.1", "no server could be reached" };
+
+/* conclude_rcpts - each recipient's verdict for the caller; one that got
+ * no reason of its own (no server reached it) takes the request's */
+static void conclude_rcpts(struct delivery *d)
+{
+    struct delivery_rcpt *r = d->in->rcpts;
+
+    for (size_t i = 0; r != NULL && i < d->nrcpts; i++) {
+        r[i].status = d->state[i] == SMTP_SENT     ? DELIVERY_SENT
+                      : d->state[i] == SMTP_BOUNCE ? DELIVERY_BOUNCED
+                                                   : DELIVERY_DEFERRED;
+        if (r[i].status == DELIVERY_SENT)
+            r[i].reason[0] = '\0';
+        else if (r[i].reason[0] == '\0')
+            status_line(FAILURE_DEFER, d->deferral.text[0] ? &d->deferral : &unreached,
+                        r[i].reason, sizeof(r[i].reason));
+    }
+}
 
 /* conclude - the request's status from the recipients' states: any pending
  * recipient defers the request; bounced without pending bounces */
@@ -829,6 +863,7 @@ static void conclude(struct delivery *d)
     else if (out->status == DELIVERY_DEFERRED)
         status_line(FAILURE_DEFER, d->deferral.text[0] ? &d->deferral : &unreached,
                     out->reason, sizeof(out->reason));
+    conclude_rcpts(d);
 }
 
 /* requiretls_ineligible - RFC 8689 §4.2.1: a REQUIRETLS message goes only
@@ -923,6 +958,8 @@ static void report_verdict(struct delivery *d, enum smtp_result verdict,
         rcpts[n].enhanced = enhanced;
         rcpts[n++].status = reason;
         d->state[i] = verdict;
+        rcpt_note(d, i, verdict == SMTP_BOUNCE ? FAILURE_BOUNCE : FAILURE_DEFER,
+                  enhanced, reason);
     }
     a.rcpts = rcpts;
     a.nrcpts = n;
@@ -1025,6 +1062,10 @@ void delivery_run(const struct delivery_input *in, struct delivery_result *out)
         d.nrcpts = SMTP_MAX_RCPTS;
     for (size_t i = 0; i < d.nrcpts; i++)
         state[i] = SMTP_DEFER;
+    for (size_t i = 0; in->rcpts != NULL && i < d.nrcpts; i++) {
+        in->rcpts[i].status = DELIVERY_DEFERRED;
+        in->rcpts[i].reason[0] = '\0';
+    }
     d.tls_required_no = tls_required_no(in);
     if (!plan_decides(&d)) {
         load_pins(&d);

@@ -53,6 +53,14 @@ enum delivery_status {
     DELIVERY_BOUNCED,
 };
 
+/* One recipient's verdict (delivery_input.rcpts): sent only after the
+ * server's 2xx to the final dot; reason "X.Y.Z text" when not sent, its
+ * class that of the status */
+struct delivery_rcpt {
+    enum delivery_status status;
+    char reason[SMTP_REASON_MAX];
+};
+
 struct delivery_input {
     const struct policy_entry *entry;
     struct dnsplan *plan;               /* resolved, with hosts to try */
@@ -65,6 +73,8 @@ struct delivery_input {
     delivery_session_fn *run_session;   /* NULL: smtp_session */
     delivery_seen_fn *seen;             /* NULL: nobody watches */
     void *seen_arg;
+    struct delivery_rcpt *rcpts;        /* NULL, or one per message recipient
+                                         * (caller's): each one's verdict */
 };
 
 struct delivery_result {
