@@ -100,6 +100,23 @@
  * failure-details (omitted when empty). Written with the project's JSON
  * writer (util/json.h): the same escaping and UTF-8 repair as the records.
  *
+ * Mail (§5.3): tlsrpt_gzip() compresses a report (gzip, RFC 1952, zlib)
+ * for the "application/tlsrpt+gzip" media type (§6.4); tlsrpt_mail()
+ * builds the whole message a mailto: rua gets: From the submitter's
+ * address, To the rua mailbox, Date, Message-ID "<report-id>", the §5.3
+ * Subject "Report Domain: D Submitter: S Report-ID: <ID>", the
+ * TLS-Report-Domain and TLS-Report-Submitter headers, "TLS-Required: No"
+ * (RFC 8689 §5: a report about broken TLS must still get through), and a
+ * multipart/report; report-type="tlsrpt" body of a text/plain part and
+ * the gzip report in base64 (76-column lines), named per §5.1
+ * "submitter!domain!begin!end!report-id.json.gz". Lines end in LF: the
+ * message is for the local MTA's sendmail command, which converts them.
+ * Every header value is checked first (visible ASCII, RFC 5322 §2.2, so
+ * no CR, LF or space can inject a header; report-id and both addresses
+ * in the form local@domain without "<", ">", "!" or "\"), and a failed
+ * check returns NULL with *why rather than a message with a forged
+ * header.
+ *
  * Ownership: the TXT functions fill the caller's struct and allocate
  * nothing; *why is always a static string. tlsrpt_agg_new() returns an
  * aggregation owned by the caller (tlsrpt_agg_free(); NULL is a no-op); it
@@ -244,5 +261,28 @@ const char *tlsrpt_agg_domain(const struct tlsrpt_agg *a, size_t i);
 char *tlsrpt_report_json(const struct tlsrpt_agg *a, size_t i,
                          const struct tlsrpt_org *org, size_t *len,
                          const char **why);
+
+/* The header fields of one report message (§5.3), each NUL-terminated. */
+struct tlsrpt_mail {
+    const char *report_domain;  /* the policy domain reported on */
+    const char *submitter;      /* the submitter's domain (§5.3) */
+    const char *from;           /* the From address: local@domain */
+    const char *to;             /* the rua mailbox: local@domain */
+    const char *report_id;      /* the report's report-id: local@domain */
+    time_t begin, end;          /* the window [begin, end), for the name */
+    time_t now;                 /* the Date */
+};
+
+/* tlsrpt_gzip - in[0..len) as one gzip member (RFC 1952), *outlen bytes
+ * owned by the caller (free()); NULL with *why when zlib fails or memory
+ * runs out */
+unsigned char *tlsrpt_gzip(const char *in, size_t len, size_t *outlen,
+                           const char **why);
+
+/* tlsrpt_mail - the §5.3 message carrying gz[0..gzlen) (tlsrpt_gzip()),
+ * NUL-terminated, *len bytes without the NUL, owned by the caller; NULL
+ * with *why when a header value fails its check or memory runs out */
+char *tlsrpt_mail(const struct tlsrpt_mail *m, const unsigned char *gz,
+                  size_t gzlen, size_t *len, const char **why);
 
 #endif
