@@ -2,8 +2,9 @@
  *            "_smtp._tls" TXT record (§3) and the aggregate report (§4.4)
  *            built from dane-agent's own JSON Lines records
  *
- * Looking the record up, sending a report (mail, https POST) and choosing
- * the window are the caller's; nothing here does DNS or network I/O.
+ * Looking the record up, posting a report to an https rua and choosing
+ * the window are the caller's; nothing here does DNS or network I/O. A
+ * mailto: report is built here and handed to the local sendmail command.
  *
  * TXT record (§3 ABNF, RFC 7405 case-sensitive strings): "v=TLSRPTv1"
  * first, then fields separated by *WSP ";" *WSP, an optional trailing ";".
@@ -115,7 +116,12 @@
  * no CR, LF or space can inject a header; report-id and both addresses
  * in the form local@domain without "<", ">", "!" or "\"), and a failed
  * check returns NULL with *why rather than a message with a forged
- * header.
+ * header. tlsrpt_sendmail() hands a message to the local MTA: it runs
+ * "PATH -oi -f SENDER -- RCPT" (execv, no shell) with the message on its
+ * standard input and succeeds only when the command read it all and
+ * exited 0; the MTA queues the message and owns its delivery from there.
+ * The caller ignores SIGPIPE (as main() does), so a command that exits
+ * early is an error, not the end of the process.
  *
  * Ownership: the TXT functions fill the caller's struct and allocate
  * nothing; *why is always a static string. tlsrpt_agg_new() returns an
@@ -284,5 +290,10 @@ unsigned char *tlsrpt_gzip(const char *in, size_t len, size_t *outlen,
  * with *why when a header value fails its check or memory runs out */
 char *tlsrpt_mail(const struct tlsrpt_mail *m, const unsigned char *gz,
                   size_t gzlen, size_t *len, const char **why);
+
+/* tlsrpt_sendmail - msg[0..len) to rcpt from sender through the sendmail
+ * command at path; 0, or -1 with *why */
+int tlsrpt_sendmail(const char *path, const char *sender, const char *rcpt,
+                    const char *msg, size_t len, const char **why);
 
 #endif

@@ -2,10 +2,14 @@
  * RFC 8460 §5.3 message (agent/tlsrpt/tlsrpt.h: tlsrpt_gzip, tlsrpt_mail);
  * the attachment is decoded and inflated back with zlib */
 #include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
+#include "test_helpers.h"
 #include "tlsrpt.h"
 
 static const char report[] =
@@ -173,4 +177,93 @@ Test(tlsrpt_mail, hostile_values_refused)
         cr_expect(why != NULL && strncmp(why, "mail: ", 6) == 0, "case %zu", i);
         free(msg);
     }
+}
+
+/* ---- tlsrpt_sendmail: the command's argv, stdin and exit status ---- */
+
+/* a stand-in sendmail that keeps its arguments and its input, then exits
+ * with the status its directory's "exit" file names (or does not read) */
+static const char fake_sendmail[] =
+    "#!/bin/sh\n"
+    "d=$(dirname \"$0\")\n"
+    "printf '%s\\n' \"$@\" > \"$d/argv\"\n"
+    "if [ -e \"$d/noread\" ]; then exit 0; fi\n"
+    "cat > \"$d/stdin\"\n"
+    "exit $(cat \"$d/exit\")\n";
+
+static void sendmail_dir(char *dir, size_t size, const char *status)
+{
+    char path[512];
+    test_tmpdir(dir, size, "tlsrpt-sendmail");
+    snprintf(path, sizeof path, "%s/sendmail", dir);
+    test_write_file(path, fake_sendmail, strlen(fake_sendmail));
+    cr_assert_eq(chmod(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/exit", dir);
+    test_write_file(path, status, strlen(status));
+    signal(SIGPIPE, SIG_IGN);   /* as main() does */
+}
+
+static int run_sendmail(const char *dir, const char *rcpt, const char *msg,
+                        size_t len, const char **why)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/sendmail", dir);
+    return tlsrpt_sendmail(path, "tlsrpt@mail.sender.example", rcpt, msg, len, why);
+}
+
+Test(tlsrpt_sendmail, message_on_stdin_argv_exact)
+{
+    char dir[256], path[512], got[256];
+    sendmail_dir(dir, sizeof dir, "0\n");
+    static const char msg[] = "Subject: x\n\nline\n.\nafter the dot\n";
+    const char *why = NULL;
+    cr_assert_eq(run_sendmail(dir, "-oQ@company-y.example", msg, strlen(msg), &why),
+                 0, "%s", why);
+    snprintf(path, sizeof path, "%s/argv", dir);
+    size_t n = test_read_file(path, got, sizeof got - 1);
+    got[n] = '\0';
+    cr_assert_str_eq(got, "-oi\n-f\ntlsrpt@mail.sender.example\n--\n"
+                          "-oQ@company-y.example\n");
+    snprintf(path, sizeof path, "%s/stdin", dir);
+    n = test_read_file(path, got, sizeof got - 1);
+    got[n] = '\0';
+    cr_assert_str_eq(got, msg);
+    test_rm_tree(dir);
+}
+
+Test(tlsrpt_sendmail, nonzero_exit_fails)
+{
+    char dir[256];
+    sendmail_dir(dir, sizeof dir, "75\n");
+    const char *why = NULL;
+    cr_assert_eq(run_sendmail(dir, "r@company-y.example", "x\n", 2, &why), -1);
+    cr_assert_str_eq(why, "sendmail: the command exited non-zero");
+    test_rm_tree(dir);
+}
+
+Test(tlsrpt_sendmail, missing_command_fails)
+{
+    const char *why = NULL;
+    cr_assert_eq(tlsrpt_sendmail("/nonexistent/sendmail", "a@b.example",
+                                 "r@company-y.example", "x\n", 2, &why), -1);
+    cr_assert_str_eq(why, "sendmail: the command could not be run");
+}
+
+/* a command that exits 0 without reading a message larger than any pipe
+ * buffer has not taken it */
+Test(tlsrpt_sendmail, unread_message_fails)
+{
+    char dir[256], path[512];
+    sendmail_dir(dir, sizeof dir, "0\n");
+    snprintf(path, sizeof path, "%s/noread", dir);
+    test_write_file(path, "", 0);
+    size_t len = 4u << 20;
+    char *msg = malloc(len);
+    cr_assert_not_null(msg);
+    memset(msg, 'a', len);
+    const char *why = NULL;
+    cr_assert_eq(run_sendmail(dir, "r@company-y.example", msg, len, &why), -1);
+    cr_assert_str_eq(why, "sendmail: the command did not read the whole message");
+    free(msg);
+    test_rm_tree(dir);
 }
