@@ -23,6 +23,8 @@ packages=(
   libcurl4-openssl-dev nginx-light
   # agent/tlsrpt: json-c reads the JSON Lines records a TLSRPT report is built from
   libjson-c-dev
+  # agent/tlsrpt: zlib gzips the reports (application/tlsrpt+gzip)
+  zlib1g-dev
   # for tests/integration/exim_pipe.sh: the shared libraries of the unpacked
   # exim4-daemon-light (its Depends), and nss_wrapper, which lets that exim
   # find its compiled-in user Debian-exim without adding it to /etc/passwd

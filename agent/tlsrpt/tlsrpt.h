@@ -2,8 +2,9 @@
  *            "_smtp._tls" TXT record (§3) and the aggregate report (§4.4)
  *            built from dane-agent's own JSON Lines records
  *
- * Looking the record up, sending a report (mail, https POST) and choosing
- * the window are the caller's; nothing here does DNS or network I/O.
+ * Looking the record up, posting a report to an https rua and choosing
+ * the window are the caller's; nothing here does DNS or network I/O. A
+ * mailto: report is built here and handed to the local sendmail command.
  *
  * TXT record (§3 ABNF, RFC 7405 case-sensitive strings): "v=TLSRPTv1"
  * first, then fields separated by *WSP ";" *WSP, an optional trailing ";".
@@ -99,6 +100,28 @@
  * {total-successful-session-count, total-failure-session-count} and
  * failure-details (omitted when empty). Written with the project's JSON
  * writer (util/json.h): the same escaping and UTF-8 repair as the records.
+ *
+ * Mail (§5.3): tlsrpt_gzip() compresses a report (gzip, RFC 1952, zlib)
+ * for the "application/tlsrpt+gzip" media type (§6.4); tlsrpt_mail()
+ * builds the whole message a mailto: rua gets: From the submitter's
+ * address, To the rua mailbox, Date, Message-ID "<report-id>", the §5.3
+ * Subject "Report Domain: D Submitter: S Report-ID: <ID>", the
+ * TLS-Report-Domain and TLS-Report-Submitter headers, "TLS-Required: No"
+ * (RFC 8689 §5: a report about broken TLS must still get through), and a
+ * multipart/report; report-type="tlsrpt" body of a text/plain part and
+ * the gzip report in base64 (76-column lines), named per §5.1
+ * "submitter!domain!begin!end!report-id.json.gz". Lines end in LF: the
+ * message is for the local MTA's sendmail command, which converts them.
+ * Every header value is checked first (visible ASCII, RFC 5322 §2.2, so
+ * no CR, LF or space can inject a header; report-id and both addresses
+ * in the form local@domain without "<", ">", "!" or "\"), and a failed
+ * check returns NULL with *why rather than a message with a forged
+ * header. tlsrpt_sendmail() hands a message to the local MTA: it runs
+ * "PATH -oi -f SENDER -- RCPT" (execv, no shell) with the message on its
+ * standard input and succeeds only when the command read it all and
+ * exited 0; the MTA queues the message and owns its delivery from there.
+ * The caller ignores SIGPIPE (as main() does), so a command that exits
+ * early is an error, not the end of the process.
  *
  * Ownership: the TXT functions fill the caller's struct and allocate
  * nothing; *why is always a static string. tlsrpt_agg_new() returns an
@@ -244,5 +267,33 @@ const char *tlsrpt_agg_domain(const struct tlsrpt_agg *a, size_t i);
 char *tlsrpt_report_json(const struct tlsrpt_agg *a, size_t i,
                          const struct tlsrpt_org *org, size_t *len,
                          const char **why);
+
+/* The header fields of one report message (§5.3), each NUL-terminated. */
+struct tlsrpt_mail {
+    const char *report_domain;  /* the policy domain reported on */
+    const char *submitter;      /* the submitter's domain (§5.3) */
+    const char *from;           /* the From address: local@domain */
+    const char *to;             /* the rua mailbox: local@domain */
+    const char *report_id;      /* the report's report-id: local@domain */
+    time_t begin, end;          /* the window [begin, end), for the name */
+    time_t now;                 /* the Date */
+};
+
+/* tlsrpt_gzip - in[0..len) as one gzip member (RFC 1952), *outlen bytes
+ * owned by the caller (free()); NULL with *why when zlib fails or memory
+ * runs out */
+unsigned char *tlsrpt_gzip(const char *in, size_t len, size_t *outlen,
+                           const char **why);
+
+/* tlsrpt_mail - the §5.3 message carrying gz[0..gzlen) (tlsrpt_gzip()),
+ * NUL-terminated, *len bytes without the NUL, owned by the caller; NULL
+ * with *why when a header value fails its check or memory runs out */
+char *tlsrpt_mail(const struct tlsrpt_mail *m, const unsigned char *gz,
+                  size_t gzlen, size_t *len, const char **why);
+
+/* tlsrpt_sendmail - msg[0..len) to rcpt from sender through the sendmail
+ * command at path; 0, or -1 with *why */
+int tlsrpt_sendmail(const char *path, const char *sender, const char *rcpt,
+                    const char *msg, size_t len, const char **why);
 
 #endif
