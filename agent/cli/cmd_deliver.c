@@ -187,7 +187,7 @@ static int resolve_and_deliver(const struct deliver_request *req,
  * user we now run as; else the 78 stderr line naming key and path */
 static int check_file(char *line, const char *key, const char *path)
 {
-    char what[PATH_MAX + 64];
+    char what[1100];
     int fd;
 
     if (path == NULL)
@@ -197,7 +197,7 @@ static int check_file(char *line, const char *key, const char *path)
         close(fd);
         return 0;
     }
-    snprintf(what, sizeof(what), "policy %s %s", key, path);
+    snprintf(what, sizeof(what), "policy %.32s %.1024s", key, path);
     return fail(line, EX_CONFIG, "4.3.5", what, strerror(errno));
 }
 
