@@ -2,7 +2,7 @@
  *
  * SYNOPSIS
  *   policy_load(), policy_load_status(), policy_parse(), policy_free(),
- *   policy_dns(), policy_spool_dir(), policy_defaults(), policy_lookup(),
+ *   policy_dns(), policy_tlsrpt(), policy_spool_dir(), policy_defaults(), policy_lookup(),
  *   policy_level_name(),
  *   policy_level_from_name()                        (contract: policy.h)
  *
@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "envelope.h"
 #include "io.h"
 #include "nexthop.h"
 #include "policy.h"
@@ -50,6 +51,8 @@ struct policy {
     struct dest *dests;         /* sorted by norm */
     size_t ndests;
     const char *spool_dir;      /* NULL: the agent's default */
+    struct policy_tlsrpt tlsrpt;
+    int has_tlsrpt;
 };
 
 /* State of one load. */
@@ -1171,8 +1174,60 @@ static int parse_destinations(struct ctx *c, const struct pnode *v,
     return check_unique(c, p);
 }
 
+static const char *const tlsrpt_keys[] = {"organization_name", "contact_info",
+                                          "submitter", "sender", "sendmail",
+                                          "state_dir"};
+
+/* get_address - local@domain in ASCII (envelope.h's checks, a host name
+ * after the "@"): it goes into report headers and sendmail's -f */
+static int get_address(struct ctx *c, const char *key, const struct pnode *v,
+                       const char **out)
+{
+    const char *inner, *why = "not local@domain";
+    size_t n;
+
+    if (want_scalar(c, key, v, "an address local@domain") < 0)
+        return -1;
+    if (envelope_check(v->text, v->len, ENVELOPE_RECIPIENT, &inner, &n, &why) < 0 ||
+        inner != v->text || n != v->len || envelope_needs_smtputf8(v->text, v->len) ||
+        strpbrk(v->text, "!\\\"(),:;[]") != NULL ||
+        nexthop_check_name(strrchr(v->text, '@') + 1,
+                           strlen(strrchr(v->text, '@') + 1), &why) < 0)
+        return fail(c, v, "%s: \"%s\" is not an address local@domain (%s)",
+                    key, SHOW(v), inner != v->text ? "no angle brackets" : why);
+    return get_string(c, key, v, out);
+}
+
+/* parse_tlsrpt - the tlsrpt section (policy.h); the defaults' helo_name
+ * is the submitter when none is given */
+static int parse_tlsrpt(struct ctx *c, const struct pnode *k, const struct pnode *v,
+                        const char *helo, struct policy_tlsrpt *t)
+{
+    const struct pnode *keys[NELEM(tlsrpt_keys)] = {0}, *vals[NELEM(tlsrpt_keys)] = {0};
+
+    if (want_mapping(c, "tlsrpt", v) < 0 ||
+        collect(c, "tlsrpt", v, tlsrpt_keys, NELEM(tlsrpt_keys), keys, vals, 0) < 0)
+        return -1;
+    if (vals[0] == NULL || vals[1] == NULL)
+        return fail(c, k, "tlsrpt: organization_name and contact_info are required");
+    t->line = k->line;
+    t->submitter = helo;
+    t->sendmail = POLICY_SENDMAIL_DEFAULT;
+    t->state_dir = POLICY_TLSRPT_STATE_DEFAULT;
+    if (get_string(c, "organization_name", vals[0], &t->organization_name) < 0 ||
+        get_address(c, "contact_info", vals[1], &t->contact_info) < 0 ||
+        (vals[2] != NULL && get_name(c, "submitter", vals[2], &t->submitter) < 0) ||
+        (vals[3] != NULL && get_address(c, "sender", vals[3], &t->sender) < 0) ||
+        (vals[4] != NULL && get_path(c, "sendmail", vals[4], &t->sendmail) < 0) ||
+        (vals[5] != NULL && get_path(c, "state_dir", vals[5], &t->state_dir) < 0))
+        return -1;
+    if (t->sender == NULL)
+        t->sender = t->contact_info;
+    return 0;
+}
+
 static const char *const top_keys[] = {"dns", "defaults", "destinations",
-                                       "spool_dir"};
+                                       "spool_dir", "tlsrpt"};
 
 /* parse_policy - the document's top level */
 static int parse_policy(struct ctx *c, const struct pnode *root,
@@ -1208,6 +1263,10 @@ static int parse_policy(struct ctx *c, const struct pnode *root,
                     "not a usable EHLO name: set helo_name in defaults");
     if (vals[2] != NULL && parse_destinations(c, vals[2], p) < 0)
         return -1;
+    if (vals[4] != NULL && parse_tlsrpt(c, keys[4], vals[4], p->defaults.helo_name,
+                                        &p->tlsrpt) < 0)
+        return -1;
+    p->has_tlsrpt = vals[4] != NULL;
     return 0;
 }
 
@@ -1339,6 +1398,12 @@ void policy_free(struct policy *policy)
 const struct policy_dns *policy_dns(const struct policy *policy)
 {
     return &policy->dns;
+}
+
+/* policy_tlsrpt - see policy.h */
+const struct policy_tlsrpt *policy_tlsrpt(const struct policy *policy)
+{
+    return policy->has_tlsrpt ? &policy->tlsrpt : NULL;
 }
 
 /* policy_spool_dir - see policy.h */

@@ -142,6 +142,26 @@ struct policy_dns {
     unsigned cache_max_ttl_ms;  /* longest a cached answer is used */
 };
 
+/* The `tlsrpt` section: what `dane-agent tlsrpt` puts in and around its
+ * RFC 8460 reports. organization_name and contact_info are required;
+ * every string is NUL-terminated and lives as long as the policy. */
+struct policy_tlsrpt {
+    const char *organization_name;  /* §4.4 organization-name */
+    const char *contact_info;       /* §4.4 contact-info: local@domain */
+    const char *submitter;          /* §5.3 submitter domain; default the
+                                     * defaults' helo_name */
+    const char *sender;             /* envelope sender and From of mailed
+                                     * reports: local@domain; default
+                                     * contact_info */
+    const char *sendmail;           /* absolute path; POLICY_SENDMAIL_DEFAULT */
+    const char *state_dir;          /* absolute path: which report went to
+                                     * which rua; POLICY_TLSRPT_STATE_DEFAULT */
+    unsigned line;                  /* line of the key in the file */
+};
+
+#define POLICY_SENDMAIL_DEFAULT "/usr/sbin/sendmail"
+#define POLICY_TLSRPT_STATE_DEFAULT "/var/lib/dane-agent/tlsrpt"
+
 struct policy;
 
 /* The built-in delivery_timeout: also deliver's deadline from process start
@@ -183,6 +203,8 @@ struct policy *policy_parse(const char *name, const uint8_t *text, size_t len,
 void policy_free(struct policy *policy);
 /* policy_dns - the `dns` section (built-in defaults when absent) */
 const struct policy_dns *policy_dns(const struct policy *policy);
+/* policy_tlsrpt - the `tlsrpt` section, or NULL when the file has none */
+const struct policy_tlsrpt *policy_tlsrpt(const struct policy *policy);
 /* policy_spool_dir - the top-level `spool_dir` (absolute path of the
  * directory for messages too large to keep in memory), or NULL when unset */
 const char *policy_spool_dir(const struct policy *policy);

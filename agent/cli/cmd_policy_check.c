@@ -13,7 +13,9 @@
  *                        (deliver would exit 78);
  *   "FILE: warning: ..." an explicitly configured cache directory (or an
  *                        existing default one) is unusable: deliver goes
- *                        on without that cache.
+ *                        on without that cache; with a tlsrpt section,
+ *                        its state_dir is unusable (checked as a cache)
+ *                        or its sendmail is not executable.
  * Any error: exit 78. Otherwise "FILE: OK" on standard output, exit 0.
  * --syntax checks the file only (a policy written for another machine).
  *
@@ -122,6 +124,18 @@ static int check_entry(const char *file, const struct policy_entry *e,
     return check_readable(file, what, e->ca_file);
 }
 
+/* check_tlsrpt - warnings for the tlsrpt section: its state directory
+ * (checked as a cache is) and its sendmail command; the tlsrpt subcommand
+ * needs them, deliveries do not */
+static void check_tlsrpt(const char *file, const struct policy_tlsrpt *t)
+{
+    if (t == NULL)
+        return;
+    check_cache(file, "tlsrpt.state_dir", t->state_dir);
+    if (access(t->sendmail, X_OK) != 0)
+        report(file, "warning", "tlsrpt.sendmail", t->sendmail, strerror(errno));
+}
+
 /* check_files - every file and directory a delivery reads, as the current
  * user; the number of errors */
 static int check_files(const char *file, const struct policy *p)
@@ -131,6 +145,7 @@ static int check_files(const char *file, const struct policy *p)
     size_t i;
 
     check_cache(file, "dns.cache", policy_dns(p)->cache);
+    check_tlsrpt(file, policy_tlsrpt(p));
     errors += check_entry(file, defaults, defaults);
     for (i = 0; i < policy_ndests(p); i++)
         errors += check_entry(file, policy_entry_at(p, i), defaults);

@@ -249,6 +249,29 @@ static const struct err_case err_cases[] = {
     {"spool_dir_empty", "spool_dir:\n", 1, 11, "spool_dir: missing value"},
     {"spool_dir_in_defaults", "defaults:\n  spool_dir: /var/tmp\n", 2, 3,
      "unknown key \"spool_dir\" in defaults"},
+    {"tlsrpt_list", "tlsrpt: [a]\n", 1, 9, "tlsrpt: expected a mapping"},
+    {"tlsrpt_no_contact", "tlsrpt:\n  organization_name: Example\n", 1, 1,
+     "tlsrpt: organization_name and contact_info are required"},
+    {"tlsrpt_unknown_key", "tlsrpt: {organization_name: E, contact_info: a@b.example, "
+     "rua: x}\n", 1, 59, "unknown key \"rua\" in tlsrpt"},
+    {"tlsrpt_contact_no_at", "tlsrpt: {organization_name: E, contact_info: postmaster}\n",
+     1, 46, "contact_info: \"postmaster\" is not an address local@domain"},
+    {"tlsrpt_contact_brackets", "tlsrpt: {organization_name: E, "
+     "contact_info: \"<a@b.example>\"}\n", 1, 46, "(no angle brackets)"},
+    {"tlsrpt_contact_bad_domain", "tlsrpt: {organization_name: E, "
+     "contact_info: a@b_c..example}\n", 1, 46, "is not an address local@domain"},
+    {"tlsrpt_sender_comma", "tlsrpt: {organization_name: E, contact_info: a@b.example, "
+     "sender: \"a,b@c.example\"}\n", 1, 67, "sender: \"a,b@c.example\" is not an address"},
+    {"tlsrpt_sender_utf8", "tlsrpt: {organization_name: E, contact_info: a@b.example, "
+     "sender: \"\xc3\xa9@c.example\"}\n", 1, 67, "is not an address local@domain"},
+    {"tlsrpt_submitter_bad", "tlsrpt: {organization_name: E, contact_info: a@b.example, "
+     "submitter: \"a b\"}\n", 1, 70, "submitter: \"a b\""},
+    {"tlsrpt_sendmail_relative", "tlsrpt: {organization_name: E, contact_info: a@b.example, "
+     "sendmail: sendmail}\n", 1, 69, "sendmail: \"sendmail\" is not an absolute path"},
+    {"tlsrpt_state_relative", "tlsrpt: {organization_name: E, contact_info: a@b.example, "
+     "state_dir: tlsrpt}\n", 1, 70, "state_dir: \"tlsrpt\" is not an absolute path"},
+    {"tlsrpt_org_empty", "tlsrpt: {organization_name: , contact_info: a@b.example}\n",
+     1, 29, "organization_name: missing value"},
     {"user_root", "defaults:\n  user: root\n", 2, 9,
      "root is not an unprivileged user"},
     {"user_bad_characters", "defaults:\n  user: \"mail user\"\n", 2, 9,
@@ -494,6 +517,51 @@ Test(policy, spool_dir_top_level)
 
     cr_expect_str_eq(policy_spool_dir(p), "/var/spool/dane-agent");
     cr_expect_eq(policy_defaults(p)->level, POLICY_LEVEL_MAY);
+    policy_free(p);
+}
+
+Test(policy, tlsrpt_absent_is_null)
+{
+    struct policy *p = parse_ok("spool_dir: /var/tmp\n");
+
+    cr_expect_null(policy_tlsrpt(p));
+    policy_free(p);
+}
+
+Test(policy, tlsrpt_defaults)
+{
+    struct policy *p = parse_ok("defaults: {helo_name: MX.Example.net}\n"
+                                "tlsrpt:\n  organization_name: Example Org\n"
+                                "  contact_info: tlsrpt@example.net\n");
+    const struct policy_tlsrpt *t = policy_tlsrpt(p);
+
+    cr_assert_not_null(t);
+    cr_expect_str_eq(t->organization_name, "Example Org");
+    cr_expect_str_eq(t->contact_info, "tlsrpt@example.net");
+    cr_expect_str_eq(t->submitter, "mx.example.net", "the defaults' helo_name");
+    cr_expect_str_eq(t->sender, "tlsrpt@example.net", "contact_info");
+    cr_expect_str_eq(t->sendmail, "/usr/sbin/sendmail");
+    cr_expect_str_eq(t->state_dir, "/var/lib/dane-agent/tlsrpt");
+    cr_expect_eq(t->line, 2);
+    policy_free(p);
+}
+
+Test(policy, tlsrpt_every_key)
+{
+    struct policy *p = parse_ok("tlsrpt:\n  organization_name: \"Example, Inc.\"\n"
+                                "  contact_info: tlsrpt@example.net\n"
+                                "  submitter: Example.NET.\n"
+                                "  sender: noreply+tls@example.net\n"
+                                "  sendmail: /usr/lib/sendmail\n"
+                                "  state_dir: /srv/tlsrpt\n");
+    const struct policy_tlsrpt *t = policy_tlsrpt(p);
+
+    cr_assert_not_null(t);
+    cr_expect_str_eq(t->organization_name, "Example, Inc.");
+    cr_expect_str_eq(t->submitter, "example.net");
+    cr_expect_str_eq(t->sender, "noreply+tls@example.net");
+    cr_expect_str_eq(t->sendmail, "/usr/lib/sendmail");
+    cr_expect_str_eq(t->state_dir, "/srv/tlsrpt");
     policy_free(p);
 }
 
