@@ -46,7 +46,8 @@
  * "no-policy-found" or null), "policy_domain", "policy_string" (array of
  * strings), "mx_host_pattern", "rfc8460_result_type" (a §4.3 type or
  * null), "tls" (null or an object), "mx", "address" and, when present,
- * "sending_ip"; others are ignored. A line is malformed, skipped and
+ * "sending_ip" and "destination" (the next-hop as given); others are
+ * ignored. A line is malformed, skipped and
  * counted when it is not one JSON object (RFC 8259 by json-c's strict
  * parser, valid UTF-8, nesting at most 16 deep) with only white space
  * after it, lacks one of those members (sending_ip aside) or has one of
@@ -75,7 +76,11 @@
  * Aggregation: records whose time is outside the window [start, end) are
  * skipped. The others are grouped by policy domain (lower case, without a
  * trailing dot), and inside a domain by policy: its type and its policy
- * strings, in order. A policy's mx-host list is the distinct
+ * strings, in order. A DANE (tlsa) session's policy domain is its next-hop
+ * domain (§2: the recipient's domain, or the smarthost's): the host of
+ * "destination" without brackets or port, not the TLSA base domain its
+ * policy_domain holds; without a destination, policy_domain; an
+ * address-literal next-hop has no name and no report. A policy's mx-host list is the distinct
  * mx_host_pattern values of its sessions (MTA-STS only). Each failed
  * session adds one to the failure-details row of its (result-type,
  * sending-mta-ip, receiving-mx-hostname, receiving-ip), taken from

@@ -261,6 +261,29 @@ static struct tlsrpt_policy *place(struct tlsrpt_agg *a, const char *name,
     return p;
 }
 
+/* report_domain - the policy domain r is reported under, normal in name;
+ * 0, or -1 when it has none. RFC 8460 §2: for DANE it is the next-hop
+ * domain (the recipient's domain, or the smarthost's), not the TLSA base
+ * domain the record's policy_domain holds. */
+static int report_domain(const struct tlsrpt_rec *r, char name[TLSRPT_HOST_MAX + 1])
+{
+    const char *d = r->destination, *end;
+
+    if (r->policy_type == NULL || r->domain == NULL)
+        return -1;
+    if (strcmp(r->policy_type, "tlsa") != 0 || d == NULL)
+        return tlsrpt_host_normal(r->domain, strlen(r->domain), 1, name);
+    if (d[0] == '[') {              /* [host] or [host]:port */
+        d++;
+        end = strchr(d, ']');
+    } else {                        /* domain or domain:port */
+        end = strchr(d, ':');
+    }
+    if (end == NULL)
+        end = d + strlen(d);
+    return tlsrpt_host_normal(d, (size_t)(end - d), 1, name);
+}
+
 /* count - one well-formed record: a session of a report, or why not */
 static void count(struct tlsrpt_agg *a, const struct tlsrpt_rec *r)
 {
@@ -272,9 +295,7 @@ static void count(struct tlsrpt_agg *a, const struct tlsrpt_rec *r)
         a->stats.outside++;
         return;
     }
-    if (r->policy_type == NULL || r->domain == NULL ||
-        (r->result_type == NULL && !r->tls) ||
-        tlsrpt_host_normal(r->domain, strlen(r->domain), 1, name) < 0) {
+    if ((r->result_type == NULL && !r->tls) || report_domain(r, name) < 0) {
         a->stats.unreported++;
         return;
     }

@@ -196,6 +196,10 @@ static int read_session(struct json_object *o, struct tlsrpt_rec *r,
         *why = "record address is not a numeric address or null";
     else if (address_member(o, "sending_ip", 1, &r->sending_ip) < 0)
         *why = "record sending_ip is not a numeric address or null";
+    else if (json_object_object_get_ex(o, "destination", NULL) &&
+             text_member(o, "destination", 1, TLSRPT_REC_NAME_MAX + 8,
+                         &r->destination) < 0)
+        *why = "record destination is not a string or null";
     else {
         r->tls = tls != NULL;
         return 0;

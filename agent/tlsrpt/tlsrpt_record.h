@@ -35,6 +35,8 @@ struct tlsrpt_rec {
     const char *mx;                 /* "mx"; NULL: null */
     const char *address;            /* "address", numeric; NULL: null */
     const char *sending_ip;         /* "sending_ip", numeric; NULL: absent or null */
+    const char *destination;        /* "destination", the next-hop as given;
+                                     * NULL: absent or null */
 };
 
 /* tlsrpt_rec_parse - line[0..len) as one record: 0 with out filled, or -1

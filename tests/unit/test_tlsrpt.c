@@ -307,6 +307,7 @@ struct session {
     const char *mx, *address, *pattern;
     const char *const *strings;
     size_t nstrings;
+    const char *destination;        /* the next-hop as given */
 };
 
 static const char *const sts_lines[] = {
@@ -327,7 +328,7 @@ static char *record(const struct session *s)
 
     memset(&a, 0, sizeof(a));
     a.when = s->when;
-    a.destination = "example.com";
+    a.destination = s->destination;
     a.mx = s->mx;
     a.address = s->address;
     a.port = 25;
@@ -356,6 +357,7 @@ static struct session sts_session(time_t when, const char *rfc8460, int tls)
     struct session s = {
         when, "example.com", "sts", rfc8460, tls, "mx1.example.com",
         "192.0.2.25", "*.example.com", sts_lines, NCASES(sts_lines),
+        "example.com",
     };
     return s;
 }
@@ -620,6 +622,47 @@ Test(tlsrpt_report, two_policies_sts_and_tlsa)
     cr_assert_null(at(r, "policies.2.policy.policy-string"), "empty: omitted");
     cr_assert_eq(int_at(r, "policies.2.summary.total-successful-session-count"), 1);
     cr_assert_eq(int_at(r, "policies.0.summary.total-failure-session-count"), 0);
+    json_object_put(r);
+    tlsrpt_agg_free(a);
+}
+
+/* RFC 8460 §2: a DANE session counts under its next-hop domain, not the
+ * TLSA base domain of its policy_domain; MTA-STS keeps its policy_domain */
+Test(tlsrpt_report, dane_sessions_under_the_nexthop_domain)
+{
+    static const char *const nexthops[] = {
+        "Example.COM.", "[relay.example.org]:587", "example.net:2525",
+        "[192.0.2.1]", "[IPv6:2001:db8::1]:25",
+    };
+    struct tlsrpt_agg *a = day_agg();
+    struct session s = sts_session(DAY0 + HOUR, NULL, 1);
+    struct json_object *r;
+
+    s.type = "tlsa";
+    s.domain = "mx.provider.example";
+    s.pattern = NULL;
+    s.strings = tlsa_rrs;
+    s.nstrings = NCASES(tlsa_rrs);
+    for (size_t i = 0; i < NCASES(nexthops); i++) {
+        s.destination = nexthops[i];
+        add(a, &s);
+    }
+    s = sts_session(DAY0 + HOUR, NULL, 1);
+    s.destination = "other.example";
+    add(a, &s);
+    cr_assert_eq(tlsrpt_agg_domains(a), 3);
+    cr_expect_str_eq(tlsrpt_agg_domain(a, 0), "example.com");
+    cr_expect_str_eq(tlsrpt_agg_domain(a, 1), "relay.example.org");
+    cr_expect_str_eq(tlsrpt_agg_domain(a, 2), "example.net");
+    cr_expect_eq(tlsrpt_agg_stats(a)->unreported, 2, "address literals: no name");
+    r = report_of(a, 0);
+    cr_expect_eq(len_at(r, "policies"), 2);
+    cr_expect_str_eq(str_at(r, "policies.0.policy.policy-type"), "tlsa");
+    cr_expect_str_eq(str_at(r, "policies.1.policy.policy-type"), "sts",
+                     "sts: its policy_domain, not the next-hop");
+    json_object_put(r);
+    r = report_of(a, 1);
+    cr_expect_str_eq(str_at(r, "policies.0.policy.policy-domain"), "relay.example.org");
     json_object_put(r);
     tlsrpt_agg_free(a);
 }
