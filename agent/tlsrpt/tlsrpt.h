@@ -256,6 +256,13 @@ void tlsrpt_agg_line(struct tlsrpt_agg *a, const char *line, size_t len);
  * lines before stay counted) */
 int tlsrpt_agg_read(struct tlsrpt_agg *a, int fd, const char **why);
 
+/* tlsrpt_agg_read_gzip - tlsrpt_agg_read() of a gzip file (a rotated,
+ * compressed record file, RFC 1952): the lines of its data (zlib reads a
+ * file that is not gzip as it is); fd is read, never closed; -1 with *why
+ * when it cannot be read or its gzip data is damaged or cut short (the
+ * lines before stay counted) */
+int tlsrpt_agg_read_gzip(struct tlsrpt_agg *a, int fd, const char **why);
+
 /* tlsrpt_agg_stats - the counts so far */
 const struct tlsrpt_stats *tlsrpt_agg_stats(const struct tlsrpt_agg *a);
 

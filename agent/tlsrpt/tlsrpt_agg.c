@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "tlsrpt_uri.h"
 
@@ -380,8 +381,41 @@ static size_t take_lines(struct tlsrpt_agg *a, char *buf, size_t have,
     return have;
 }
 
-/* tlsrpt_agg_read - see tlsrpt.h */
-int tlsrpt_agg_read(struct tlsrpt_agg *a, int fd, const char **why)
+/* A source of record bytes: read(2) on a descriptor or gzread(). */
+struct source {
+    int fd;
+    gzFile gz;          /* NULL: read fd as it is */
+};
+
+/* source_read - up to n bytes into buf; the count, 0 at the end, -1 on an
+ * error (EINTR retried) */
+static ssize_t source_read(struct source *src, char *buf, size_t n)
+{
+    ssize_t got;
+
+    if (src->gz != NULL) {
+        unsigned chunk = n > (1u << 30) ? 1u << 30 : (unsigned)n;
+
+        return gzread(src->gz, buf, chunk);
+    }
+    do
+        got = read(src->fd, buf, n);
+    while (got < 0 && errno == EINTR);
+    return got;
+}
+
+/* source_broken - after the end: gzip data damaged or cut short */
+static int source_broken(struct source *src)
+{
+    int err = Z_OK;
+
+    if (src->gz != NULL)
+        gzerror(src->gz, &err);
+    return err != Z_OK;
+}
+
+/* read_all - every line of src through tlsrpt_agg_line() */
+static int read_all(struct tlsrpt_agg *a, struct source *src, const char **why)
 {
     size_t size = TLSRPT_LINE_MAX + 1, have = 0;  /* a line and its "\n" */
     char *buf = malloc(size);
@@ -392,11 +426,13 @@ int tlsrpt_agg_read(struct tlsrpt_agg *a, int fd, const char **why)
         *why = "out of memory for the record reader";
         return -1;
     }
-    while ((got = read(fd, buf + have, size - have)) != 0) {
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            *why = "cannot read the records";
+    for (;;) {
+        got = source_read(src, buf + have, size - have);
+        if (got == 0 && !source_broken(src))
+            break;
+        if (got <= 0) {         /* an error, or gzip data ended early */
+            *why = src->gz != NULL ? "cannot read the records (gzip data "
+                   "damaged or cut short)" : "cannot read the records";
             free(buf);
             return -1;
         }
@@ -406,6 +442,32 @@ int tlsrpt_agg_read(struct tlsrpt_agg *a, int fd, const char **why)
         tlsrpt_agg_line(a, buf, have);     /* the last line, no newline */
     free(buf);
     return 0;
+}
+
+/* tlsrpt_agg_read - see tlsrpt.h */
+int tlsrpt_agg_read(struct tlsrpt_agg *a, int fd, const char **why)
+{
+    struct source src = { fd, NULL };
+
+    return read_all(a, &src, why);
+}
+
+/* tlsrpt_agg_read_gzip - see tlsrpt.h */
+int tlsrpt_agg_read_gzip(struct tlsrpt_agg *a, int fd, const char **why)
+{
+    int copy = dup(fd);
+    struct source src = { copy, NULL };
+    int rc;
+
+    if (copy >= 0 && (src.gz = gzdopen(copy, "rb")) == NULL)
+        close(copy);
+    if (src.gz == NULL) {
+        *why = "cannot read the records (out of memory or descriptors)";
+        return -1;
+    }
+    rc = read_all(a, &src, why);
+    gzclose(src.gz);            /* closes the copy, never fd */
+    return rc;
 }
 
 /* tlsrpt_agg_stats - see tlsrpt.h */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "report.h"
 #include "test_helpers.h"
@@ -884,6 +885,59 @@ Test(tlsrpt_report, read_a_file_with_a_truncated_last_line)
     read_file(a, text, len - 1);    /* whole, only its newline missing */
     cr_assert_eq(tlsrpt_agg_stats(a)->counted, 9);
     cr_assert_eq(tlsrpt_agg_stats(a)->malformed, 0);
+    tlsrpt_agg_free(a);
+    free(text);
+}
+
+/* gzip_file - text[0..len) gzipped (cut to keep bytes when keep > 0) in a
+ * temporary file opened for reading; path gets its name */
+static int gzip_file(const char *text, size_t len, size_t keep, char *path, size_t size)
+{
+    uLongf zlen = compressBound(len) + 64;
+    unsigned char *z = malloc(zlen);
+    z_stream zs;
+    int fd;
+
+    cr_assert_not_null(z);
+    memset(&zs, 0, sizeof(zs));
+    cr_assert_eq(deflateInit2(&zs, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = (unsigned char *)(uintptr_t)text;
+    zs.avail_in = (uInt)len;
+    zs.next_out = z;
+    zs.avail_out = (uInt)zlen;
+    cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    zlen = zs.total_out;
+    deflateEnd(&zs);
+    test_tmpfile(path, size, "tlsrpt-records-gz", (const char *)z,
+                 keep > 0 && keep < zlen ? keep : zlen);
+    free(z);
+    fd = open(path, O_RDONLY);
+    cr_assert(fd >= 0);
+    return fd;
+}
+
+Test(tlsrpt_report, read_a_gzip_file_whole_and_cut_short)
+{
+    struct tlsrpt_agg *a = day_agg();
+    const char *why = NULL;
+    char path[64];
+    size_t len = 0;
+    char *text = records_text(50, &len);
+    int fd = gzip_file(text, len, 0, path, sizeof(path));
+
+    cr_assert_eq(tlsrpt_agg_read_gzip(a, fd, &why), 0, "%s", why);
+    cr_expect_eq(tlsrpt_agg_stats(a)->counted, 50);
+    cr_expect_eq(lseek(fd, 0, SEEK_CUR) >= 0, 1, "fd still open");
+    close(fd);
+    unlink(path);
+    tlsrpt_agg_free(a);
+    a = day_agg();
+    fd = gzip_file(text, len, 200, path, sizeof(path));
+    cr_expect_eq(tlsrpt_agg_read_gzip(a, fd, &why), -1, "a gzip file cut short");
+    cr_expect_not_null(strstr(why, "gzip data damaged or cut short"), "%s", why);
+    cr_expect_lt(tlsrpt_agg_stats(a)->counted, 50);
+    close(fd);
+    unlink(path);
     tlsrpt_agg_free(a);
     free(text);
 }
