@@ -23,6 +23,8 @@ int cmd_verify_chain(int argc, char **argv);
 /* cmd_qmail_remote - qmail-remote(8): message on stdin, NUL-terminated
  * reports on stdout, always exit 0 */
 int cmd_qmail_remote(int argc, char **argv);
+/* cmd_tlsrpt - RFC 8460 daily reports from deliver's JSON records */
+int cmd_tlsrpt(int argc, char **argv);
 /* cmd_policy_check - validate a policy file */
 int cmd_policy_check(int argc, char **argv);
 

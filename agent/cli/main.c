@@ -25,6 +25,8 @@ static const struct command commands[] = {
     {"verify-chain", cmd_verify_chain,
      "verify-chain --chain CHAIN.pem [--ca-file FILE] [--tlsa \"U S M HEX\"]... "
      "[--name NAME]... [--level LEVEL] [--at UNIXTIME] [--json]"},
+    {"tlsrpt", cmd_tlsrpt,
+     "tlsrpt -c POLICY [--dry-run] [--day YYYY-MM-DD] RECORDS..."},
     {"policy-check", cmd_policy_check, "policy-check [--syntax] POLICY"},
 };
 

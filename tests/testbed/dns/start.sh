@@ -138,6 +138,9 @@ expired-ta A 127.0.25.18
 _25._tcp.expired-ta TLSA 2 0 1 $EC201
 _mta-sts TXT "v=STSv1; id=20261205T000000;"
 _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@dane.test"
+_smtp._tls.mismatch TXT "v=TLSRPTv1; rua=https://tlsrpt.dane.test/tlsrpt,mailto:tlsrpt@mismatch.dane.test"
+_smtp._tls.ta TXT "v=TLSRPTv1; rua=ftp://tlsrpt.dane.test/"
+tlsrpt A 127.0.27.14
 Z
     # an RRset larger than a UDP answer (EDNS 1232): truncated, then TCP
     for p in ecdsa rsa wrongname expired selfsigned; do

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# tlsrpt.sh - `dane-agent tlsrpt` end to end (RFC 8460): real deliveries on
+# the DNS and SMTP testbeds write JSON records (--report), then tlsrpt reads
+# them (a rotated gzip file, a directory, a cut-short line), looks up each
+# next-hop domain's _smtp._tls TXT record on the DNS testbed and sends the
+# day's reports: mailto: through a fake sendmail (records its argv and the
+# message), https: by POST to the HTTPS testbed's /tlsrpt (posts.log). The
+# reports' counts must equal the sessions that happened, the messages and
+# posts must decode (gzip JSON), a failed target must be retried on the
+# next run without resending the rest, and a run after that sends nothing.
+#
+# Zones (tests/testbed/dns/README.md): dane.test rua mailto:tlsrpt@dane.test;
+# mismatch.dane.test rua https://tlsrpt.dane.test/tlsrpt and
+# mailto:tlsrpt@mismatch.dane.test; ta.dane.test an invalid record.
+set -euo pipefail
+. "${DANE_TEST_SRCDIR:?}/tests/integration/lib/testbed.sh"
+tb_init tlsrpt
+tb_start_dns
+tb_start_smtp
+tb_start_https
+
+# The agent, started as root, runs as the policy's user (nobody): it owns
+# what tlsrpt reads and writes here, as the package's user would.
+records=$TB_RUN/records state=$TB_RUN/state mails=$TB_RUN/mails
+mkdir -p "$records" "$state" "$mails"
+chmod 700 "$state"
+[ "$(id -u)" -ne 0 ] || chown nobody: "$records" "$state" "$mails"
+chmod 777 "$records" "$mails"
+cat > "$TB_RUN/sendmail" <<SH
+#!/bin/bash
+# fake sendmail: argv one per line in N.argv, the message in N.msg
+n=\$(date +%s%N)
+printf '%s\n' "\$@" > "$mails/\$n.argv"
+cat > "$mails/\$n.msg"
+SH
+chmod 755 "$TB_RUN/sendmail"
+printf '#!/bin/sh\ncat >/dev/null\nexit 75\n' > "$TB_RUN/sendmail-fails"
+chmod 755 "$TB_RUN/sendmail-fails"
+
+# tlsrpt_policy NAME SENDMAIL - a policy with a tlsrpt section
+tlsrpt_policy() {
+    tb_policy "$1" <<Y
+defaults:
+  level: dane
+  delivery_timeout: 60s
+destinations:
+  tlsrpt.dane.test: { ca_file: "$TB_CA_ECDSA" }
+tlsrpt:
+  organization_name: "dane-agent test"
+  contact_info: tlsrpt-contact@sender.test
+  submitter: mta.sender.test
+  sender: tlsrpt-noreply@sender.test
+  sendmail: $2
+  state_dir: $state
+Y
+}
+policy=$(tlsrpt_policy tlsrpt "$TB_RUN/sendmail")
+failing=$(tlsrpt_policy tlsrpt-failing "$TB_RUN/sendmail-fails")
+
+echo "== deliveries: 3 Verified (2 dane.test, 1 ta.dane.test), 2 TLSA mismatches"
+TB_OPTS=(--report "$records/deliveries.json")
+tb_deliver "$policy" dane.test "tlsrpt one" rcpt@dane.test
+expect_rc 0 "dane.test sent"
+tb_deliver "$policy" mismatch.dane.test "tlsrpt mismatch one" rcpt@dane.test
+expect_rc 75 "mismatch.dane.test deferred"
+# yesterday's file rotated and compressed, as logrotate leaves it
+gzip -c "$records/deliveries.json" > "$records/deliveries.json.1.gz"
+: > "$records/deliveries.json"
+tb_deliver "$policy" dane.test "tlsrpt two" rcpt@dane.test
+expect_rc 0 "dane.test sent again"
+tb_deliver "$policy" mismatch.dane.test "tlsrpt mismatch two" rcpt@dane.test
+expect_rc 75 "mismatch.dane.test deferred again"
+tb_deliver "$policy" ta.dane.test "tlsrpt ta" rcpt@dane.test
+expect_rc 0 "ta.dane.test sent"
+TB_OPTS=()
+printf '{"time": "2026-' >> "$records/deliveries.json"     # a record cut short
+day=$(date -u +%F)
+
+# run_tlsrpt POLICY ARGS... - dane-agent tlsrpt; TB_RC, TB_OUT, TB_ERR
+run_tlsrpt() {
+    local p=$1
+    shift
+    TB_RC=0
+    timeout 60 "$DANE_AGENT" tlsrpt -c "$p" --day "$day" "$@" "$records" \
+        > "$TB_RUN/out" 2> "$TB_RUN/err" || TB_RC=$?
+    TB_OUT=$(cat "$TB_RUN/out")
+    TB_ERR=$(cat "$TB_RUN/err")
+}
+posts() { [ -f "$TB_RUN/https/posts.log" ] && wc -l < "$TB_RUN/https/posts.log" || echo 0; }
+nmails() { find "$mails" -name '*.msg' | wc -l; }
+
+# check_report JSONFILE DOMAIN OK FAILED LABEL - the §4.4 report's counts
+check_report() {
+    local msg
+    if msg=$(python3 - "$@" <<'PY' 2>&1
+import json, sys
+path, domain, ok, failed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+r = json.load(open(path))
+assert r["organization-name"] == "dane-agent test", r["organization-name"]
+assert r["contact-info"] == "tlsrpt-contact@sender.test"
+assert r["report-id"].endswith("." + domain + "@mta.sender.test"), r["report-id"]
+assert r["date-range"]["end-datetime"].endswith("T23:59:59Z")
+assert len(r["policies"]) == 1, r["policies"]
+p = r["policies"][0]
+assert p["policy"]["policy-type"] == "tlsa" and p["policy"]["policy-domain"] == domain, p
+assert all(s.startswith(("3 1 1 ", "2 0 1 ")) for s in p["policy"]["policy-string"]), p
+s = p["summary"]
+assert (s["total-successful-session-count"], s["total-failure-session-count"]) == (ok, failed), s
+rows = p.get("failure-details", [])
+assert sum(d["failed-session-count"] for d in rows) == failed, rows
+assert all(d["result-type"] == "validation-failure" and d["receiving-ip"] == "127.0.25.10"
+           and d["receiving-mx-hostname"] == "mismatch.dane.test" for d in rows), rows
+PY
+    ); then tb_pass "$5"
+    else tb_fail "$5: $msg" "$(cat "$1")"; fi
+}
+
+echo "== --dry-run: the reports and their targets on stdout, nothing sent"
+run_tlsrpt "$policy" --dry-run
+expect_rc 0 "dry run"
+expect_err_re 'warning: .*/deliveries\.json: 1 malformed line\(s\) skipped, the first \(line 4\): record line is cut short' \
+    "the cut-short line: one warning"
+expect_err_re '_smtp\._tls\.ta\.dane\.test TXT: .*no report for ta\.dane\.test' "ta.dane.test: invalid record, warned"
+python3 - "$TB_RUN/out" "$TB_RUN" <<'PY'
+import sys
+blocks = [b for b in open(sys.argv[1]).read().split("\n\n") if b.strip()]
+for b in blocks:
+    lines = b.split("\n")
+    domain = lines[1].split(": ", 1)[1]
+    open(f"{sys.argv[2]}/dry-{domain}.json", "w").write(lines[-1])
+    open(f"{sys.argv[2]}/dry-{domain}.rua", "w").write("\n".join(l for l in lines if l.startswith("rua: ")))
+PY
+check_report "$TB_RUN/dry-dane.test.json" dane.test 2 0 "dry run: dane.test 2 successful sessions"
+check_report "$TB_RUN/dry-mismatch.dane.test.json" mismatch.dane.test 0 2 "dry run: mismatch.dane.test 2 failed sessions"
+if [ "$(cat "$TB_RUN/dry-mismatch.dane.test.rua")" = "$(printf 'rua: https://tlsrpt.dane.test/tlsrpt\nrua: mailto:tlsrpt@mismatch.dane.test')" ] &&
+   [ ! -e "$TB_RUN/dry-ta.dane.test.json" ] && [ "$(grep -c '^report-id: ' "$TB_RUN/out")" = 2 ]; then
+    tb_pass "dry run: two reports, the rua targets in record order, none for ta.dane.test"
+else tb_fail "dry run output" "$TB_OUT"; fi
+if [ "$(posts)" = 0 ] && [ "$(nmails)" = 0 ] && [ -z "$(ls -A "$state")" ]; then
+    tb_pass "dry run: nothing posted, mailed or recorded"
+else tb_fail "dry run sent something" "$(ls -l "$state" "$mails")"; fi
+
+echo "== a failing sendmail: the https target is sent, the mailto targets fail"
+run_tlsrpt "$failing"
+expect_rc 75 "some target failed: exit 75"
+expect_err_re 'warning: [0-9-]+\.dane\.test@mta\.sender\.test to mailto:tlsrpt@dane\.test: .*tried again on the next run' \
+    "the failed mailto target: a warning"
+[ "$(posts)" = 1 ] && tb_pass "one POST" || tb_fail "posts: $(posts), want 1"
+
+echo "== the next run sends what failed, only that"
+run_tlsrpt "$policy"
+expect_rc 0 "every target sent: exit 0"
+[ "$(posts)" = 1 ] && tb_pass "the https report not posted again" || tb_fail "posts: $(posts), want 1"
+[ "$(nmails)" = 2 ] && tb_pass "two messages to sendmail" || tb_fail "messages: $(nmails), want 2"
+
+echo "== the messages and the POST decode to the reports"
+python3 - "$TB_RUN" "$mails" <<'PY' > "$TB_RUN/decoded" 2>&1 || true
+import email, glob, gzip, json, sys
+run, mails = sys.argv[1], sys.argv[2]
+for m in sorted(glob.glob(mails + "/*.msg")):
+    argv = open(m[:-4] + ".argv").read().split("\n")[:-1]
+    msg = email.message_from_binary_file(open(m, "rb"))
+    rcpt = argv[-1]
+    assert argv[:4] == ["-oi", "-f", "tlsrpt-noreply@sender.test", "--"], argv
+    assert msg["To"].strip("<>") == rcpt and msg.get_content_type() == "multipart/report", msg["To"]
+    assert msg.get_param("report-type") == "tlsrpt" and msg["TLS-Report-Submitter"] == "mta.sender.test"
+    part = [p for p in msg.walk() if p.get_content_type() == "application/tlsrpt+gzip"][0]
+    report = json.loads(gzip.decompress(part.get_payload(decode=True)))
+    domain = msg["TLS-Report-Domain"]
+    assert rcpt == {"dane.test": "tlsrpt@dane.test",
+                    "mismatch.dane.test": "tlsrpt@mismatch.dane.test"}[domain], (rcpt, domain)
+    json.dump(report, open(f"{run}/mail-{domain}.json", "w"))
+posts = [json.loads(l) for l in open(run + "/https/posts.log", encoding="latin-1")]
+assert len(posts) == 1 and posts[0]["uri"] == "/tlsrpt", posts
+assert posts[0]["type"] == "application/tlsrpt+gzip", posts[0]["type"]
+body = gzip.decompress(posts[0]["body"].encode("latin-1"))
+json.dump(json.loads(body), open(run + "/post-mismatch.dane.test.json", "w"))
+print("decoded")
+PY
+if grep -qx decoded "$TB_RUN/decoded"; then tb_pass "messages (multipart/report, gzip) and the POST decode"
+else tb_fail "decoding" "$(cat "$TB_RUN/decoded")"; fi
+check_report "$TB_RUN/mail-dane.test.json" dane.test 2 0 "mailed dane.test report: 2 successful"
+check_report "$TB_RUN/mail-mismatch.dane.test.json" mismatch.dane.test 0 2 "mailed mismatch.dane.test report: 2 failed"
+check_report "$TB_RUN/post-mismatch.dane.test.json" mismatch.dane.test 0 2 "posted mismatch.dane.test report: 2 failed"
+
+echo "== a run after that sends nothing"
+run_tlsrpt "$policy"
+expect_rc 0 "third run"
+if [ "$(posts)" = 1 ] && [ "$(nmails)" = 2 ]; then tb_pass "nothing sent again"
+else tb_fail "sent again: posts $(posts), messages $(nmails)"; fi
+
+echo "== usage"
+TB_RC=0; "$DANE_AGENT" tlsrpt -c "$policy" --day 2026-02-30 "$records" 2>"$TB_RUN/err" || TB_RC=$?
+TB_ERR=$(cat "$TB_RUN/err")
+expect_rc 64 "a day that does not exist"
+TB_RC=0; "$DANE_AGENT" tlsrpt -c "$TB_RUN/dns/policy.yaml" "$records" 2>"$TB_RUN/err" || TB_RC=$?
+TB_ERR=$(cat "$TB_RUN/err")
+expect_rc 78 "a policy without a tlsrpt section"
+expect_err "no tlsrpt section" "its reason"
+tb_done
