@@ -76,7 +76,8 @@
  * Aggregation: records whose time is outside the window [start, end) are
  * skipped. The others are grouped by policy domain (lower case, without a
  * trailing dot), and inside a domain by policy: its type and its policy
- * strings, in order. A DANE (tlsa) session's policy domain is its next-hop
+ * strings, in order (a tlsa policy's strings, its TLSA records, sorted:
+ * an RRset has no order, RFC 2181 §5). A DANE (tlsa) session's policy domain is its next-hop
  * domain (§2: the recipient's domain, or the smarthost's): the host of
  * "destination" without brackets or port, not the TLSA base domain its
  * policy_domain holds; without a destination, policy_domain; an

@@ -6,6 +6,7 @@
 #include <json-c/json_object.h>
 #include <json-c/json_tokener.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DEPTH_MAX 16        /* nesting json-c accepts (util/json.h's too) */
@@ -153,6 +154,12 @@ static int read_strings(struct json_object *o, struct tlsrpt_rec *r)
     return 0;
 }
 
+/* by_text - qsort order of strings */
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* read_policy - the policy members; 0, or -1 with *why */
 static int read_policy(struct json_object *o, struct tlsrpt_rec *r,
                        const char **why)
@@ -165,11 +172,17 @@ static int read_policy(struct json_object *o, struct tlsrpt_rec *r,
         *why = "record policy_domain is not a string or null";
     else if (read_strings(o, r) < 0)
         *why = "record policy_string is not an array of at most 128 strings";
+
     else if (text_member(o, "mx_host_pattern", 1, TLSRPT_REC_NAME_MAX,
                          &r->mx_pattern) < 0)
         *why = "record mx_host_pattern is not a string or null";
-    else
+    else {
+        /* a TLSA RRset is a set: its order changes between answers, its
+         * policy must not (RFC 8460 §4.4 policy-string, RFC 2181 §5) */
+        if (r->policy_type != NULL && strcmp(r->policy_type, "tlsa") == 0)
+            qsort(r->strings, r->nstrings, sizeof *r->strings, by_text);
         return 0;
+    }
     return -1;
 }
 

@@ -668,6 +668,30 @@ Test(tlsrpt_report, dane_sessions_under_the_nexthop_domain)
     tlsrpt_agg_free(a);
 }
 
+/* a TLSA RRset comes in any order (RFC 2181 §5): one policy, sorted */
+Test(tlsrpt_report, tlsa_records_in_any_order_are_one_policy)
+{
+    static const char *const ab[] = { "3 1 1 AA", "2 0 1 BB" }, *const ba[] = { "2 0 1 BB", "3 1 1 AA" };
+    struct tlsrpt_agg *a = day_agg();
+    struct session s = sts_session(DAY0 + HOUR, NULL, 1);
+    struct json_object *r;
+
+    s.type = "tlsa";
+    s.pattern = NULL;
+    s.strings = ab;
+    s.nstrings = 2;
+    add(a, &s);
+    s.strings = ba;
+    add(a, &s);
+    r = report_of(a, 0);
+    cr_assert_eq(len_at(r, "policies"), 1);
+    cr_expect_str_eq(str_at(r, "policies.0.policy.policy-string.0"), "2 0 1 BB");
+    cr_expect_str_eq(str_at(r, "policies.0.policy.policy-string.1"), "3 1 1 AA");
+    cr_expect_eq(int_at(r, "policies.0.summary.total-successful-session-count"), 2);
+    json_object_put(r);
+    tlsrpt_agg_free(a);
+}
+
 Test(tlsrpt_report, a_changed_policy_is_another_policy)
 {
     static const char *const testing[] = {
