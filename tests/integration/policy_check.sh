@@ -5,7 +5,7 @@
 # names its expected error in its first line: "# expect: LINE:COL: text".
 # The machine checks: every problem reported, as the policy's user (errors:
 # missing user, unreadable trust anchors or ca_file; warnings: unusable cache
-# directories). The shipped policy.yaml.example gives no warning: with
+# directories, an unusable tlsrpt.state_dir or sendmail). The shipped policy.yaml.example gives no warning: with
 # --syntax it passes; without, its only possible complaint is its user
 # dane-agent when the package did not create it.
 set -uo pipefail
@@ -162,6 +162,22 @@ run "$m/warn.yaml"
 [ "$out" = "$m/warn.yaml: OK" ] || fail "warn.yaml: stdout \"$out\""
 lines_are warn.yaml \
   "$m/warn.yaml: warning: defaults session_cache $m/afile: not a directory (symbolic links are not followed)"
+
+# A tlsrpt section: an unusable state_dir and a sendmail that cannot be run
+# are warnings (deliveries do not need them); usable ones say nothing.
+printf 'dns: { cache: none }\ndefaults: { session_cache: none }\ntlsrpt: { organization_name: E, contact_info: t@e.example, state_dir: %s, sendmail: %s }\n' \
+  "$m/afile" "$m/readable.pem" >"$m/tlsrpt.yaml"
+checks=$((checks + 1))
+run "$m/tlsrpt.yaml"
+[ "$rc" -eq 0 ] || fail "tlsrpt.yaml: exit $rc, want 0 ($err)"
+lines_are tlsrpt.yaml \
+  "$m/tlsrpt.yaml: warning: tlsrpt.state_dir $m/afile: not a directory (symbolic links are not followed)" \
+  "$m/tlsrpt.yaml: warning: tlsrpt.sendmail $m/readable.pem: Permission denied"
+mkdir "$m/tlsrpt-state" && chmod 700 "$m/tlsrpt-state"
+[ "$root" -eq 0 ] || chown nobody: "$m/tlsrpt-state"
+printf 'dns: { cache: none }\ndefaults: { user: nobody, session_cache: none }\ntlsrpt: { organization_name: E, contact_info: t@e.example, state_dir: %s, sendmail: /bin/true }\n' \
+  "$m/tlsrpt-state" >"$m/tlsrpt-good.yaml"
+expect_ok "$m/tlsrpt-good.yaml"
 
 # A readable trust anchor file and ca_file: OK, nothing on stderr.
 printf 'dns: { trust_anchors: %s }\ndefaults: { ca_file: %s }\n' \
