@@ -9,7 +9,10 @@
  *   files count too; a name ending in ".gz" is read through gzip. Records
  *   outside the day are skipped; a file's malformed lines (a cut-short last
  *   line too) are skipped with one warning line for the file. The day is
- *   --day, else yesterday (UTC).
+ *   --day, else yesterday (UTC) followed by the 3 days before it (without
+ *   --dry-run), so that a target or lookup that failed is retried by the
+ *   next daily run: the state directory keeps what was sent from being
+ *   sent again.
  *
  *   The sessions are grouped by policy domain (tlsrpt.h: a DANE session's
  *   is its next-hop domain, §2). For each domain, the TXT record at
@@ -51,6 +54,8 @@
 
 #define DAY_LEN 10              /* "YYYY-MM-DD" */
 #define DIR_FILES_MAX 10000u    /* files read from one directory */
+#define DAY_SECONDS (24 * 3600)
+#define TLSRPT_RETRY_DAYS 3u    /* days before yesterday retried by default */
 
 struct tlsrpt_args {
     const char *policy;
@@ -68,6 +73,7 @@ struct run {
     time_t start, end;
     struct tlsrpt_agg *agg;
     size_t files_read;
+    int quiet;                  /* no warnings about the files (a retry day) */
 };
 
 static int usage(const char *why)
@@ -168,7 +174,8 @@ static void read_file(struct run *r, const char *path, int fd)
         rc = tlsrpt_agg_read_gzip(r->agg, fd, &why);
     else
         rc = tlsrpt_agg_read(r->agg, fd, &why);
-    file_warnings(r, path, &before, rc == 0 ? NULL : why);
+    if (!r->quiet)
+        file_warnings(r, path, &before, rc == 0 ? NULL : why);
     r->files_read++;
 }
 
@@ -242,7 +249,8 @@ static void read_records(struct run *r)
         int is_dir, fd = open_regular(AT_FDCWD, path, &is_dir, &why);
 
         if (fd < 0) {
-            fprintf(stderr, "dane-agent: tlsrpt: warning: %s: %s\n", path, why);
+            if (!r->quiet)
+                fprintf(stderr, "dane-agent: tlsrpt: warning: %s: %s\n", path, why);
         } else if (is_dir) {
             read_dir(r, path, fd);
         } else {
@@ -331,10 +339,38 @@ static int report_all(struct run *r)
     return code;
 }
 
-/* run_policy - the run once the policy is loaded; the exit status */
+/* run_day - the reports of the day holding t (warnings about the files
+ * unless quiet); the exit status */
+static int run_day(struct run *r, time_t t, int quiet)
+{
+    int code;
+
+    r->quiet = quiet;
+    r->files_read = 0;
+    if (tlsrpt_utc_day(t, &r->start, &r->end) != 0 ||
+        (r->agg = tlsrpt_agg_new(r->start, r->end)) == NULL) {
+        fprintf(stderr, "dane-agent: tlsrpt: out of memory\n");
+        return EX_SOFTWARE;
+    }
+    read_records(r);
+    if (r->files_read == 0) {
+        fprintf(stderr, "dane-agent: tlsrpt: no RECORDS file could be read\n");
+        code = EX_NOINPUT;
+    } else {
+        code = report_all(r);
+    }
+    tlsrpt_agg_free(r->agg);
+    r->agg = NULL;
+    return code;
+}
+
+/* run_policy - the run once the policy is loaded: --day, or yesterday and
+ * then, to retry what failed, the TLSRPT_RETRY_DAYS days before it (the
+ * state keeps what was sent from being sent again); the exit status */
 static int run_policy(const struct tlsrpt_args *a, const struct policy *policy)
 {
-    struct run r = { a, policy, policy_tlsrpt(policy), 0, 0, NULL, 0 };
+    struct run r = { a, policy, policy_tlsrpt(policy), 0, 0, NULL, 0, 0 };
+    time_t t = time(NULL) - DAY_SECONDS, end;
     const char *why = NULL;
     int code;
 
@@ -342,25 +378,19 @@ static int run_policy(const struct tlsrpt_args *a, const struct policy *policy)
         fprintf(stderr, "dane-agent: tlsrpt: %s: no tlsrpt section\n", a->policy);
         return EX_CONFIG;
     }
-    if (a->day != NULL ? parse_day(a->day, &r.start, &r.end) != 0
-                       : tlsrpt_utc_day(time(NULL) - 24 * 3600, &r.start, &r.end) != 0)
+    if (a->day != NULL && parse_day(a->day, &t, &end) != 0)
         return usage("--day is not a date YYYY-MM-DD");
     if (privdrop(policy_defaults(policy)->user, &why) != 0) {
         fprintf(stderr, "dane-agent: tlsrpt: refusing to run as root: %s\n", why);
         return EX_CONFIG;
     }
-    if ((r.agg = tlsrpt_agg_new(r.start, r.end)) == NULL) {
-        fprintf(stderr, "dane-agent: tlsrpt: out of memory\n");
-        return EX_SOFTWARE;
+    code = run_day(&r, t, 0);
+    for (unsigned k = 1; a->day == NULL && !a->dry_run && k <= TLSRPT_RETRY_DAYS &&
+                         (code == 0 || code == EX_TEMPFAIL); k++) {
+        int again = run_day(&r, t - (time_t)k * DAY_SECONDS, 1);
+
+        code = again != 0 ? again : code;
     }
-    read_records(&r);
-    if (r.files_read == 0) {
-        fprintf(stderr, "dane-agent: tlsrpt: no RECORDS file could be read\n");
-        code = EX_NOINPUT;
-    } else {
-        code = report_all(&r);
-    }
-    tlsrpt_agg_free(r.agg);
     return code;
 }
 

@@ -81,7 +81,7 @@ run_tlsrpt() {
     local p=$1
     shift
     TB_RC=0
-    timeout 60 "$DANE_AGENT" tlsrpt -c "$p" --day "$day" "$@" "$records" \
+    timeout 60 "$DANE_AGENT" tlsrpt -c "$p" ${day:+--day "$day"} "$@" "$records" \
         > "$TB_RUN/out" 2> "$TB_RUN/err" || TB_RC=$?
     TB_OUT=$(cat "$TB_RUN/out")
     TB_ERR=$(cat "$TB_RUN/err")
@@ -188,6 +188,43 @@ run_tlsrpt "$policy"
 expect_rc 0 "third run"
 if [ "$(posts)" = 1 ] && [ "$(nmails)" = 2 ]; then tb_pass "nothing sent again"
 else tb_fail "sent again: posts $(posts), messages $(nmails)"; fi
+
+echo "== no --day: yesterday, then the 3 days before it (what failed is retried)"
+old_day=$(date -u -d '2 days ago' +%F)
+python3 - "$records" "$old_day" <<'PY'
+import json, sys
+records, old_day = sys.argv[1], sys.argv[2]
+for line in open(records + "/deliveries.json"):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    if r["destination"] == "mismatch.dane.test":
+        r["time"] = old_day + "T12:00:00Z"
+        open(records + "/old.json", "w").write(json.dumps(r) + "\n")
+        break
+PY
+saved_day=$day day=
+run_tlsrpt "$policy"
+day=$saved_day
+expect_rc 0 "default days"
+if [ "$(posts)" = 2 ] && [ "$(nmails)" = 3 ]; then tb_pass "the day before yesterday: its report posted and mailed"
+else tb_fail "default days: posts $(posts), messages $(nmails), want 2 and 3" "$TB_ERR"; fi
+python3 - "$TB_RUN" <<'PY' > "$TB_RUN/decoded" 2>&1 || true
+import gzip, json, sys
+run = sys.argv[1]
+posts = [json.loads(l) for l in open(run + "/https/posts.log", encoding="latin-1")]
+report = json.loads(gzip.decompress(posts[-1]["body"].encode("latin-1")))
+json.dump(report, open(run + "/post-old.json", "w"))
+print(report["date-range"]["start-datetime"])
+PY
+if grep -qx "${old_day}T00:00:00Z" "$TB_RUN/decoded"; then tb_pass "its date-range starts on $old_day"
+else tb_fail "old report date-range" "$(cat "$TB_RUN/decoded")"; fi
+check_report "$TB_RUN/post-old.json" mismatch.dane.test 0 1 "the old day's report: its 1 failed session"
+day= run_tlsrpt "$policy"
+expect_rc 0 "default days again"
+if [ "$(posts)" = 2 ] && [ "$(nmails)" = 3 ]; then tb_pass "default days again: nothing sent"
+else tb_fail "default days again: posts $(posts), messages $(nmails)"; fi
 
 echo "== usage"
 TB_RC=0; "$DANE_AGENT" tlsrpt -c "$policy" --day 2026-02-30 "$records" 2>"$TB_RUN/err" || TB_RC=$?
