@@ -191,7 +191,12 @@ static int open_regular(int dirfd, const char *path, int *is_dir, const char **w
         *why = strerror(errno);
         return -1;
     }
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    if (fstat(fd, &st) != 0) {
+        *why = strerror(errno);
+        close(fd);
+        return -1;
+    }
+    if (S_ISREG(st.st_mode))
         return fd;
     *is_dir = S_ISDIR(st.st_mode);
     *why = "not a regular file or directory";
@@ -218,9 +223,10 @@ static void read_dir(struct run *r, const char *path, int dfd)
     while (d != NULL && names != NULL && n < DIR_FILES_MAX && (e = readdir(d)) != NULL)
         if (e->d_name[0] != '.' && (names[n] = strdup(e->d_name)) != NULL)
             n++;
-    if (d == NULL || names == NULL)
-        fprintf(stderr, "dane-agent: tlsrpt: warning: %s: cannot read the "
-                "directory\n", path);
+    if ((d == NULL || names == NULL || n == DIR_FILES_MAX) && !r->quiet)
+        fprintf(stderr, "dane-agent: tlsrpt: warning: %s: %s\n", path,
+                n == DIR_FILES_MAX ? "10000 files or more: only the first "
+                "10000 found are read" : "cannot read the directory");
     qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; i < n; i++) {
         const char *why = NULL;

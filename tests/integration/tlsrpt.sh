@@ -230,6 +230,10 @@ echo "== usage"
 TB_RC=0; "$DANE_AGENT" tlsrpt -c "$policy" --day 2026-02-30 "$records" 2>"$TB_RUN/err" || TB_RC=$?
 TB_ERR=$(cat "$TB_RUN/err")
 expect_rc 64 "a day that does not exist"
+TB_RC=0; "$DANE_AGENT" tlsrpt -c "$policy" --dry-run "$TB_RUN/nosuch" 2>"$TB_RUN/err" || TB_RC=$?
+TB_ERR=$(cat "$TB_RUN/err")
+expect_rc 66 "no RECORDS readable"
+expect_err "warning: $TB_RUN/nosuch: No such file or directory" "the missing path: a warning"
 TB_RC=0; "$DANE_AGENT" tlsrpt -c "$TB_RUN/dns/policy.yaml" "$records" 2>"$TB_RUN/err" || TB_RC=$?
 TB_ERR=$(cat "$TB_RUN/err")
 expect_rc 78 "a policy without a tlsrpt section"
