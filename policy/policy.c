@@ -842,13 +842,46 @@ static int default_match(struct ctx *c, const struct pnode *level,
     return 0;
 }
 
+/* get_protocols - the protocols list as a bit set */
+static int get_protocols(struct ctx *c, const char *key, const struct pnode *v,
+                         struct policy_entry *e)
+{
+    const uint16_t *ids;
+    size_t n;
+
+    if (get_id_list(c, key, v, &protocols_kind, &ids, &n) < 0)
+        return -1;
+    e->protocols = 0;
+    for (size_t i = 0; i < n; i++)
+        e->protocols |= ids[i];
+    return 0;
+}
+
+/* get_dane_digests - the dane_digests list as matching-type octets */
+static int get_dane_digests(struct ctx *c, const char *key, const struct pnode *v,
+                            struct policy_entry *e)
+{
+    const uint16_t *ids;
+    uint8_t *mt;
+    size_t n;
+
+    if (get_id_list(c, key, v, &digests_kind, &ids, &n) < 0)
+        return -1;
+    mt = arena_alloc(c->arena, n);
+    if (mt == NULL)
+        return fail(c, v, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        mt[i] = (uint8_t)ids[i];
+    e->dane_digests = mt;
+    e->ndane_digests = n;
+    return 0;
+}
+
 /* apply_key - one key other than level and match */
 static int apply_key(struct ctx *c, enum ekey k, const struct pnode *v,
                      struct policy_entry *e)
 {
     const char *key = ekey_names[k];
-    const uint16_t *ids;
-    size_t n;
 
     for (size_t i = 0; i < NELEM(num_keys); i++) {
         if (num_keys[i].key != k)
@@ -880,31 +913,15 @@ static int apply_key(struct ctx *c, enum ekey k, const struct pnode *v,
     case EK_MAX_MESSAGE_SIZE:
         return get_size(c, key, v, (uint64_t)1 << 40, &e->max_message_size);
     case EK_PROTOCOLS:
-        if (get_id_list(c, key, v, &protocols_kind, &ids, &n) < 0)
-            return -1;
-        e->protocols = 0;
-        for (size_t i = 0; i < n; i++)
-            e->protocols |= ids[i];
-        return 0;
+        return get_protocols(c, key, v, e);
     case EK_CURVES:
         return get_id_list(c, key, v, &curves_kind, &e->curves,
                            &e->ncurves);
     case EK_FFDHE_GROUPS:
         return get_id_list(c, key, v, &ffdhe_kind,
                            &e->ffdhe_groups, &e->nffdhe_groups);
-    case EK_DANE_DIGESTS: {
-        uint8_t *mt;
-        if (get_id_list(c, key, v, &digests_kind, &ids, &n) < 0)
-            return -1;
-        mt = arena_alloc(c->arena, n);
-        if (mt == NULL)
-            return fail(c, v, "out of memory");
-        for (size_t i = 0; i < n; i++)
-            mt[i] = (uint8_t)ids[i];
-        e->dane_digests = mt;
-        e->ndane_digests = n;
-        return 0;
-    }
+    case EK_DANE_DIGESTS:
+        return get_dane_digests(c, key, v, e);
     default:
         fprintf(stderr, "apply_key: unhandled key %s\n", key);
         abort();

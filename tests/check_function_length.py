@@ -1,21 +1,19 @@
 #!/usr/bin/env python3
-"""check_function_length.py - no function of the delivery path is too long.
+"""check_function_length.py - no function of the product is too long.
 
 Usage: check_function_length.py [SOURCE_ROOT]   (default: the tree this script is in)
 
 A function body is the lines between a "{" at column 0 and the next "}" at
 column 0, both excluded (the project's style puts a function's braces
 there). Prints one line per body longer than LIMIT lines in the .c files of
-CHECKED and exits 1, else a summary and exits 0.
+CHECKED and every folder below them, and exits 1; else a summary and exits 0.
 """
 import os
 import re
 import sys
 
 LIMIT = 60
-CHECKED = ["agent/delivery", "agent/smtp", "agent/tls", "agent/plan",
-           "agent/dns", "agent/report", "agent/sts", "agent/https", "agent/lmtp",
-           "agent/cli/cmd_deliver.c"]
+CHECKED = ["agent", "dane", "tlsa", "policy"]   # with every folder below
 
 NAME = re.compile(r"(\w+)\s*\(")
 
@@ -24,12 +22,9 @@ def checked_files(root):
     """The repository-relative paths of the .c files to check."""
     found = []
     for entry in CHECKED:
-        if entry.endswith(".c"):
-            found.append(entry)
-            continue
-        for name in sorted(os.listdir(os.path.join(root, entry))):
-            if name.endswith(".c"):
-                found.append(entry + "/" + name)
+        for folder, _, names in sorted(os.walk(os.path.join(root, entry))):
+            rel = os.path.relpath(folder, root)
+            found += [rel + "/" + name for name in sorted(names) if name.endswith(".c")]
     return found
 
 
