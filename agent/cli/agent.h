@@ -23,6 +23,8 @@ int cmd_verify_chain(int argc, char **argv);
 /* cmd_qmail_remote - qmail-remote(8): message on stdin, NUL-terminated
  * reports on stdout, always exit 0 */
 int cmd_qmail_remote(int argc, char **argv);
+/* cmd_serve - the resident LMTP delivery service (Postfix lmtp(8)) */
+int cmd_serve(int argc, char **argv);
 /* cmd_policy_check - validate a policy file */
 int cmd_policy_check(int argc, char **argv);
 
