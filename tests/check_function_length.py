@@ -15,7 +15,7 @@ import sys
 LIMIT = 60
 CHECKED = ["agent/delivery", "agent/smtp", "agent/tls", "agent/plan",
            "agent/dns", "agent/report", "agent/sts", "agent/https", "agent/lmtp",
-           "agent/cli/cmd_deliver.c"]
+           "agent/cli/cmd_deliver.c", "agent/cli/cmd_serve.c", "agent/cli/serve_conn.c"]
 
 NAME = re.compile(r"(\w+)\s*\(")
 
