@@ -3,7 +3,8 @@
  * Each entry point takes the arguments after the subcommand name (argv[0] is
  * the subcommand) and returns a sysexits.h exit status: 0 done, 75 deferred,
  * 69 bounced, 64 usage, 65 bad data, 66 no input, 78 bad configuration,
- * 70 internal error. Each writes its one-line reason to standard error.
+ * 70 internal error, 71 (serve) cannot listen. Each writes its one-line
+ * reason to standard error.
  * Internal headers of the agent module live beside their .c files.
  *
  * Folder agent/cli (the top): the process, its exit status and deadline;

@@ -19,6 +19,7 @@
 /* The transaction between DATA and the last reply */
 struct txn {
     const struct serve_config *cfg;
+    int fd;                     /* the client */
     const struct lmtp_envelope *env;
     struct spool *sp;
     enum spool_status st;
@@ -109,6 +110,8 @@ static const char *domain_of(const char *addr)
 
     return at != NULL ? at + 1 : addr;
 }
+
+static int flush_out(struct lmtp_session *s, int fd, const struct serve_config *cfg);
 
 /* The recipients of one destination domain */
 struct group {
@@ -206,6 +209,11 @@ static void deliver_txn(struct lmtp_session *s, struct txn *t)
         else if (!done[i]) {
             group_from(t->env, i, done, &g);
             deliver_group(s, t, &g);
+            /* the replies known so far go out now: each wait of the client
+             * is one domain's delivery (Postfix lmtp_data_done_timeout); a
+             * client that is gone gets nothing more sent on its behalf */
+            if (flush_out(s, t->fd, t->cfg) != 0)
+                break;
         }
     }
     free(done);
@@ -334,7 +342,7 @@ void serve_connection(const struct serve_config *cfg, int fd,
                       const volatile sig_atomic_t *stop)
 {
     static const char oom[] = "421 4.3.0 dane-agent: out of memory\r\n";
-    struct txn t = {.cfg = cfg};
+    struct txn t = {.cfg = cfg, .fd = fd};
     struct lmtp_events ev = {
         .ctx = &t, .data_begin = on_data_begin, .body = on_body, .data_end = on_data_end,
     };
