@@ -10,6 +10,9 @@
 #   - a private sending Postfix whose default transport is lmtp(8) to the
 #     socket (the README's main.cf lines) logs the same outcomes per
 #     recipient: sent, bounced with the server's text, deferred;
+#   - a client that stays silent gets 421 4.4.2 after --idle-timeout;
+#   - a loopback inet listener serves too; any other address is refused
+#     (exit 71) and a missing --listen is a usage error (64);
 #   - a worker killed by a signal is replaced;
 #   - SIGTERM stops the supervisor and every worker, exit 0.
 set -euo pipefail
@@ -34,7 +37,7 @@ done
 mkdir -m 755 "$TB_RUN/lmtp"
 sock=$TB_RUN/lmtp/serve.sock
 "$DANE_AGENT" serve -c "$policy" --listen "unix:$sock" --workers 2 --connections 20 \
-    --log-stderr > "$TB_RUN/serve.log" 2>&1 &
+    --idle-timeout 4 --log-stderr > "$TB_RUN/serve.log" 2>&1 &
 serve_pid=$!
 tb_on_exit "kill $serve_pid"
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
@@ -61,7 +64,7 @@ lmtp() {
     shift
     tb_message "$subject" > "$TB_RUN/msg"
     TB_RC=0
-    TB_OUT=$(timeout 90 python3 - "$sock" "$TB_RUN/msg" "$@" <<'PY' 2>&1) || TB_RC=$?
+    TB_OUT=$(timeout 90 python3 - "$sock" "$TB_RUN/msg" "$@" 2>&1 <<'PY'
 import socket, sys
 sock, msg, rcpts = sys.argv[1], sys.argv[2], sys.argv[3:]
 s = socket.socket(socket.AF_UNIX)
@@ -91,6 +94,7 @@ for r in rcpts:   # RFC 2033 §4.2: one reply per recipient, in RCPT order
     print("%s\t%s" % (r, reply()))
 cmd("QUIT", "221")
 PY
+) || TB_RC=$?
 }
 # expect_reply RCPT ERE LABEL - RCPT's reply to the end of data
 expect_reply() {
@@ -159,6 +163,56 @@ n=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "
     --wait 5 2>/dev/null | wc -l)
 [ "$n" = 1 ] && tb_pass "mixed: one copy arrived (ok2@)" || tb_fail "mixed: copies: $n"
 bash "$sender" stop "$TB_RUN/sender"
+
+echo "== a silent client gets 421 4.4.2 after the idle timeout"
+t0=$SECONDS
+got=$(timeout 20 python3 - "$sock" <<'PY' 2>&1 || true
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rb")
+f.readline()                                    # the greeting
+print(f.readline().decode().rstrip("\r\n"))     # nothing sent: the timeout
+print("EOF" if f.readline() == b"" else "more")
+PY
+)
+if grep -q '^421 4\.4\.2 .*timeout' <<<"$got" && grep -qx EOF <<<"$got" \
+        && [ $((SECONDS - t0)) -ge 3 ]; then
+    tb_pass "421 4.4.2, then the connection closed ($((SECONDS - t0)) s)"
+else
+    tb_fail "idle client: /$got/"
+fi
+
+echo "== inet: loopback served, other addresses refused"
+"$DANE_AGENT" serve -c "$policy" --listen inet:127.0.26.41:2741 --workers 1 \
+    > "$TB_RUN/serve-inet.log" 2>&1 &
+inet_pid=$!
+tb_on_exit "kill $inet_pid"
+got=$(timeout 20 python3 - <<'PY' 2>&1 || true
+import socket, time
+for _ in range(50):
+    try:
+        s = socket.create_connection(("127.0.26.41", 2741)); break
+    except OSError:
+        time.sleep(0.1)
+f = s.makefile("rwb")
+print(f.readline().decode().split(" ")[0])
+f.write(b"LHLO client.test\r\nQUIT\r\n"); f.flush()
+print(" ".join(l.decode()[:3] for l in f.readlines()))
+PY
+)
+[ "$(head -n 1 <<<"$got")" = 220 ] && grep -q '250 221' <<<"$got" \
+    && tb_pass "inet:127.0.26.41:2741: 220, LHLO 250, QUIT 221" || tb_fail "inet listener: /$got/"
+kill -TERM "$inet_pid"
+rc=0; timeout 10 tail --pid="$inet_pid" -f /dev/null || true
+wait "$inet_pid" || rc=$?
+[ "$rc" = 0 ] && tb_pass "inet instance stopped, exit 0" || tb_fail "inet instance: exit $rc"
+rc=0; err=$("$DANE_AGENT" serve -c "$policy" --listen inet:192.0.2.1:2741 2>&1) || rc=$?
+[ "$rc" = 71 ] && grep -q 'refusing 192\.0\.2\.1: inet addresses must be loopback' <<<"$err" \
+    && tb_pass "a non-loopback address is refused (exit 71)" || tb_fail "non-loopback: exit $rc: $err"
+rc=0; err=$("$DANE_AGENT" serve -c "$policy" 2>&1) || rc=$?
+[ "$rc" = 64 ] && grep -q -- '--listen' <<<"$err" && tb_pass "no --listen: usage error (exit 64)" \
+    || tb_fail "no --listen: exit $rc: $err"
 
 echo "== a worker killed by a signal is replaced"
 victim=$(workers | head -n 1)
