@@ -135,7 +135,10 @@ static int request_of(const struct txn *t, const struct group *g,
     req->rcpts = g->rcpt;
     req->nrcpts = g->n;
     req->log_stderr = t->cfg->log_stderr;
-    req->smtputf8 = t->env->smtputf8 || envelope_needs_smtputf8(sender, strlen(sender));
+    /* as deliver decides it from its arguments: SMTPUTF8 when an address
+     * needs it (RFC 6531 §3.4), not merely because the client asked for it,
+     * so that an all-ASCII message still reaches a server without it */
+    req->smtputf8 = envelope_needs_smtputf8(sender, strlen(sender));
     for (size_t k = 0; k < g->n; k++)
         req->smtputf8 |= envelope_needs_smtputf8(g->rcpt[k], strlen(g->rcpt[k]));
     return nexthop_parse(g->domain, strlen(g->domain), &req->nexthop, why);
