@@ -181,9 +181,22 @@ static int parse(int argc, char **argv, struct serve_options *o, const char **wh
     return 0;
 }
 
+/* in_use - 1 when something accepts connections at the socket */
+static int in_use(const struct sockaddr_un *sun)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), up;
+
+    if (fd < 0)
+        return 0;
+    up = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+    close(fd);
+    return up;
+}
+
 /* listen_unix - a stream socket at path, mode 0666: who may connect is
  * decided by the directory's permissions, as for Postfix's own private/
- * sockets. A stale socket left by a killed service is replaced. */
+ * sockets. A stale socket left by a killed service is replaced; one that
+ * another process serves is not. */
 static int listen_unix(const char *path, char *err, size_t errsize)
 {
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -196,8 +209,13 @@ static int listen_unix(const char *path, char *err, size_t errsize)
         return -1;
     }
     memcpy(sun.sun_path, path, strlen(path) + 1);
-    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        if (in_use(&sun)) {
+            snprintf(err, errsize, "cannot listen on %s: another process serves it", path);
+            return -1;
+        }
         unlink(path);
+    }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0
         || chmod(path, 0666) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {

@@ -12,7 +12,8 @@
 #     recipient: sent, bounced with the server's text, deferred;
 #   - a client that stays silent gets 421 4.4.2 after --idle-timeout;
 #   - a loopback inet listener serves too; any other address is refused
-#     (exit 71) and a missing --listen is a usage error (64);
+#     (exit 71), so is a unix socket another process serves, and a missing
+#     --listen is a usage error (64);
 #   - a worker killed by a signal is replaced;
 #   - SIGTERM stops the supervisor and every worker, exit 0.
 set -euo pipefail
@@ -210,6 +211,9 @@ wait "$inet_pid" || rc=$?
 rc=0; err=$("$DANE_AGENT" serve -c "$policy" --listen inet:192.0.2.1:2741 2>&1) || rc=$?
 [ "$rc" = 71 ] && grep -q 'refusing 192\.0\.2\.1: inet addresses must be loopback' <<<"$err" \
     && tb_pass "a non-loopback address is refused (exit 71)" || tb_fail "non-loopback: exit $rc: $err"
+rc=0; err=$("$DANE_AGENT" serve -c "$policy" --listen "unix:$sock" 2>&1) || rc=$?
+[ "$rc" = 71 ] && grep -q 'another process serves it' <<<"$err" && [ -S "$sock" ] \
+    && tb_pass "a socket in use is not taken over (exit 71)" || tb_fail "socket in use: exit $rc: $err"
 rc=0; err=$("$DANE_AGENT" serve -c "$policy" 2>&1) || rc=$?
 [ "$rc" = 64 ] && grep -q -- '--listen' <<<"$err" && tb_pass "no --listen: usage error (exit 64)" \
     || tb_fail "no --listen: exit $rc: $err"
