@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -299,7 +300,7 @@ static int listen_on(const char *spec, char *err, size_t errsize)
 
 /* worker - accept and serve one connection at a time, o->connections in
  * all, or until told to stop; never returns */
-static void worker(const struct serve_options *o, int lfd)
+static void worker(const struct serve_options *o, int lfd, pid_t supervisor)
 {
     struct sigaction sa;
     sigset_t none;
@@ -310,6 +311,9 @@ static void worker(const struct serve_options *o, int lfd)
     sa.sa_flags = SA_RESTART;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    /* a supervisor that dies (SIGKILL) leaves no worker serving on */
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != supervisor)
+        _exit(0);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     /* a delivery past its deadline: the worker dies unanswered, the
@@ -354,13 +358,14 @@ static void reap(pid_t *pids, unsigned n)
 static unsigned fill(const struct serve_options *o, int lfd, pid_t *pids)
 {
     unsigned started = 0;
+    pid_t self = getpid();
 
     for (unsigned i = 0; i < o->workers; i++) {
         if (pids[i] != 0)
             continue;
         pids[i] = fork();
         if (pids[i] == 0)
-            worker(o, lfd);
+            worker(o, lfd, self);
         if (pids[i] < 0) {
             log_line(LOG_ERR, "serve: cannot start a worker: %s", strerror(errno));
             pids[i] = 0;

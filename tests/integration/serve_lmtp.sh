@@ -11,10 +11,13 @@
 #     socket (the README's main.cf lines) logs the same outcomes per
 #     recipient: sent, bounced with the server's text, deferred;
 #   - a client that stays silent gets 421 4.4.2 after --idle-timeout;
-#   - a loopback inet listener serves too; any other address is refused
+#   - a loopback inet listener serves too, and its worker stops when its
+#     supervisor is killed (SIGKILL); any other address is refused
 #     (exit 71), so is a unix socket another process serves, and a missing
 #     --listen is a usage error (64);
-#   - a worker killed by a signal is replaced;
+#   - a worker killed while it waits for the remote reply to the final dot
+#     (the scripted peer never answers it) answers nothing: the client sees
+#     the connection end without a reply; the supervisor replaces it;
 #   - SIGTERM stops the supervisor and every worker, exit 0.
 set -euo pipefail
 . "${DANE_TEST_SRCDIR:?}/tests/integration/lib/testbed.sh"
@@ -30,6 +33,7 @@ defaults:
   delivery_timeout: 60s
 destinations:
   "[127.0.26.40]": { level: may }
+  "[127.0.26.42]": { level: may }
 Y
 )
 for f in "$policy" "$TB_RUN/dns/trust-anchors.key"; do
@@ -204,10 +208,13 @@ PY
 )
 [ "$(head -n 1 <<<"$got")" = 220 ] && grep -q '250 221' <<<"$got" \
     && tb_pass "inet:127.0.26.41:2741: 220, LHLO 250, QUIT 221" || tb_fail "inet listener: /$got/"
-kill -TERM "$inet_pid"
-rc=0; timeout 10 tail --pid="$inet_pid" -f /dev/null || true
-wait "$inet_pid" || rc=$?
-[ "$rc" = 0 ] && tb_pass "inet instance stopped, exit 0" || tb_fail "inet instance: exit $rc"
+inet_worker=$(pgrep -P "$inet_pid" || true)
+kill -KILL "$inet_pid"
+wait "$inet_pid" || true
+for _ in $(seq 50); do kill -0 $inet_worker 2>/dev/null || break; sleep 0.1; done
+[ -n "$inet_worker" ] && ! kill -0 $inet_worker 2>/dev/null \
+    && tb_pass "its supervisor killed (SIGKILL), its worker $inet_worker stopped too" \
+    || tb_fail "worker /$inet_worker/ of the killed supervisor still runs"
 rc=0; err=$("$DANE_AGENT" serve -c "$policy" --listen inet:192.0.2.1:2741 2>&1) || rc=$?
 [ "$rc" = 71 ] && grep -q 'refusing 192\.0\.2\.1: inet addresses must be loopback' <<<"$err" \
     && tb_pass "a non-loopback address is refused (exit 71)" || tb_fail "non-loopback: exit $rc: $err"
@@ -218,20 +225,53 @@ rc=0; err=$("$DANE_AGENT" serve -c "$policy" 2>&1) || rc=$?
 [ "$rc" = 64 ] && grep -q -- '--listen' <<<"$err" && tb_pass "no --listen: usage error (exit 64)" \
     || tb_fail "no --listen: exit $rc: $err"
 
-echo "== a worker killed by a signal is replaced"
-victim=$(workers | head -n 1)
-kill -KILL "$victim"
-for _ in $(seq 50); do
-    ! workers | grep -qx "$victim" && [ "$(workers | wc -l)" = 2 ] && break
-    sleep 0.1
+echo "== a worker that dies mid-transaction answers nothing, and is replaced"
+# the scripted peer never answers the final dot: the worker waits on it
+pdir=$TB_RUN/peer-no-dot-reply; mkdir -p "$pdir"
+python3 "$TB_SRC/tests/testbed/peer.py" --addr 127.0.26.42 --port 25 \
+    --scenario no-dot-reply --dir "$pdir" > "$pdir/log" 2>&1 &
+tb_on_exit "kill $!"
+for _ in $(seq 100); do [ -s "$pdir/ready" ] && break; sleep 0.1; done
+[ -s "$pdir/ready" ] || { echo "FATAL: peer.py did not start: $(cat "$pdir/log")" >&2; exit 1; }
+tb_message "serve worker dies" > "$TB_RUN/msg2"
+timeout 30 python3 - "$sock" "$TB_RUN/msg2" > "$TB_RUN/dies.out" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(25)
+f = s.makefile("rwb")
+f.readline()
+for c in [b"LHLO client.test", b"MAIL FROM:<sender@sender.test>",
+          b"RCPT TO:<hang@[127.0.26.42]>", b"DATA"]:
+    f.write(c + b"\r\n"); f.flush()
+    while f.readline()[3:4] == b"-":
+        pass
+f.write(open(sys.argv[2], "rb").read().replace(b"\n", b"\r\n") + b".\r\n"); f.flush()
+line = f.readline()
+print("EOF" if line == b"" else line.decode().rstrip())
+PY
+client=$!
+for _ in $(seq 100); do [ -e "$pdir/data" ] && break; sleep 0.1; done
+victims=$(workers)
+[ -e "$pdir/data" ] && kill -KILL $victims
+wait "$client" || true
+[ "$(cat "$TB_RUN/dies.out")" = EOF ] && tb_pass "the client got no reply, only the end of the connection" \
+    || tb_fail "the client got: $(cat "$TB_RUN/dies.out")"
+# replaced - the supervisor has two children, none of them a victim (a
+# victim not yet reaped is still its child)
+replaced() {
+    [ "$(workers | wc -l)" = 2 ] || return 1
+    for v in $victims; do workers | grep -qx "$v" && return 1; done
+    return 0
+}
+for _ in $(seq 50); do replaced && break; sleep 0.1; done
+replaced && tb_pass "workers $(echo $victims) replaced by two others" \
+    || tb_fail "workers after killing $(echo $victims): $(workers | tr '\n' ' ')"
+for v in $victims; do
+    grep -q "worker $v killed by signal 9" "$TB_RUN/serve.log" \
+        || tb_fail "no log line for worker $v" "$(cat "$TB_RUN/serve.log")"
 done
-if ! workers | grep -qx "$victim" && [ "$(workers | wc -l)" = 2 ]; then
-    tb_pass "worker $victim replaced"
-else
-    tb_fail "workers after the kill: $(workers | tr '\n' ' ')"
-fi
-grep -q "worker $victim killed by signal 9" "$TB_RUN/serve.log" && tb_pass "the supervisor logged it" \
-    || tb_fail "no log line for the killed worker" "$(cat "$TB_RUN/serve.log")"
+tb_pass "the supervisor logged each killed worker"
 
 echo "== SIGTERM stops the supervisor and every worker"
 pids=$(workers)
