@@ -3,7 +3,7 @@
  *
  * serve -c POLICY --listen unix:PATH|inet:ADDRESS:PORT [--workers N]
  *       [--connections N] [--idle-timeout SECONDS] [--max-line OCTETS]
- *       [--max-recipients N] [--max-size OCTETS]
+ *       [--max-recipients N] [--max-size OCTETS] [--log-stderr]
  *
  * Order of work: arguments (64), policy (78), the listening socket (71; an
  * inet address must be loopback: the service authenticates nobody), the
@@ -12,8 +12,10 @@
  * time, serves it (serve.h), exits after --connections connections and is
  * replaced. SIGTERM or SIGINT: the socket is closed, the workers are told to
  * stop (a delivery under way is finished; a session waiting for the client
- * ends with 421) and waited for, STOP_WAIT_S at most, then killed; exit 0.
- * A worker that dies answers nothing: the client defers and retries.
+ * ends with 421) and waited for, the defaults entry's delivery_timeout plus
+ * STOP_GRACE_S at most, then killed; exit 0. A worker that dies answers
+ * nothing: the client defers and retries. A worker whose supervisor dies
+ * gets SIGTERM (PR_SET_PDEATHSIG).
  */
 #define _GNU_SOURCE     /* accept4 */
 #include <arpa/inet.h>
@@ -48,7 +50,7 @@
 #define WORKERS_MAX         64u
 #define CONNECTIONS_DEFAULT 100u
 #define IDLE_TIMEOUT_DEFAULT 300u   /* Postfix smtpd_timeout */
-#define STOP_WAIT_S         60u
+#define STOP_GRACE_S        10u     /* after a delivery_timeout */
 #define LISTEN_BACKLOG      64
 
 struct serve_options {
@@ -57,6 +59,7 @@ struct serve_options {
     unsigned workers, connections;
     struct serve_config cfg;
     int size_given;
+    unsigned stop_wait_s;   /* for the workers to end after SIGTERM */
 };
 
 static volatile sig_atomic_t got_stop;    /* a worker's: SIGTERM or SIGINT */
@@ -346,11 +349,12 @@ static void reap(pid_t *pids, unsigned n)
             if (pids[i] == pid)
                 pids[i] = 0;
         if (WIFSIGNALED(st))
-            log_line(LOG_WARNING, "serve: worker %ld killed by signal %d; its client "
-                     "got no reply and will retry", (long)pid, WTERMSIG(st));
+            log_line(LOG_WARNING, "serve: worker %ld killed by signal %d; a transaction "
+                     "under way got no reply (the client retries)", (long)pid, WTERMSIG(st));
         else if (WEXITSTATUS(st) != 0)
-            log_line(LOG_WARNING, "serve: worker %ld exited with status %d; its client "
-                     "got no reply and will retry", (long)pid, WEXITSTATUS(st));
+            log_line(LOG_WARNING, "serve: worker %ld exited with status %d; a transaction "
+                     "under way got no reply (the client retries)", (long)pid,
+                     WEXITSTATUS(st));
     }
 }
 
@@ -385,11 +389,11 @@ static int wait_signal(const sigset_t *set, long ms)
     return sig > 0 ? sig : 0;
 }
 
-/* stop_workers - SIGTERM to each, STOP_WAIT_S for them to end, then
- * SIGKILL */
-static void stop_workers(pid_t *pids, unsigned n, const sigset_t *set)
+/* stop_workers - SIGTERM to each, wait_s for them to end (a delivery under
+ * way is finished), then SIGKILL */
+static void stop_workers(pid_t *pids, unsigned n, unsigned wait_s, const sigset_t *set)
 {
-    uint64_t deadline = clock_now_ms() + STOP_WAIT_S * 1000ull;
+    uint64_t deadline = clock_now_ms() + wait_s * 1000ull;
     unsigned alive = n;
 
     for (unsigned i = 0; i < n; i++)
@@ -405,7 +409,7 @@ static void stop_workers(pid_t *pids, unsigned n, const sigset_t *set)
     for (unsigned i = 0; i < n; i++)
         if (pids[i] != 0) {
             log_line(LOG_WARNING, "serve: worker %ld did not stop in %u s, killed",
-                     (long)pids[i], STOP_WAIT_S);
+                     (long)pids[i], wait_s);
             kill(pids[i], SIGKILL);
             waitpid(pids[i], NULL, 0);
         }
@@ -432,7 +436,7 @@ static int supervise(const struct serve_options *o, int lfd)
         reap(pids, o->workers);
     }
     close(lfd);
-    stop_workers(pids, o->workers, &set);
+    stop_workers(pids, o->workers, o->stop_wait_s, &set);
     log_line(LOG_INFO, "serve: stopped");
     return 0;
 }
@@ -447,6 +451,7 @@ static int start(struct serve_options *o, const struct policy *policy)
 
     if (!o->size_given && def->max_message_size != 0)
         o->cfg.limits.size_max = def->max_message_size;
+    o->stop_wait_s = def->delivery_timeout_ms / 1000u + STOP_GRACE_S;
     if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
         snprintf(host, sizeof(host), "localhost");
     o->cfg.hostname = host;
