@@ -218,39 +218,66 @@ static int drop_and_check(char *line, const struct policy *policy,
     return status != 0 ? status : check_file(line, "ca_file", entry->ca_file);
 }
 
+/* spooled_to - the spooled message to the next-hop: the report file, the
+ * switch of user, the plan and the delivery */
+static int spooled_to(const struct deliver_request *req, const struct policy *policy,
+                      const struct spool *sp, struct delivery_input *in, char *line)
+{
+    struct smtp_message smsg;
+    char err[1024];
+    int status;
+
+    in->report.json_fd = -1;
+    in->report.json_stdout = req->json;
+    in->report.log_err = req->log_stderr ? stderr : NULL;
+    if (req->report_path != NULL
+        && (in->report.json_fd = report_open(req->report_path, err, sizeof(err))) < 0)
+        status = fail(line, EX_CONFIG, "4.3.5", "cannot open report file", err);
+    else if ((status = drop_and_check(line, policy, in->entry)) == 0) {
+        smtp_message_of(req, sp, &smsg);
+        in->nexthop_text = req->nexthop_text;
+        in->message = &smsg;
+        status = resolve_and_deliver(req, policy, in, line);
+    }
+    if (in->report.json_fd >= 0)
+        close(in->report.json_fd);
+    return status;
+}
+
+int deliver_spooled(const struct deliver_request *req, const struct policy *policy,
+                    uint64_t start, const struct spool *sp,
+                    struct delivery_rcpt *rcpts, char *line)
+{
+    struct delivery_input in;
+    char what[64];
+
+    memset(&in, 0, sizeof(in));
+    line[0] = '\0';
+    in.entry = policy_lookup(policy, req->nexthop_text);
+    in.deadline_ms = arm_deadline(start, in.entry->delivery_timeout_ms);
+    in.start_ms = start;
+    in.rcpts = rcpts;
+    if (in.entry->max_message_size != 0 && spool_size(sp) > in.entry->max_message_size) {
+        snprintf(what, sizeof(what), "message is larger than %llu bytes",
+                 (unsigned long long)in.entry->max_message_size);
+        return fail(line, EX_UNAVAILABLE, "5.3.4", "message too big", what);
+    }
+    return spooled_to(req, policy, sp, &in, line);
+}
+
 /* run - everything after the policy is loaded */
 static int run(const struct deliver_request *req, const struct policy *policy,
                uint64_t start, struct delivery_rcpt *rcpts, char *line)
 {
     const struct policy_entry *entry = policy_lookup(policy, req->nexthop_text);
-    struct delivery_input in;
-    struct smtp_message smsg;
     struct spool *sp = NULL;
-    char err[1024];
     int status;
 
-    memset(&in, 0, sizeof(in));
-    in.deadline_ms = arm_deadline(start, entry->delivery_timeout_ms);
-    status = spool_stdin(policy, entry, in.deadline_ms, &sp, line);
+    status = spool_stdin(policy, entry, arm_deadline(start, entry->delivery_timeout_ms),
+                         &sp, line);
     if (status != 0)
         return status;
-    in.report.json_fd = -1;
-    in.report.json_stdout = req->json;
-    in.report.log_err = req->log_stderr ? stderr : NULL;
-    if (req->report_path != NULL
-        && (in.report.json_fd = report_open(req->report_path, err, sizeof(err))) < 0)
-        status = fail(line, EX_CONFIG, "4.3.5", "cannot open report file", err);
-    else if ((status = drop_and_check(line, policy, entry)) == 0) {
-        smtp_message_of(req, sp, &smsg);
-        in.entry = entry;
-        in.nexthop_text = req->nexthop_text;
-        in.message = &smsg;
-        in.start_ms = start;
-        in.rcpts = rcpts;
-        status = resolve_and_deliver(req, policy, &in, line);
-    }
-    if (in.report.json_fd >= 0)
-        close(in.report.json_fd);
+    status = deliver_spooled(req, policy, start, sp, rcpts, line);
     spool_free(sp);
     return status;
 }

@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 #include "delivery.h"
+#include "policy.h"
 #include "request.h"
+#include "spool.h"
 
 /* The one reason line: an enhanced status code, the reason */
 #define DELIVER_LINE_MAX (SMTP_REASON_MAX + 1024u)
@@ -34,5 +36,15 @@ void deliver_on_alarm(int fd, const char *msg, size_t len, int status);
  * recipient's verdict into rcpts when not NULL and the delivery ran */
 int deliver_run(const struct deliver_request *req, uint64_t start,
                 struct delivery_rcpt *rcpts, char *line);
+
+/* deliver_spooled - what deliver_run() does after the policy is loaded and
+ * the message spooled: the entry's size limit (69, 5.3.4), the deadline
+ * from start (the last-resort alarm stays armed: the caller disarms it),
+ * the switch of user (a no-op when not root), the plan and the delivery;
+ * same status, line and rcpts. serve calls it once per destination domain
+ * of an LMTP transaction. */
+int deliver_spooled(const struct deliver_request *req, const struct policy *policy,
+                    uint64_t start, const struct spool *sp,
+                    struct delivery_rcpt *rcpts, char *line);
 
 #endif

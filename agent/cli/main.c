@@ -17,6 +17,10 @@ static const struct command commands[] = {
      "deliver -c POLICY -f SENDER -n NEXTHOP [--report FILE] [--json] "
      "[--log-stderr] [--requiretls] -- RCPT..."},
     {"qmail-remote", cmd_qmail_remote, "qmail-remote HOST SENDER RECIPIENT..."},
+    {"serve", cmd_serve,
+     "serve -c POLICY --listen unix:PATH|inet:ADDRESS:PORT [--workers N] "
+     "[--connections N] [--idle-timeout SECONDS] [--max-line OCTETS] "
+     "[--max-recipients N] [--max-size OCTETS] [--log-stderr]"},
     {"probe", cmd_probe,
      "probe -c POLICY [--level LEVEL] [--dns-only] [--json] DESTINATION"},
     {"tlsa-match", cmd_tlsa_match,

@@ -44,6 +44,8 @@ struct spool {
     int eightbit;
     struct header_scan tls_required;    /* RFC 8689 §5 TLS-Required */
     const char *dir;
+    size_t cap;             /* of buf: memory_max + 1 */
+    uint64_t max_size;      /* 0: no limit */
 };
 
 /* spool_dir - params->dir, else $TMPDIR when absolute, else /var/tmp */
@@ -120,16 +122,15 @@ static ssize_t fill_some(struct spool *s, int fd, size_t cap,
 }
 
 /* take - account for n new bytes; -1 when the message is now too big */
-static int take(struct spool *s, size_t n, const struct spool_params *p,
-                char *err, size_t errsize)
+static int take(struct spool *s, size_t n, char *err, size_t errsize)
 {
     s->eightbit |= body_has_8bit(s->buf + s->fill, n);
     header_scan_feed(&s->tls_required, s->buf + s->fill, n);
     s->fill += n;
     s->size += n;
-    if (p->max_size != 0 && s->size > p->max_size) {
+    if (s->max_size != 0 && s->size > s->max_size) {
         snprintf(err, errsize, "message is larger than %llu bytes",
-                 (unsigned long long)p->max_size);
+                 (unsigned long long)s->max_size);
         return -1;
     }
     return 0;
@@ -137,24 +138,73 @@ static int take(struct spool *s, size_t n, const struct spool_params *p,
 
 /* read_all - the input into buf and, past memory_max, the file */
 static enum spool_status read_all(struct spool *s, int fd,
-                                  const struct spool_params *p, size_t cap,
+                                  const struct spool_params *p,
                                   char *err, size_t errsize)
 {
     enum spool_status st = SPOOL_FAILED;
     ssize_t n;
 
     for (;;) {
-        if (s->fill == cap && flush(s, err, errsize) != 0)
+        if (s->fill == s->cap && flush(s, err, errsize) != 0)
             return SPOOL_FAILED;
-        n = fill_some(s, fd, cap, p, &st, err, errsize);
+        n = fill_some(s, fd, s->cap, p, &st, err, errsize);
         if (n < 0)
             return st;
         if (n == 0)
             break;
-        if (take(s, (size_t)n, p, err, errsize) != 0)
+        if (take(s, (size_t)n, err, errsize) != 0)
             return SPOOL_TOO_BIG;
     }
-    if (s->fd >= 0 || s->fill == cap) {
+    return spool_end(s, err, errsize);
+}
+
+/* spool_new - see spool.h */
+struct spool *spool_new(const struct spool_params *params, char *err,
+                        size_t errsize)
+{
+    struct spool *s = calloc(1, sizeof(*s));
+
+    if (s != NULL)
+        s->cap = (params->memory_max ? params->memory_max : SPOOL_MEMORY_MAX) + 1;
+    if (s == NULL || (s->buf = malloc(s->cap)) == NULL) {
+        snprintf(err, errsize, "out of memory reading the message");
+        free(s);
+        return NULL;
+    }
+    s->fd = -1;
+    s->dir = spool_dir(params);
+    s->max_size = params->max_size;
+    header_scan_init(&s->tls_required, "TLS-Required");
+    return s;
+}
+
+/* spool_append - see spool.h */
+enum spool_status spool_append(struct spool *s, const void *p, size_t n,
+                               char *err, size_t errsize)
+{
+    const uint8_t *in = p;
+
+    while (n > 0) {
+        size_t room = s->cap - s->fill, k = n < room ? n : room;
+
+        if (room == 0) {
+            if (flush(s, err, errsize) != 0)
+                return SPOOL_FAILED;
+            continue;
+        }
+        memcpy(s->buf + s->fill, in, k);
+        if (take(s, k, err, errsize) != 0)
+            return SPOOL_TOO_BIG;
+        in += k;
+        n -= k;
+    }
+    return SPOOL_OK;
+}
+
+/* spool_end - see spool.h */
+enum spool_status spool_end(struct spool *s, char *err, size_t errsize)
+{
+    if (s->fd >= 0 || s->fill == s->cap) {
         if (flush(s, err, errsize) != 0)
             return SPOOL_FAILED;
         free(s->buf);
@@ -167,21 +217,13 @@ static enum spool_status read_all(struct spool *s, int fd,
 enum spool_status spool_read(int fd, const struct spool_params *params,
                              struct spool **out, char *err, size_t errsize)
 {
-    size_t cap = (params->memory_max ? params->memory_max
-                                     : SPOOL_MEMORY_MAX) + 1;
-    struct spool *s = calloc(1, sizeof(*s));
+    struct spool *s = spool_new(params, err, errsize);
     enum spool_status st;
 
     *out = NULL;
-    if (s == NULL || (s->buf = malloc(cap)) == NULL) {
-        snprintf(err, errsize, "out of memory reading the message");
-        free(s);
+    if (s == NULL)
         return SPOOL_FAILED;
-    }
-    s->fd = -1;
-    s->dir = spool_dir(params);
-    header_scan_init(&s->tls_required, "TLS-Required");
-    st = read_all(s, fd, params, cap, err, errsize);
+    st = read_all(s, fd, params, err, errsize);
     if (st != SPOOL_OK) {
         spool_free(s);
         return st;

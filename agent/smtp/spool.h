@@ -52,6 +52,18 @@ enum spool_status {
  * failure with err filled (NUL-terminated, truncated to errsize) */
 enum spool_status spool_read(int fd, const struct spool_params *params,
                              struct spool **out, char *err, size_t errsize);
+/* spool_new - an empty spool to fill with spool_append() (the LMTP body
+ * as it streams in, serve) and end with spool_end(); NULL with err on
+ * ENOMEM. The same memory bound, file and accounting as spool_read(); the
+ * deadline is not used. After a failed append the spool is only for
+ * spool_free(). */
+struct spool *spool_new(const struct spool_params *params, char *err,
+                        size_t errsize);
+/* spool_append - n more bytes of the message */
+enum spool_status spool_append(struct spool *s, const void *p, size_t n,
+                               char *err, size_t errsize);
+/* spool_end - the message is complete: spool_fd() or spool_data() hold it */
+enum spool_status spool_end(struct spool *s, char *err, size_t errsize);
 /* spool_free - close and release; NULL is a no-op */
 void spool_free(struct spool *spool);
 /* spool_fd - the temporary file, or -1 when the message is in memory */

@@ -360,3 +360,63 @@ Test(spool, rfc8689_s5_tls_required_no_in_the_header)
     cr_assert_eq(spool_tls_required_no(s), 0, "a body line is no header field");
     spool_free(s);
 }
+
+/* append_all - msg appended in pieces of step bytes */
+static enum spool_status append_all(struct spool *s, const uint8_t *msg, size_t len,
+                                    size_t step, char *err, size_t errsize)
+{
+    enum spool_status st = SPOOL_OK;
+
+    for (size_t off = 0; off < len && st == SPOOL_OK; off += step)
+        st = spool_append(s, msg + off, len - off < step ? len - off : step, err, errsize);
+    return st;
+}
+
+Test(spool, appended_small_message_stays_in_memory)
+{
+    static const uint8_t msg[] = "Subject: x\r\n\r\nhello\r\n";
+    struct spool_params p = {.dir = dir};
+    char err[256] = "";
+    struct spool *s = spool_new(&p, err, sizeof(err));
+
+    cr_assert_not_null(s, "%s", err);
+    cr_assert_eq(append_all(s, msg, sizeof(msg) - 1, 5, err, sizeof(err)), SPOOL_OK);
+    cr_assert_eq(spool_end(s, err, sizeof(err)), SPOOL_OK, "%s", err);
+    cr_assert_eq(spool_fd(s), -1);
+    cr_assert_eq(spool_size(s), sizeof(msg) - 1);
+    cr_assert_eq(memcmp(spool_data(s), msg, sizeof(msg) - 1), 0);
+    spool_free(s);
+}
+
+Test(spool, appended_large_message_goes_to_a_file_with_its_8bit_octet)
+{
+    size_t len = 2 * SPOOL_MEMORY_MAX + 999;
+    uint8_t *msg = pattern(len, len - 3);
+    struct spool_params p = {.dir = dir};
+    char err[256] = "";
+    struct spool *s = spool_new(&p, err, sizeof(err));
+
+    cr_assert_not_null(s, "%s", err);
+    cr_assert_eq(append_all(s, msg, len, 4097, err, sizeof(err)), SPOOL_OK, "%s", err);
+    cr_assert_eq(spool_end(s, err, sizeof(err)), SPOOL_OK, "%s", err);
+    cr_assert(spool_fd(s) >= 0, "more than memory_max bytes: a file");
+    cr_assert_eq(spool_size(s), len);
+    cr_assert_eq(spool_8bit(s), 1);
+    expect_file(s, msg, len);
+    spool_free(s);
+    free(msg);
+}
+
+Test(spool, appended_past_max_size_is_too_big)
+{
+    static const uint8_t msg[] = "0123456789";
+    struct spool_params p = {.dir = dir, .max_size = 9};
+    char err[256] = "";
+    struct spool *s = spool_new(&p, err, sizeof(err));
+
+    cr_assert_not_null(s, "%s", err);
+    cr_assert_eq(spool_append(s, msg, 9, err, sizeof(err)), SPOOL_OK);
+    cr_assert_eq(spool_append(s, msg, 1, err, sizeof(err)), SPOOL_TOO_BIG);
+    cr_assert_str_eq(err, "message is larger than 9 bytes");
+    spool_free(s);
+}

@@ -24,7 +24,10 @@
 # way to send chosen mail with REQUIRETLS (e.g. "rt@dane.test
 # dane-requiretls:dane.test"). The agent runs as
 # user nobody: AGENT, POLICY and anything they read or write must be
-# accessible to it. Logs: RUNDIR/maillog.
+# accessible to it. DANE_LMTP (e.g. "unix:/run/x/serve.sock") instead routes
+# every domain through Postfix's lmtp(8) (service dane-lmtp) to a running
+# `dane-agent serve`, as the README's master.cf and main.cf lines do (AGENT and POLICY are then only written into
+# the unused pipe(8) lines). Logs: RUNDIR/maillog.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -35,8 +38,8 @@ write_config() {
         pf_main_cf "$run" client.sender.test
         cat <<CF
 # sending side: everything through dane-agent, bounces to sender.test kept
-default_transport = dane
-relay_transport = dane
+default_transport = ${DANE_LMTP:+dane-lmtp:}${DANE_LMTP:-dane}
+relay_transport = ${DANE_LMTP:+dane-lmtp:}${DANE_LMTP:-dane}
 dane_destination_recipient_limit = ${DANE_RCPT_LIMIT:-1}
 dane-requiretls_destination_recipient_limit = 1
 virtual_mailbox_domains = sender.test
@@ -52,6 +55,8 @@ CF
     {
         pf_master_base
         echo "virtual   unix  -       n       n       -       -       virtual"
+        # the README's LMTP client for dane-agent serve
+        echo "dane-lmtp unix - - n - - lmtp"
         # The README's line, verbatim but for the two paths, the user (the
         # testbed's agent runs as nobody, not the package's dane-agent) and options.
         echo "dane unix - n n - - pipe"
