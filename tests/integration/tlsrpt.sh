@@ -11,6 +11,9 @@
 # on the next run without resending the rest, and a run after that sends
 # nothing. Real failures are reported with their §4.3 result types: no
 # STARTTLS, an MX failover, a bogus TLSA RRset, a DANE-TA name mismatch.
+# Last, a mailto: report goes through real Postfix: the sending instance's
+# sendmail (tests/testbed/smtp/sender.sh), pipe(8) to dane-agent, the
+# receiving testbed's mailbox, where it is decoded.
 #
 # Zones (tests/testbed/dns/README.md): dane.test rua mailto:tlsrpt@dane.test;
 # mismatch.dane.test rua https://tlsrpt.dane.test/tlsrpt and
@@ -42,7 +45,7 @@ chmod 755 "$TB_RUN/sendmail"
 printf '#!/bin/sh\ncat >/dev/null\nexit 75\n' > "$TB_RUN/sendmail-fails"
 chmod 755 "$TB_RUN/sendmail-fails"
 
-# tlsrpt_policy NAME SENDMAIL - a policy with a tlsrpt section
+# tlsrpt_policy NAME SENDMAIL [STATE] - a policy with a tlsrpt section
 tlsrpt_policy() {
     tb_policy "$1" <<Y
 defaults:
@@ -56,7 +59,7 @@ tlsrpt:
   submitter: mta.sender.test
   sender: tlsrpt-noreply@sender.test
   sendmail: $2
-  state_dir: $state
+  state_dir: ${3:-$state}
 Y
 }
 policy=$(tlsrpt_policy tlsrpt "$TB_RUN/sendmail")
@@ -81,12 +84,14 @@ TB_OPTS=()
 printf '{"time": "2026-' >> "$records/deliveries.json"     # a record cut short
 day=$(date -u +%F)
 
-# run_tlsrpt POLICY ARGS... - dane-agent tlsrpt; TB_RC, TB_OUT, TB_ERR
+# run_tlsrpt POLICY ARGS... - dane-agent tlsrpt (after the command in
+# tlsrpt_wrap, if any); TB_RC, TB_OUT, TB_ERR
+tlsrpt_wrap=()
 run_tlsrpt() {
     local p=$1
     shift
     TB_RC=0
-    timeout 60 "$DANE_AGENT" tlsrpt -c "$p" ${day:+--day "$day"} "$@" "$records" \
+    timeout 60 "${tlsrpt_wrap[@]}" "$DANE_AGENT" tlsrpt -c "$p" ${day:+--day "$day"} "$@" "$records" \
         > "$TB_RUN/out" 2> "$TB_RUN/err" || TB_RC=$?
     TB_OUT=$(cat "$TB_RUN/out")
     TB_ERR=$(cat "$TB_RUN/err")
@@ -320,6 +325,68 @@ PY
 if grep -qx checked "$TB_RUN/decoded"; then
     tb_pass "all 7 mailed reports pass the schema; starttls-not-supported 2, failover (1 successful, starttls-not-supported 1, validation-failure 1), dnssec-invalid 1, certificate-host-mismatch 1"
 else tb_fail "the reports of the other outcomes" "$(cat "$TB_RUN/decoded")"; fi
+
+echo "== a mailto: report through real Postfix: sendmail, pipe(8) to dane-agent, the receiving Postfix"
+# The private sending instance (tests/testbed/smtp/sender.sh) hands every
+# message to dane-agent by pipe(8). Postfix's sendmail accepts a private
+# config directory (-C) from a user other than root (tlsrpt runs as nobody)
+# only when the default main.cf lists it in alternate_config_directories:
+# that main.cf is mounted over /etc/postfix in a private mount namespace
+# (unshare -m) for the tlsrpt run only; the machine's /etc is never written.
+sender=$TB_SRC/tests/testbed/smtp/sender.sh
+tb_on_exit "bash '$sender' stop '$TB_RUN/sender'"
+install -m 755 "$DANE_AGENT" "$TB_RUN/dane-agent"
+bash "$sender" start "$TB_RUN/sender" "$TB_RUN/dane-agent" "$policy"
+etc_postfix=$TB_RUN/etc-postfix
+mkdir -p "$etc_postfix"
+cp -a /etc/postfix/. "$etc_postfix/"
+printf 'compatibility_level = 3.6\nalternate_config_directories = %s\n' "$TB_RUN/sender/etc" > "$etc_postfix/main.cf"
+printf '#!/bin/sh\nexec /usr/sbin/sendmail -C %s "$@"\n' "$TB_RUN/sender/etc" > "$TB_RUN/sendmail-postfix"
+chmod 755 "$TB_RUN/sendmail-postfix"
+pf_records=$TB_RUN/records-postfix pf_state=$TB_RUN/state-postfix
+mkdir -p "$pf_records" "$pf_state"
+chmod 777 "$pf_records"
+chmod 700 "$pf_state"
+[ "$(id -u)" -ne 0 ] || chown nobody: "$pf_state"
+pf_policy=$(tlsrpt_policy tlsrpt-postfix "$TB_RUN/sendmail-postfix" "$pf_state")
+TB_OPTS=(--report "$pf_records/deliveries.json")
+tb_deliver "$policy" dane.test "tlsrpt through postfix" rcpt@dane.test
+expect_rc 0 "dane.test sent"
+TB_OPTS=()
+saved_records=$records records=$pf_records
+tlsrpt_wrap=(unshare -m --propagation private sh -c 'mount --bind "$0" /etc/postfix && exec "$@"' "$etc_postfix")
+run_tlsrpt "$pf_policy"
+tlsrpt_wrap=() records=$saved_records
+expect_rc 0 "report handed to Postfix's sendmail"
+for _ in $(seq 300); do
+    grep -Eq 'to=<tlsrpt@dane\.test>, relay=dane, .*status=sent' "$TB_RUN/sender/maillog" && break
+    sleep 0.1
+done
+if grep -Eq 'postfix/pickup.*uid=65534 from=<tlsrpt-noreply@sender\.test>' "$TB_RUN/sender/maillog" &&
+   grep -Eq 'to=<tlsrpt@dane\.test>, relay=dane, .*dsn=2\.0\.0, status=sent' "$TB_RUN/sender/maillog"; then
+    tb_pass "sending Postfix: picked up from nobody, sent by dane-agent"
+else tb_fail "sending Postfix log" "$(tail -n 20 "$TB_RUN/sender/maillog")"; fi
+python3 - "$TB_RUN" <<'PY' > "$TB_RUN/decoded" 2>&1 || true
+import email, glob, gzip, json, sys, time
+run = sys.argv[1]
+for _ in range(100):
+    found = [m for m in glob.glob(run + "/smtp/mail/*/new/*")
+             if "tlsrpt@dane.test" in open(m, "rb").read(4096).decode("latin-1")]
+    if found:
+        break
+    time.sleep(0.1)
+assert len(found) == 1, found
+msg = email.message_from_binary_file(open(found[0], "rb"))
+assert msg["Delivered-To"] == "tlsrpt@dane.test" and msg["TLS-Report-Domain"] == "dane.test", msg["Delivered-To"]
+assert msg.get_content_type() == "multipart/report" and msg.get_param("report-type") == "tlsrpt"
+assert "using TLSv1." in msg["Received"], msg["Received"]
+part = [p for p in msg.walk() if p.get_content_type() == "application/tlsrpt+gzip"][0]
+open(run + "/postfix-dane.test.json", "wb").write(gzip.decompress(part.get_payload(decode=True)))
+print("decoded")
+PY
+if grep -qx decoded "$TB_RUN/decoded"; then tb_pass "the receiving Postfix's mailbox: the report arrived over TLS and decodes"
+else tb_fail "the report in the receiving mailbox" "$(cat "$TB_RUN/decoded")"; fi
+check_report "$TB_RUN/postfix-dane.test.json" dane.test 1 0 "the report delivered by Postfix: 1 successful session"
 
 echo "== usage"
 TB_RC=0; "$DANE_AGENT" tlsrpt -c "$policy" --day 2026-02-30 "$records" 2>"$TB_RUN/err" || TB_RC=$?
