@@ -25,6 +25,8 @@ packages=(
   libjson-c-dev
   # agent/tlsrpt: zlib gzips the reports (application/tlsrpt+gzip)
   zlib1g-dev
+  # tests/integration/tlsrpt.sh: every report checked against tests/data/tlsrpt-schema.json
+  python3-jsonschema
   # for tests/integration/exim_pipe.sh: the shared libraries of the unpacked
   # exim4-daemon-light (its Depends), and nss_wrapper, which lets that exim
   # find its compiled-in user Debian-exim without adding it to /etc/passwd

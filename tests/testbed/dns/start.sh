@@ -140,6 +140,8 @@ _mta-sts TXT "v=STSv1; id=20261205T000000;"
 _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@dane.test"
 _smtp._tls.mismatch TXT "v=TLSRPTv1; rua=https://tlsrpt.dane.test/tlsrpt,mailto:tlsrpt@mismatch.dane.test"
 _smtp._tls.ta TXT "v=TLSRPTv1; rua=ftp://tlsrpt.dane.test/"
+_smtp._tls.no-starttls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@no-starttls.dane.test"
+_smtp._tls.wrongname-ta TXT "v=TLSRPTv1; rua=mailto:tlsrpt@wrongname-ta.dane.test"
 tlsrpt A 127.0.27.14
 Z
     # an RRset larger than a UDP answer (EDNS 1232): truncated, then TCP
@@ -180,6 +182,7 @@ _25._tcp.mx TLSA 3 1 1 $EC311
 mx2 A 127.0.25.10
 _25._tcp.mx2 TLSA 3 1 1 $EC311
 _mta-sts TXT "v=STSv1; id=badsig1;"
+_smtp._tls.mx TXT "v=TLSRPTv1; rua=mailto:tlsrpt@badsig.test"
 Z
 }
 zone_cname() {
@@ -230,6 +233,7 @@ mx2 A 127.0.25.10
 _25._tcp.mx2 TLSA 3 1 1 $RSA311
 mx3 A 127.0.25.11
 _25._tcp.mx3 TLSA 3 1 1 $RSA311
+_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@failover.test"
 Z
 }
 zone_addrunsigned() { echo '@ MX 10 mx.unsigned.test.'; }
