@@ -4,12 +4,12 @@
 #   build-asan/   ASan+UBSan build: ctest (unit + integration)
 #   build-fuzz/   clang + libFuzzer: the corpus replay (ctest -L fuzz; the
 #                 unit and integration tests already ran twice above), then
-#                 every target fuzzed for FUZZ_SECONDS (default 60) each
+#                 every target fuzzed for FUZZ_SECONDS (default 40) each
 # Needs the Debian packages that .ci/run installs. Exit status: 0 all passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
-fuzz_seconds=${FUZZ_SECONDS:-60}
+fuzz_seconds=${FUZZ_SECONDS:-40}
 
 # configure_and_test DIR [CMAKE_ARGS...] - build DIR and run its ctest;
 # CTEST_LABEL, when set, runs only the tests of that label
