@@ -6,9 +6,11 @@
 #
 # 1. builds dane-agent and bench_micro (RelWithDebInfo, hardened: the normal
 #    build) in $BENCH_BUILD (default <repo>/build-bench);
-# 2. waits (up to $BENCH_WAIT s, default 600) until no other testbed holds
-#    127.0.53.x / 127.0.25.x, then starts the DNS and SMTP testbeds in a
-#    scratch directory (one cert dir for both);
+# 2. re-runs itself in a private network namespace (unshare -n) whose own
+#    loopback has the route option quickack (no delayed ACKs, on both sides
+#    alike; BENCH_QUICKACK=0 leaves it out) and starts the DNS and SMTP
+#    testbeds there, in a scratch directory (one cert dir for both): other
+#    testbeds on the host neither block nor reach this run's addresses;
 # 3. probe: `dane-agent probe` (and --dns-only) vs `posttls-finger -c -l
 #    dane` on dane.test (MX mx.dane.test, TLSA 3 1 1 + 2 0 1), interleaved,
 #    $BENCH_RUNS (default 25) measured runs each after a warm-up; both
@@ -46,11 +48,27 @@ agent=$build/dane-agent
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (private Postfix instances, port 53)"
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || die "ip not found (Debian package iproute2)"
+# The whole bench runs in a network namespace of its own: its loopback is
+# not the host's (the host's network settings are never touched), and
+# every client and server of the run uses it alike. Route option quickack
+# (ip-route(8)) turns off delayed ACKs on that loopback for both sides:
+# bench/README.md ("The delayed-ACK stall") shows the stall it removes.
+if [ -z "${BENCH_NETNS:-}" ]; then
+    exec unshare -n env BENCH_NETNS=1 bash "$0" "$@"
+fi
+PATH=$PATH:/usr/sbin
+ip link set lo up
+if [ "${BENCH_QUICKACK:-1}" = 1 ]; then
+    ip route change local 127.0.0.0/8 dev lo table local proto kernel scope host \
+        src 127.0.0.1 quickack 1
+    ip route change local 127.0.0.1 dev lo table local proto kernel scope host \
+        src 127.0.0.1 quickack 1
+fi
 for tool in cmake nsd unbound postfix posttls-finger unshare python3 ss; do
     command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
         die "$tool not found (packages: .ci/packages.sh)"
 done
-PATH=$PATH:/usr/sbin
 [ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) not found (Debian package time)"
 
 echo "== building dane-agent and bench_micro in $build (RelWithDebInfo, hardened)"
@@ -123,22 +141,9 @@ if [ "${BENCH_ONLY:-}" = large ]; then
     exit 0
 fi
 
-# wait_for_addresses - other engineers' testbeds use the same fixed
-# addresses: poll (every 0.5 s) until none is bound, within the deadline
-wait_for_addresses() {
-    local said=0
-    while ss -Hltnu | grep -qE ' 127\.0\.(53|25)\.[0-9]+:'; do
-        [ "$SECONDS" -lt "$deadline" ] ||
-            die "127.0.53.x/127.0.25.x still in use after ${BENCH_WAIT:-600} s"
-        [ "$said" = 1 ] || echo "== another testbed holds 127.0.53.x/127.0.25.x: waiting"
-        said=1
-        sleep 0.5
-    done
-}
-
 # check_ours - the fixed addresses must still be served by the servers this
-# run started: other engineers' tests use the same addresses, and a figure
-# measured against their servers (other keys, other zones) would be void
+# run started (a server that died would leave a figure measured against
+# nothing; the namespace keeps everyone else's servers out)
 check_ours() {
     local nsd unbound master
     nsd=$(head -n1 "$run/dns/nsd.pid") unbound=$(head -n1 "$run/dns/unbound.pid")
@@ -197,28 +202,15 @@ sender_stop() {
     rm -rf "$sender"
 }
 
-# start_testbed - another run may take the addresses between our check and
-# our bind (start.sh signs the zones in between): then stop what we started
-# and wait again, until BENCH_WAIT seconds have passed
+# start_testbed - the DNS and SMTP testbeds on this namespace's loopback
 start_testbed() {
-    local attempt=0
-    deadline=$((SECONDS + ${BENCH_WAIT:-600}))
     bash "$root/tests/certs/mkcerts.sh" "$run/certs" >/dev/null
-    while :; do
-        attempt=$((attempt + 1))
-        wait_for_addresses
-        echo "== starting the testbed in $run"
-        if bash "$root/tests/testbed/dns/start.sh" -c "$run/certs" "$run/dns" >/dev/null 2>&1 &&
-            bash "$root/tests/testbed/smtp/start.sh" -c "$run/certs" "$run/smtp" >/dev/null 2>&1 &&
-            (check_ours) 2>/dev/null; then
-            return 0
-        fi
-        echo "== lost the race for the addresses to another testbed (attempt $attempt)"
-        bash "$root/tests/testbed/smtp/stop.sh" "$run/smtp" >/dev/null 2>&1 || true
-        bash "$root/tests/testbed/dns/stop.sh" "$run/dns" >/dev/null 2>&1 || true
-        [ "$SECONDS" -lt "$deadline" ] || die "could not start the testbed: addresses busy"
-        sleep 1
-    done
+    echo "== starting the testbed in $run (private network namespace, quickack ${BENCH_QUICKACK:-1})"
+    bash "$root/tests/testbed/dns/start.sh" -c "$run/certs" "$run/dns" >/dev/null ||
+        die "the DNS testbed did not start"
+    bash "$root/tests/testbed/smtp/start.sh" -c "$run/certs" "$run/smtp" >/dev/null ||
+        die "the SMTP testbed did not start"
+    check_ours
 }
 
 start_testbed
