@@ -25,6 +25,10 @@
 #    connection cache off, default_destination_concurrency_limit=C,
 #    smtp_tls_session_cache_database empty or btree); a row with failed
 #    deliveries is printed as such (FAILED lines) and the bench goes on;
+# 4b. issue 19: $BENCH_SERVE_MESSAGES (default 1000; 0: skip) messages at
+#    concurrency 1, 4 and 16 through a sending Postfix: smtp(8) without and
+#    with connection reuse, and lmtp(8) to `dane-agent serve` (started and
+#    stopped here by PID, 2C workers); BENCH_ONLY=serve runs these alone;
 # 5. one large message: $BENCH_LARGE_MB (default 600; 0: skip) MB generated
 #    on the fly and streamed into one `dane-agent deliver` under GNU time,
 #    over TLS to peer.py --discard-data (which keeps a byte count and a
@@ -43,6 +47,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD:-$root/build-bench}
 runs=${BENCH_RUNS:-25}
 messages=${BENCH_MESSAGES:-200}
+serve_messages=${BENCH_SERVE_MESSAGES:-1000}
 measure=(python3 "$root/bench/measure.py")
 agent=$build/dane-agent
 
@@ -161,12 +166,22 @@ in_ns() {
         'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$run/resolv.conf" "$@"
 }
 
-# sender_start CONCURRENCY CACHE - a private sending Postfix, smtp(8) with
-# DANE, with (on) or without (off) its TLS session cache;
-# messages whose Subject starts "bench" wait in the hold queue
+# sender_start CONCURRENCY CACHE [ROUTE] - a private sending Postfix,
+# smtp(8) with DANE, with (on) or without (off) its TLS session cache;
+# messages whose Subject starts "bench" wait in the hold queue. ROUTE (the
+# issue 19 rows, all with max_use = 100000 so that no delivering process
+# exits during a row and takes its CPU figures with it): smtp-off, smtp(8)
+# without connection reuse; smtp-on, with it (on-demand and per-destination
+# connection caching, TLS connections reused through tlsproxy(8)); lmtp:PATH,
+# lmtp(8) to `dane-agent serve` on that socket with the README's lines
+# (lmtp(8)'s own connection caching at its defaults).
 sender_start() {
-    local c=$1 cache=$2 scache=
+    local c=$1 cache=$2 route=${3:-} scache='' transport=smtp ondemand=no dests=''
     [ "$cache" = on ] && scache="btree:$sender/data/smtp_scache"
+    case $route in
+    smtp-on) ondemand=yes dests=dane.test ;;
+    lmtp:*) transport="dane-lmtp:unix:${route#lmtp:}" ;;
+    esac
     mkdir -p "$sender"
     (
         . "$root/tests/testbed/smtp/lib.sh"
@@ -175,22 +190,31 @@ sender_start() {
             pf_main_cf "$sender" client.bench.test
             cat <<CF
 # bench: deliveries by Postfix's own smtp(8) with DANE (TLS_README)
-default_transport = smtp
-relay_transport = smtp
+default_transport = $transport
+relay_transport = $transport
 smtp_dns_support_level = dnssec
 smtp_tls_security_level = dane
 smtp_tls_loglevel = 1
-smtp_connection_cache_on_demand = no
-smtp_connection_cache_destinations =
+smtp_connection_cache_on_demand = $ondemand
+smtp_connection_cache_destinations = $dests
 default_destination_concurrency_limit = $c
 header_checks = regexp:$sender/etc/hold.regexp
 smtp_tls_session_cache_database = $scache
 delay_warning_time = 0
 CF
+            [ "$route" = smtp-on ] && echo "smtp_tls_connection_reuse = yes"
+            [ -z "$route" ] || echo "max_use = 100000"
         } > "$sender/etc/main.cf"
         echo '/^Subject: bench/ HOLD bench: released all at once' > "$sender/etc/hold.regexp"
-        { pf_master_base; echo "smtp      unix  -       -       n       -       -       smtp"; } \
-            > "$sender/etc/master.cf"
+        {
+            pf_master_base
+            echo "smtp      unix  -       -       n       -       -       smtp"
+            echo "tlsproxy  unix  -       -       n       -       0       tlsproxy"
+            echo "dane-lmtp unix  -       -       n       -       -       lmtp"
+            # issue 19 rows: 1000 messages come in through one SMTP session
+            # (sendmail's process per message took ~0.1 s each under load)
+            [ -z "$route" ] || echo "127.0.0.1:2525 inet n - n - 1 smtpd"
+        } > "$sender/etc/master.cf"
         pf_start "$sender" >/dev/null
     )
 }
@@ -242,23 +266,26 @@ with_dns_cache "$policy" "$run/policy-dnscache.yaml"
 # like the runs without cache).
 warm='(?sm)\A(?!.*^ *(?:MX|A|AAAA|TLSA) [^\n]*, \d+ ms$)(?=.*cached \(TTL)'
 
-echo "== probe: $runs runs each, interleaved"
-in_ns env MAIL_CONFIG="$run/ptf" "${measure[@]}" repeat --runs "$runs" --out "$run/probe.json" \
-    --rss-with /usr/bin/time \
-    --cmd "dane-agent probe" 'verification: Verified' "$agent probe -c $policy dane.test" \
-    --cmd "dane-agent probe --dns-only" 'effective level dane' \
-          "$agent probe --dns-only -c $policy dane.test" \
-    --cmd "dane-agent probe, DNS cache" "$warm.*verification: Verified" \
-          "$agent probe -c $run/policy-dnscache.yaml dane.test" \
-    --cmd "dane-agent probe --dns-only, DNS cache" "$warm.*effective level dane" \
-          "$agent probe --dns-only -c $run/policy-dnscache.yaml dane.test" \
-    --warmup-expect "dane-agent probe, DNS cache" 'verification: Verified' \
-    --warmup-expect "dane-agent probe --dns-only, DNS cache" 'effective level dane' \
-    --cmd "posttls-finger -c -l dane" 'Verified TLS connection established' \
-          "posttls-finger -c -l dane dane.test"
-check_ours
+# probe_rows - the probe rows, interleaved
+probe_rows() {
+    echo "== probe: $runs runs each, interleaved"
+    in_ns env MAIL_CONFIG="$run/ptf" "${measure[@]}" repeat --runs "$runs" --out "$run/probe.json" \
+        --rss-with /usr/bin/time \
+        --cmd "dane-agent probe" 'verification: Verified' "$agent probe -c $policy dane.test" \
+        --cmd "dane-agent probe --dns-only" 'effective level dane' \
+              "$agent probe --dns-only -c $policy dane.test" \
+        --cmd "dane-agent probe, DNS cache" "$warm.*verification: Verified" \
+              "$agent probe -c $run/policy-dnscache.yaml dane.test" \
+        --cmd "dane-agent probe --dns-only, DNS cache" "$warm.*effective level dane" \
+              "$agent probe --dns-only -c $run/policy-dnscache.yaml dane.test" \
+        --warmup-expect "dane-agent probe, DNS cache" 'verification: Verified' \
+        --warmup-expect "dane-agent probe --dns-only, DNS cache" 'effective level dane' \
+        --cmd "posttls-finger -c -l dane" 'Verified TLS connection established' \
+              "posttls-finger -c -l dane dane.test"
+    check_ours
+    results+=("$run/probe.json")
+}
 
-results=("$run/probe.json")
 # The same policy with the TLS session cache shared between processes; the
 # agent runs as nobody, the cache directory is that user's.
 mkdir -m 700 "$run/cache"
@@ -325,18 +352,106 @@ deliver_postfix() {
     if [ -s "$run/postfix-$c-$cache.json" ]; then results+=("$run/postfix-$c-$cache.json"); fi
 }
 
-for cache in off on; do
-    for c in 1 4; do
-        deliver_agent "$c" "$cache" off
-        deliver_agent "$c" "$cache" on
-        deliver_postfix "$c" "$cache"
-        check_ours
+# deliver_rows - dane-agent deliver processes against smtp(8)
+deliver_rows() {
+    local cache c
+    for cache in off on; do
+        for c in 1 4; do
+            deliver_agent "$c" "$cache" off
+            deliver_agent "$c" "$cache" on
+            deliver_postfix "$c" "$cache"
+            check_ours
+        done
     done
-done
+}
 
-large_message
+# serve_start WORKERS - `dane-agent serve` on $run/lmtp/serve.sock with the
+# testbed policy (no caches), as root (it drops to nobody), logging to
+# $run/serve.log; sets serve_pid once its workers are up. --connections is
+# large so that no worker exits during a row.
+serve_start() {
+    local sock=$run/lmtp/serve.sock
+    [ -d "$run/lmtp" ] || mkdir -m 755 "$run/lmtp"
+    rm -f "$sock"
+    "$agent" serve -c "$policy" --listen "unix:$sock" --workers "$1" \
+        --connections 1000000 --log-stderr > "$run/serve.log" 2>&1 &
+    serve_pid=$!
+    for _ in $(seq 100); do
+        [ -S "$sock" ] && [ "$(pgrep -c -P "$serve_pid")" = "$1" ] && return 0
+        sleep 0.1
+    done
+    die "dane-agent serve did not start: $(cat "$run/serve.log")"
+}
 
-echo "== bench_micro"
-"$build/bench/bench_micro" "$run/certs" | "${measure[@]}" micro --out "$run/micro.json"
-results+=("$run/micro.json")
+# serve_stop - SIGTERM to the supervisor by its PID (it stops its workers)
+serve_stop() {
+    kill "$serve_pid"
+    wait "$serve_pid" || die "dane-agent serve exited $? on SIGTERM"
+}
+
+# deliver_qmgr ROUTE C - BENCH_SERVE_MESSAGES messages released at once from
+# the hold queue of a sending Postfix: ROUTE smtp-off / smtp-on (smtp(8)
+# without / with connection reuse) or serve (lmtp(8) to dane-agent serve
+# with 2C workers, at least C for C concurrent LMTP sessions plus sessions
+# parked in lmtp(8)'s connection cache)
+deliver_qmgr() {
+    local route=$1 c=$2 reuse=off name tag sent='postfix/smtp\[\d+\]: .*status=sent'
+    local tls=$sender/maillog who=(--programs 'smtp,tlsmgr,tlsproxy') per=(--tls-per-message)
+    case $route in
+    smtp-off) name="postfix smtp(8)" ;;
+    smtp-on) name="postfix smtp(8), connection reuse" reuse=on per=() ;;
+    serve) name="postfix lmtp(8) to dane-agent serve" tls=$run/serve.log ;;
+    esac
+    tag=q-$route-$c
+    echo "== $name: $serve_messages messages at concurrency $c"
+    if [ "$route" = serve ]; then
+        serve_start $((2 * c))
+        who=(--serve-pid "$serve_pid")
+        sent='postfix/lmtp\[\d+\]: .*relay=[^,]*serve\.sock.*status=sent'
+        route=lmtp:$run/lmtp/serve.sock
+    fi
+    in_ns bash -c "$(declare -f sender_start); root='$root' sender='$sender' sender_start $c off '$route'"
+    "${measure[@]}" submit --smtp 127.0.0.1:2525 --messages "$serve_messages" --name "$tag"
+    for _ in $(seq 600); do
+        [ "$(find "$sender/queue/hold" -type f | wc -l)" = "$serve_messages" ] && break
+        sleep 0.1
+    done
+    "${measure[@]}" qmgr --messages "$serve_messages" --concurrency "$c" --reuse "$reuse" \
+        --name "$name" --out "$run/$tag.json" --queue "$sender/queue" \
+        --maillog "$sender/maillog" --master-pidfile "$sender/queue/pid/master.pid" \
+        --release "sh -c 'postsuper -c $sender/etc -H ALL 2>/dev/null && postqueue -c $sender/etc -f'" \
+        --sent "$sent" --tls-log "$tls" "${per[@]}" "${who[@]}" \
+        --mailbox "$run/smtp/mail" --tag "$tag" ||
+        echo "== $name: failed deliveries (the table says which)"
+    sender_stop "maillog-$tag"
+    if [ "${route%%:*}" = lmtp ]; then serve_stop; cp "$run/serve.log" "$run/serve-$c.log"; fi
+    if [ -s "$run/$tag.json" ]; then results+=("$run/$tag.json"); fi
+}
+
+# serve_rows - the issue 19 rows: the same sending Postfix, smtp(8) direct
+# (without and with connection reuse) and lmtp(8) to dane-agent serve,
+# interleaved
+serve_rows() {
+    local c route
+    [ "$serve_messages" -gt 0 ] || return 0
+    for c in 1 4 16; do
+        for route in smtp-off smtp-on serve; do
+            deliver_qmgr "$route" "$c"
+            check_ours
+        done
+    done
+}
+
+results=()
+if [ "${BENCH_ONLY:-}" != serve ]; then
+    probe_rows
+    deliver_rows
+fi
+serve_rows
+if [ "${BENCH_ONLY:-}" != serve ]; then
+    large_message
+    echo "== bench_micro"
+    "$build/bench/bench_micro" "$run/certs" | "${measure[@]}" micro --out "$run/micro.json"
+    results+=("$run/micro.json")
+fi
 print_table
