@@ -42,6 +42,7 @@
 #include "agent.h"
 #include "clock.h"
 #include "deliver.h"
+#include "delivery_warm.h"
 #include "privdrop.h"
 #include "report.h"
 #include "serve.h"
@@ -305,6 +306,8 @@ static int listen_on(const char *spec, char *err, size_t errsize)
  * all, or until told to stop; never returns */
 static void worker(const struct serve_options *o, int lfd, pid_t supervisor)
 {
+    struct deliver_warm warm = {.delivery = delivery_warm_new()};
+    struct serve_config cfg = o->cfg;
     struct sigaction sa;
     sigset_t none;
     unsigned served = 0;
@@ -323,6 +326,7 @@ static void worker(const struct serve_options *o, int lfd, pid_t supervisor)
      * client defers (the supervisor logs it and starts another) */
     deliver_on_alarm(STDERR_FILENO, worker_alarm_msg, sizeof(worker_alarm_msg) - 1,
                      EX_TEMPFAIL);
+    cfg.warm = &warm;   /* DNS, TLS and PKIX state kept across connections */
     while (served < o->connections && !got_stop) {
         struct pollfd p = {.fd = lfd, .events = POLLIN};
         int fd;
@@ -333,8 +337,9 @@ static void worker(const struct serve_options *o, int lfd, pid_t supervisor)
         if (fd < 0)     /* another worker took it, or the client left */
             continue;
         served++;
-        serve_connection(&o->cfg, fd, &got_stop);
+        serve_connection(&cfg, fd, &got_stop);
     }
+    deliver_warm_free(&warm);
     _exit(0);
 }
 

@@ -163,7 +163,8 @@ static void deliver_group(struct lmtp_session *s, const struct txn *t, struct gr
         g->res[k].status = DELIVERY_DEFERRED;
         g->res[k].reason[0] = '\0';
     }
-    status = deliver_spooled(&req, t->cfg->policy, clock_now_ms(), t->sp, g->res, line);
+    status = deliver_spooled(&req, t->cfg->policy, clock_now_ms(), t->sp, g->res,
+                             t->cfg->warm, line);
     alarm(0);   /* deliver_spooled's last-resort alarm: the worker lives on */
     for (size_t k = 0; k < g->n; k++) {
         struct delivery_rcpt *r = &g->res[k];

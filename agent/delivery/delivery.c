@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "dane.h"
 #include "delivery.h"
+#include "delivery_warm.h"
 #include "dnsplan.h"
 #include "failure.h"
 #include "pkix.h"
@@ -1046,11 +1047,41 @@ static int plan_decides(struct delivery *d)
     return 1;
 }
 
+/* take_warm - what a resident worker kept for this entry, into d */
+static struct warm_entry *take_warm(struct delivery *d)
+{
+    struct warm_entry *w = d->in->warm ? delivery_warm_entry(d->in->warm, d->in->entry)
+                                       : NULL;
+
+    if (w != NULL) {
+        d->ctx_auth = w->ctx_auth;
+        d->ctx_may = w->ctx_may;
+        d->store = w->store;
+    }
+    return w;
+}
+
+/* keep_warm - d's contexts and store back into the worker's slot, or freed
+ * when there is none */
+static void keep_warm(struct delivery *d, struct warm_entry *w)
+{
+    if (w != NULL) {
+        w->ctx_auth = d->ctx_auth;
+        w->ctx_may = d->ctx_may;
+        w->store = d->store;
+        return;
+    }
+    tls_ctx_free(d->ctx_auth);
+    tls_ctx_free(d->ctx_may);
+    pkix_store_free(d->store);
+}
+
 /* delivery_run - deliver (or probe) through every host of the plan */
 void delivery_run(const struct delivery_input *in, struct delivery_result *out)
 {
     struct delivery d;
     enum smtp_result state[SMTP_MAX_RCPTS];
+    struct warm_entry *warm;
 
     memset(out, 0, sizeof(*out));
     memset(&d, 0, sizeof(d));
@@ -1067,6 +1098,7 @@ void delivery_run(const struct delivery_input *in, struct delivery_result *out)
         in->rcpts[i].reason[0] = '\0';
     }
     d.tls_required_no = tls_required_no(in);
+    warm = take_warm(&d);
     if (!plan_decides(&d)) {
         load_pins(&d);
         try_hosts(&d);
@@ -1074,7 +1106,5 @@ void delivery_run(const struct delivery_input *in, struct delivery_result *out)
             requiretls_bounce(&d);
     }
     conclude(&d);
-    tls_ctx_free(d.ctx_auth);
-    tls_ctx_free(d.ctx_may);
-    pkix_store_free(d.store);
+    keep_warm(&d, warm);
 }
