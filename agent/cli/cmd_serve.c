@@ -3,7 +3,8 @@
  *
  * serve -c POLICY --listen unix:PATH|inet:ADDRESS:PORT [--workers N]
  *       [--connections N] [--idle-timeout SECONDS] [--max-line OCTETS]
- *       [--max-recipients N] [--max-size OCTETS] [--log-stderr]
+ *       [--max-recipients N] [--max-size OCTETS] [--reuse-time-limit SECONDS]
+ *       [--reuse-count-limit N] [--log-stderr]
  *
  * Order of work: arguments (64), policy (78), the listening socket (71; an
  * inet address must be loopback: the service authenticates nobody), the
@@ -15,7 +16,9 @@
  * ends with 421) and waited for, the defaults entry's delivery_timeout plus
  * STOP_GRACE_S at most, then killed; exit 0. A worker that dies answers
  * nothing: the client defers and retries. A worker whose supervisor dies
- * gets SIGTERM (PR_SET_PDEATHSIG).
+ * gets SIGTERM (PR_SET_PDEATHSIG). A worker keeps its warm state
+ * (deliver.h: DNS resolver, TLS contexts, CA stores, outbound connections
+ * within the --reuse limits, delivery_warm.h) until it exits.
  */
 #define _GNU_SOURCE     /* accept4 */
 #include <arpa/inet.h>
