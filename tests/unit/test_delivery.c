@@ -662,7 +662,7 @@ Test(delivery, warm_state_keeps_one_tls_context_per_policy_entry)
     char err[256];
     struct policy *policy = policy_parse("t.yaml", (const uint8_t *)yaml, strlen(yaml),
                                          err, sizeof(err));
-    struct delivery_warm *w = delivery_warm_new();
+    struct delivery_warm *w = delivery_warm_new(NULL);
     struct dnsplan *plan = dane_plan();
     const struct tls_ctx *first;
 
