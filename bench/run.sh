@@ -26,9 +26,10 @@
 #    smtp_tls_session_cache_database empty or btree); a row with failed
 #    deliveries is printed as such (FAILED lines) and the bench goes on;
 # 4b. issue 19: $BENCH_SERVE_MESSAGES (default 1000; 0: skip) messages at
-#    concurrency 1, 4 and 16 through a sending Postfix: smtp(8) without and
-#    with connection reuse, and lmtp(8) to `dane-agent serve` (started and
-#    stopped here by PID, 2C workers); BENCH_ONLY=serve runs these alone;
+#    concurrency 1, 4 and 16 through a sending Postfix: smtp(8), and lmtp(8)
+#    to `dane-agent serve` (started and stopped here by PID, 2C workers),
+#    each without and with outbound connection reuse; BENCH_ONLY=serve runs
+#    these alone;
 # 5. one large message: $BENCH_LARGE_MB (default 600; 0: skip) MB generated
 #    on the fly and streamed into one `dane-agent deliver` under GNU time,
 #    over TLS to peer.py --discard-data (which keeps a byte count and a
@@ -365,16 +366,19 @@ deliver_rows() {
     done
 }
 
-# serve_start WORKERS - `dane-agent serve` on $run/lmtp/serve.sock with the
-# testbed policy (no caches), as root (it drops to nobody), logging to
-# $run/serve.log; sets serve_pid once its workers are up. --connections is
-# large so that no worker exits during a row.
+# serve_start WORKERS REUSE(on|off) - `dane-agent serve` on
+# $run/lmtp/serve.sock with the testbed policy (no caches), as root (it
+# drops to nobody), logging to $run/serve.log; sets serve_pid once its
+# workers are up. --connections is large so that no worker exits during a
+# row; outbound connection reuse at serve's defaults (300 s, 100 messages)
+# or off (--reuse-time-limit 0).
 serve_start() {
-    local sock=$run/lmtp/serve.sock
+    local sock=$run/lmtp/serve.sock ropt=()
+    [ "$2" = on ] || ropt=(--reuse-time-limit 0)
     [ -d "$run/lmtp" ] || mkdir -m 755 "$run/lmtp"
     rm -f "$sock"
     "$agent" serve -c "$policy" --listen "unix:$sock" --workers "$1" \
-        --connections 1000000 --log-stderr > "$run/serve.log" 2>&1 &
+        --connections 1000000 "${ropt[@]}" --log-stderr > "$run/serve.log" 2>&1 &
     serve_pid=$!
     for _ in $(seq 100); do
         [ -S "$sock" ] && [ "$(pgrep -c -P "$serve_pid")" = "$1" ] && return 0
@@ -391,8 +395,9 @@ serve_stop() {
 
 # deliver_qmgr ROUTE C - BENCH_SERVE_MESSAGES messages released at once from
 # the hold queue of a sending Postfix: ROUTE smtp-off / smtp-on (smtp(8)
-# without / with connection reuse) or serve (lmtp(8) to dane-agent serve
-# with 2C workers, at least C for C concurrent LMTP sessions plus sessions
+# without / with connection reuse) or serve-off / serve-on (lmtp(8) to
+# dane-agent serve without / with its outbound connection reuse, 2C
+# workers: C for C concurrent LMTP sessions and as many again for sessions
 # parked in lmtp(8)'s connection cache)
 deliver_qmgr() {
     local route=$1 c=$2 reuse=off name tag sent='postfix/smtp\[\d+\]: .*status=sent'
@@ -400,12 +405,14 @@ deliver_qmgr() {
     case $route in
     smtp-off) name="postfix smtp(8)" ;;
     smtp-on) name="postfix smtp(8), connection reuse" reuse=on per=() ;;
-    serve) name="postfix lmtp(8) to dane-agent serve" tls=$run/serve.log ;;
+    serve-off) name="postfix lmtp(8) to dane-agent serve" tls=$run/serve.log ;;
+    serve-on) name="postfix lmtp(8) to dane-agent serve, connection reuse" reuse=on
+        tls=$run/serve.log per=() ;;
     esac
     tag=q-$route-$c
     echo "== $name: $serve_messages messages at concurrency $c"
-    if [ "$route" = serve ]; then
-        serve_start $((2 * c))
+    if [ "${route%-*}" = serve ]; then
+        serve_start $((2 * c)) "$reuse"
         who=(--serve-pid "$serve_pid")
         sent='postfix/lmtp\[\d+\]: .*relay=[^,]*serve\.sock.*status=sent'
         route=lmtp:$run/lmtp/serve.sock
@@ -424,18 +431,18 @@ deliver_qmgr() {
         --mailbox "$run/smtp/mail" --tag "$tag" ||
         echo "== $name: failed deliveries (the table says which)"
     sender_stop "maillog-$tag"
-    if [ "${route%%:*}" = lmtp ]; then serve_stop; cp "$run/serve.log" "$run/serve-$c.log"; fi
+    if [ "${route%%:*}" = lmtp ]; then serve_stop; cp "$run/serve.log" "$run/$tag-serve.log"; fi
     if [ -s "$run/$tag.json" ]; then results+=("$run/$tag.json"); fi
 }
 
 # serve_rows - the issue 19 rows: the same sending Postfix, smtp(8) direct
-# (without and with connection reuse) and lmtp(8) to dane-agent serve,
-# interleaved
+# and lmtp(8) to dane-agent serve, each without and with outbound
+# connection reuse, interleaved
 serve_rows() {
     local c route
     [ "$serve_messages" -gt 0 ] || return 0
     for c in 1 4 16; do
-        for route in smtp-off smtp-on serve; do
+        for route in smtp-off serve-off smtp-on serve-on; do
             deliver_qmgr "$route" "$c"
             check_ours
         done
