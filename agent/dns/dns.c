@@ -5,20 +5,22 @@
  * SYNOPSIS
  *   dns_resolver_new(config, &why), dns_resolver_free(resolver)
  *   dns_resolver_set_deadline(resolver, deadline_ms)
+ *   dns_resolver_keep_answers(resolver)
  *   dns_resolver_check(resolver, msg, size)
  *   dns_lookup_mx(resolver, domain, &answer)
  *   dns_lookup_txt(resolver, name, &answer)
  *   dns_lookup_host(resolver, name, port, with_tlsa, &host)
  *
  * DESCRIPTION
- *   Each lookup first asks the cache (dns_cache.h) for every answer it
- *   needs, then asks the backend for the rest in one concurrent batch and
- *   keeps what may be kept. A process whose answers all come from the cache
+ *   Each lookup first asks memory (a resolver that keeps answers) and the
+ *   cache (dns_cache.h) for every answer it needs, then asks the backend
+ *   for the rest in one concurrent batch and keeps what may be kept. A process whose answers all come from the cache
  *   never creates a getdns context nor loads libgetdns.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "dns.h"
@@ -26,8 +28,21 @@
 #include "dns_cache.h"
 #include "dns_getdns.h"
 
+#define MEMO_MAX 64u   /* answers a kept resolver holds in memory */
+
+/* One answer held in memory, encoded as the DNS cache keeps it */
+struct memo {
+    char qname[DNS_NAME_MAX + 1];
+    uint16_t qtype;
+    time_t expires;
+    uint8_t *buf;                   /* NULL: a free place */
+    size_t len;
+};
+
 struct dns_resolver {
     struct dns_config config;       /* copied: upstreams and anchors owned */
+    struct memo *memo;              /* MEMO_MAX places; NULL: none kept */
+    size_t memo_next;               /* the place the next answer takes */
     struct dns_getdns *backend;     /* NULL until first needed */
     struct dns_cache *cache;        /* NULL: none */
     const char *cache_why;          /* why the configured cache is unused */
@@ -78,7 +93,65 @@ static unsigned time_left(const struct dns_resolver *r)
                                                   : timeout;
 }
 
-/* ask - answer every query: from the cache, else in one backend batch */
+/* memo_get - the answer from memory while its TTL lasts: 1 with *out
+ * filled (cached, ttl what is left), else 0 */
+static int memo_get(struct dns_resolver *r, const struct dns_query *q, time_t now)
+{
+    const char *why = NULL;
+
+    for (size_t i = 0; r->memo != NULL && i < MEMO_MAX; i++) {
+        struct memo *m = &r->memo[i];
+
+        if (m->buf == NULL || m->qtype != q->qtype || strcasecmp(m->qname, q->qname) != 0)
+            continue;
+        if (now < m->expires && dns_cache_decode(m->buf, m->len, q->out, &why) == 0) {
+            q->out->ttl = (uint32_t)(m->expires - now);
+            return 1;
+        }
+        free(m->buf);
+        memset(m, 0, sizeof(*m));
+    }
+    return 0;
+}
+
+/* memo_put - keep a keepable answer in memory for its TTL (at most the
+ * cache's limit), in the next place round */
+static void memo_put(struct dns_resolver *r, const struct dns_answer *a, time_t now)
+{
+    uint32_t max = r->config.cache_max_ttl ? r->config.cache_max_ttl
+                                           : DNS_DEFAULT_CACHE_MAX_TTL;
+    struct memo *m;
+    uint8_t *buf;
+    size_t len;
+
+    if (r->memo == NULL || !dns_cache_keepable(a) || (buf = malloc(DNS_CACHE_MAX_ENTRY)) == NULL)
+        return;
+    len = dns_cache_encode(a, buf, DNS_CACHE_MAX_ENTRY);
+    m = &r->memo[r->memo_next];
+    r->memo_next = (r->memo_next + 1) % MEMO_MAX;
+    free(m->buf);
+    memset(m, 0, sizeof(*m));
+    if (len == 0 || (m->buf = realloc(buf, len)) == NULL) {
+        free(buf);
+        return;
+    }
+    snprintf(m->qname, sizeof(m->qname), "%s", a->qname);
+    m->qtype = a->qtype;
+    m->len = len;
+    m->expires = now + (time_t)(a->ttl < max ? a->ttl : max);
+}
+
+/* known - the answer from memory or from the cache (not copied into
+ * memory: the cache does not say how much of its TTL is left); 1 when
+ * found */
+static int known(struct dns_resolver *r, const struct dns_query *q, time_t now)
+{
+    return memo_get(r, q, now)
+           || (r->cache != NULL && dns_cache_get(r->cache, q->qname, q->qtype, now, q->out));
+}
+
+/* ask - answer every query: from memory or the cache, else in one backend
+ * batch */
 static void ask(struct dns_resolver *r, const struct dns_query *q, size_t n)
 {
     struct dns_query missing[DNS_GETDNS_MAX_BATCH];
@@ -87,7 +160,7 @@ static void ask(struct dns_resolver *r, const struct dns_query *q, size_t n)
     unsigned timeout;
 
     for (size_t i = 0; i < n; i++)
-        if (r->cache == NULL || !dns_cache_get(r->cache, q[i].qname, q[i].qtype, now, q[i].out))
+        if (!known(r, &q[i], now))
             missing[nmissing++] = q[i];
     if (nmissing == 0)
         return;
@@ -104,8 +177,11 @@ static void ask(struct dns_resolver *r, const struct dns_query *q, size_t n)
     }
     dns_getdns_set_timeout(r->backend, timeout);
     dns_getdns_ask(r->backend, missing, nmissing);
-    for (size_t i = 0; r->cache != NULL && i < nmissing; i++)
-        dns_cache_put(r->cache, missing[i].out, time(NULL));
+    for (size_t i = 0; i < nmissing; i++) {
+        memo_put(r, missing[i].out, time(NULL));
+        if (r->cache != NULL)
+            dns_cache_put(r->cache, missing[i].out, time(NULL));
+    }
 }
 
 void dns_lookup_mx(struct dns_resolver *r, const char *domain,
@@ -190,10 +266,20 @@ struct dns_resolver *dns_resolver_new(const struct dns_config *config,
     return r;
 }
 
+int dns_resolver_keep_answers(struct dns_resolver *r)
+{
+    if (r->memo == NULL)
+        r->memo = calloc(MEMO_MAX, sizeof(*r->memo));
+    return r->memo != NULL ? 0 : -1;
+}
+
 void dns_resolver_free(struct dns_resolver *r)
 {
     if (r == NULL)
         return;
+    for (size_t i = 0; r->memo != NULL && i < MEMO_MAX; i++)
+        free(r->memo[i].buf);
+    free(r->memo);
     dns_getdns_free(r->backend);
     dns_cache_close(r->cache);
     free((void *)r->config.upstreams);

@@ -49,6 +49,12 @@ const char *dns_resolver_cache_why(const struct dns_resolver *resolver);
  * serve worker's) gets each delivery's own */
 void dns_resolver_set_deadline(struct dns_resolver *resolver, uint64_t deadline_ms);
 
+/* dns_resolver_keep_answers - from now on keep answers in memory too, for
+ * their TTL (at most cache_max_ttl), the last 64 of them, as the cache
+ * keeps them: a resolver kept across deliveries asks again only when an
+ * answer has expired. 0, or -1 when out of memory. */
+int dns_resolver_keep_answers(struct dns_resolver *resolver);
+
 /* dns_resolver_check - capability check: can the upstream deliver DNSSEC
  * data that validates against the trust anchor? Asks the DNSKEY RRset of the
  * trust anchor's owner name (a passed check holds for that RRset's TTL, in

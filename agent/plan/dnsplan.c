@@ -140,6 +140,8 @@ static struct dns_resolver *resolver_for(const struct policy_dns *dns,
         return dns_resolver_check(*kept, err, size) == 0 ? *kept : NULL;
     }
     r = dnsplan_resolver(dns, deadline_ms, err, size);
+    if (kept != NULL && r != NULL)
+        (void)dns_resolver_keep_answers(r);     /* without it: asked each time */
     if (kept != NULL)
         *kept = r;
     return r;

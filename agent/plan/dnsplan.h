@@ -72,7 +72,8 @@ struct dnsplan *dnsplan_resolve(struct dns_resolver *resolver,
  * kept NULL: the resolver lives for this call only. Else a resolver kept
  * across calls (a serve worker's; made on the first call that needs one,
  * the caller frees *kept): given this call's deadline, its capability check
- * repeated once a passed one lapses (dns_resolver_check). */
+ * repeated once a passed one lapses (dns_resolver_check), its answers kept
+ * in memory for their TTL (dns_resolver_keep_answers). */
 struct dnsplan *dnsplan_for(const struct policy_dns *dns, struct dns_resolver **kept,
                             const struct nexthop *nexthop,
                             const struct policy_entry *entry, uint64_t deadline_ms,

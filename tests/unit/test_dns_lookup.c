@@ -157,3 +157,34 @@ Test(dns_lookup, kept_resolver_takes_each_deliverys_deadline)
     dns_answer_clear(&got);
     dns_resolver_free(r);
 }
+
+/* A resolver that keeps answers (a serve worker's) serves them from memory
+ * for their TTL: past the deadline, when nothing may be asked, the answer
+ * is still there, marked cached, with no more TTL than it had */
+Test(dns_lookup, kept_answers_served_from_memory)
+{
+    struct dns_resolver *r = new_resolver(NULL);
+    struct dns_answer first, again;
+
+    memset(&first, 0, sizeof first);
+    memset(&again, 0, sizeof again);
+    cr_assert_eq(dns_resolver_keep_answers(r), 0);
+    dns_resolver_set_deadline(r, clock_now_ms() + 10000);
+    dns_lookup_txt(r, "_mta-sts.dane.test", &first);
+    cr_assert_eq(first.status, DNS_SECURE, "%s", dns_status_name(first.status));
+    cr_assert_eq(first.cached, 0);
+    dns_resolver_set_deadline(r, clock_now_ms() - 1);
+    dns_lookup_txt(r, "_mta-sts.dane.test", &again);
+    cr_expect_eq(again.status, DNS_SECURE, "from memory: %s", dns_status_name(again.status));
+    cr_expect_eq(again.cached, 1);
+    cr_expect_leq(again.ttl, first.ttl);
+    cr_assert_eq(again.ntxt, 1);
+    cr_expect_str_eq(again.txt[0].text, "v=STSv1; id=20261205T000000;");
+    dns_answer_clear(&again);
+    dns_lookup_txt(r, "_smtp._tls.dane.test", &again);
+    cr_expect_eq(again.status, DNS_TIMEOUT, "another name is asked: %s",
+                 dns_status_name(again.status));
+    dns_answer_clear(&first);
+    dns_answer_clear(&again);
+    dns_resolver_free(r);
+}
