@@ -473,23 +473,24 @@ def qmgr_checks(args, log, received):
         problems.append("%d of %d status=sent" % (sent, args.messages))
     with open(args.tls_log, errors="replace") as f:
         text = f.read()
-    tls = re.findall(r".*TLS connection established.*", text)
     # with connection reuse, tlsproxy(8) logs each connection and smtp(8)
     # each use of one: count tlsproxy's lines then; serve logs the line for
-    # every message, one over a kept connection with conn_use=N (N > 1)
-    proxied = [t for t in tls if "/tlsproxy[" in t]
+    # every message, one over a kept connection with conn_use=N (N > 1).
+    # Occurrences, not lines: serve's workers share one stderr and their
+    # lines can run into each other (a line's newline is a write of its own)
+    proxied = "\n".join(re.findall(r".*/tlsproxy\[.*", text))
     kept = 0 if proxied else sum(int(n) > 1 for n in
                                  re.findall(r"conn_use=(\d+)", text))
-    tls = proxied or tls
-    verified = sum("Verified TLS connection established" in t for t in tls)
-    if verified != len(tls) or not verified or (
+    text = proxied or text
+    tls = text.count("TLS connection established")
+    verified = text.count("Verified TLS connection established")
+    if verified != tls or not verified or (
             args.tls_per_message and verified != args.messages):
-        problems.append("%d TLS connections, %d Verified" % (len(tls),
-                                                              verified))
+        problems.append("%d TLS connections, %d Verified" % (tls, verified))
     if received != args.messages:
         problems.append("%d of %d in the receiving mailbox"
                         % (received, args.messages))
-    return problems, len(tls) - kept
+    return problems, tls - kept
 
 
 def qmgr_run(args, master, client):
