@@ -199,6 +199,9 @@ wait_log "to=<slow-rcpt@dane\.test>, $relay, .*status=deferred" "lmtp(8): the ki
 bash "$sender" queue "$TB_RUN/sender" | grep -q 'slow-rcpt@dane\.test' \
     && tb_pass "the message is still in the sending Postfix's queue" \
     || tb_fail "not queued" "$(bash "$sender" queue "$TB_RUN/sender")"
+n=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "lmtp worker killed" \
+    2>/dev/null | wc -l || true)
+[ "$n" = 0 ] && tb_pass "nothing arrived from the killed attempt" || tb_fail "copies before the retry: $n"
 wait_workers 2 || tb_fail "workers not replaced: $(workers | tr '\n' ' ')"
 bash "$sender" flush "$TB_RUN/sender"
 wait_log "to=<slow-rcpt@dane\.test>, $relay, .*status=sent \(250 2\.0\.0 " "after postqueue -f: sent"
@@ -285,6 +288,8 @@ cp "$hup_policy" "$policy"
 kill -HUP "$serve_pid"
 wait_serve_log 'serve: SIGHUP: policy reloaded from' && tb_pass "log: policy reloaded" \
     || tb_fail "no reload line" "$(cat "$TB_RUN/serve.log")"
+[ ! -s "$TB_RUN/hup1.out" ] && tb_pass "reloaded while the delivery was still under way" \
+    || tb_fail "answered before the reload" "$(cat "$TB_RUN/hup1.out")"
 timeout 60 python3 "$TB_RUN/lmtpc.py" "$sock" sender@sender.test "$TB_RUN/big2" quit ok@dane.test \
     > "$TB_RUN/hup2.out" 2>&1 || true
 grep -qE '^552 5\.3\.4 message too big' <<<"$(lmtpc_out "$TB_RUN/hup2.out" ok@dane.test)" \
@@ -437,11 +442,17 @@ tb_pass "the supervisor logged each killed worker"
 echo "== SIGTERM while a delivery is under way: its real reply, then all stop"
 pids=$(workers)
 tb_message "serve sigterm drain" > "$TB_RUN/drain"
+off=$(wc -c < "$rlog")
 timeout 60 python3 "$TB_RUN/lmtpc.py" "$sock" slow-dot@sender.test "$TB_RUN/drain" idle ok@dane.test \
     > "$TB_RUN/drain.out" 2>&1 &
 c1=$!
-for _ in $(seq 200); do grep -q 'message-id=<serve-sigterm-drain' "$rlog" && break; sleep 0.05; done
+# (a message this small reaches the server's log only after the dot: wait
+# for its MAIL, then well into the server's 3 s before its reply)
+for _ in $(seq 100); do tail -c +"$((off + 1))" "$rlog" | grep -q ': client=' && break; sleep 0.1; done
+sleep 0.5
 kill -TERM "$serve_pid"
+[ ! -s "$TB_RUN/drain.out" ] && tb_pass "SIGTERM sent while the delivery was under way" \
+    || tb_fail "answered before SIGTERM" "$(cat "$TB_RUN/drain.out")"
 rc=0
 for _ in $(seq 150); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
 wait "$c1" || true
