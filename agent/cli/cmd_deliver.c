@@ -35,7 +35,9 @@
 #include "agent.h"
 #include "clock.h"
 #include "deliver.h"
+#include "dns.h"
 #include "delivery.h"
+#include "delivery_warm.h"
 #include "dnsplan.h"
 #include "failure.h"
 #include "policy.h"
@@ -163,14 +165,14 @@ static int exit_status(const struct delivery_result *res)
 /* resolve_and_deliver - the RFC 7672 §2 plan, then the delivery loop; the
  * exit status, and the reason line when not all was sent */
 static int resolve_and_deliver(const struct deliver_request *req,
-                               const struct policy *policy,
+                               const struct policy *policy, struct deliver_warm *warm,
                                struct delivery_input *in, char *line)
 {
     struct delivery_result res;
     char err[1024], warning[1024];
 
-    in->plan = dnsplan_for(policy_dns(policy), &req->nexthop, in->entry, in->deadline_ms,
-                           warning, err, sizeof(err));
+    in->plan = dnsplan_for(policy_dns(policy), warm ? &warm->resolver : NULL, &req->nexthop,
+                           in->entry, in->deadline_ms, warning, err, sizeof(err));
     if (warning[0] != '\0')
         report_log_line(LOG_WARNING, warning, in->report.log_err);
     /* no resolver (4.4.3), or out of memory (the only failure of a literal) */
@@ -221,7 +223,8 @@ static int drop_and_check(char *line, const struct policy *policy,
 /* spooled_to - the spooled message to the next-hop: the report file, the
  * switch of user, the plan and the delivery */
 static int spooled_to(const struct deliver_request *req, const struct policy *policy,
-                      const struct spool *sp, struct delivery_input *in, char *line)
+                      const struct spool *sp, struct deliver_warm *warm,
+                      struct delivery_input *in, char *line)
 {
     struct smtp_message smsg;
     char err[1024];
@@ -237,16 +240,24 @@ static int spooled_to(const struct deliver_request *req, const struct policy *po
         smtp_message_of(req, sp, &smsg);
         in->nexthop_text = req->nexthop_text;
         in->message = &smsg;
-        status = resolve_and_deliver(req, policy, in, line);
+        status = resolve_and_deliver(req, policy, warm, in, line);
     }
     if (in->report.json_fd >= 0)
         close(in->report.json_fd);
     return status;
 }
 
+void deliver_warm_free(struct deliver_warm *warm)
+{
+    dns_resolver_free(warm->resolver);
+    delivery_warm_free(warm->delivery);
+    warm->resolver = NULL;
+    warm->delivery = NULL;
+}
+
 int deliver_spooled(const struct deliver_request *req, const struct policy *policy,
                     uint64_t start, const struct spool *sp,
-                    struct delivery_rcpt *rcpts, char *line)
+                    struct delivery_rcpt *rcpts, struct deliver_warm *warm, char *line)
 {
     struct delivery_input in;
     char what[64];
@@ -257,12 +268,13 @@ int deliver_spooled(const struct deliver_request *req, const struct policy *poli
     in.deadline_ms = arm_deadline(start, in.entry->delivery_timeout_ms);
     in.start_ms = start;
     in.rcpts = rcpts;
+    in.warm = warm != NULL ? warm->delivery : NULL;
     if (in.entry->max_message_size != 0 && spool_size(sp) > in.entry->max_message_size) {
         snprintf(what, sizeof(what), "message is larger than %llu bytes",
                  (unsigned long long)in.entry->max_message_size);
         return fail(line, EX_UNAVAILABLE, "5.3.4", "message too big", what);
     }
-    return spooled_to(req, policy, sp, &in, line);
+    return spooled_to(req, policy, sp, warm, &in, line);
 }
 
 /* run - everything after the policy is loaded */
@@ -277,7 +289,7 @@ static int run(const struct deliver_request *req, const struct policy *policy,
                          &sp, line);
     if (status != 0)
         return status;
-    status = deliver_spooled(req, policy, start, sp, rcpts, line);
+    status = deliver_spooled(req, policy, start, sp, rcpts, NULL, line);
     spool_free(sp);
     return status;
 }

@@ -190,7 +190,7 @@ static int probe_dns(const struct probe_args *a, const struct policy *policy,
     int code;
 
     with_level(policy_lookup(policy, a->destination), level, &leveled);
-    plan = dnsplan_for(policy_dns(policy), nh, entry, 0, warning, err, sizeof err);
+    plan = dnsplan_for(policy_dns(policy), NULL, nh, entry, 0, warning, err, sizeof err);
     if (warning[0] != '\0')
         fprintf(stderr, "dane-agent: probe: %s\n", warning);
     if (plan == NULL) {

@@ -3,7 +3,8 @@
  *
  * serve -c POLICY --listen unix:PATH|inet:ADDRESS:PORT [--workers N]
  *       [--connections N] [--idle-timeout SECONDS] [--max-line OCTETS]
- *       [--max-recipients N] [--max-size OCTETS] [--log-stderr]
+ *       [--max-recipients N] [--max-size OCTETS] [--reuse-time-limit SECONDS]
+ *       [--reuse-count-limit N] [--log-stderr]
  *
  * Order of work: arguments (64), policy (78), the listening socket (71; an
  * inet address must be loopback: the service authenticates nobody), the
@@ -22,6 +23,9 @@
  * it is refused in one log line and the old policy stays in force. Workers
  * ignore SIGHUP. A worker that dies answers nothing: the client defers and
  * retries. A worker whose supervisor dies gets SIGTERM (PR_SET_PDEATHSIG).
+ * A worker keeps its warm state (deliver.h: DNS resolver, TLS contexts, CA
+ * stores, outbound connections within the --reuse limits, delivery_warm.h)
+ * until it exits: a reload replaces it with the worker.
  */
 #define _GNU_SOURCE     /* accept4 */
 #include <arpa/inet.h>
@@ -48,6 +52,7 @@
 #include "agent.h"
 #include "clock.h"
 #include "deliver.h"
+#include "delivery_warm.h"
 #include "privdrop.h"
 #include "report.h"
 #include "serve.h"
@@ -57,6 +62,11 @@
 #define CONNECTIONS_DEFAULT 100u
 #define IDLE_TIMEOUT_DEFAULT 300u   /* Postfix smtpd_timeout */
 #define STOP_GRACE_S        10u     /* after a delivery_timeout */
+/* outbound connection reuse, as Postfix smtp_connection_reuse_time_limit
+ * and smtp_connection_cache_time_limit; at most 100 messages a connection */
+#define REUSE_TIME_DEFAULT  300u
+#define REUSE_COUNT_DEFAULT 100u
+#define REUSE_IDLE_MS       2000u
 #define LISTEN_BACKLOG      64
 
 struct serve_options {
@@ -64,6 +74,7 @@ struct serve_options {
     struct policy *policy;  /* in force for new workers; owned */
     const char *listen;
     unsigned workers, connections;
+    struct delivery_reuse reuse;    /* outbound connection reuse */
     struct serve_config cfg;
     int size_given;
     unsigned stop_wait_s;   /* for the workers to end after SIGTERM */
@@ -95,7 +106,7 @@ static void log_line(int priority, const char *fmt, ...)
 }
 
 enum { OPT_LISTEN = 256, OPT_WORKERS, OPT_CONNECTIONS, OPT_IDLE, OPT_LINE, OPT_RCPTS,
-       OPT_SIZE, OPT_LOG_STDERR };
+       OPT_SIZE, OPT_LOG_STDERR, OPT_REUSE_TIME, OPT_REUSE_COUNT };
 
 static const struct option options[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
@@ -106,6 +117,8 @@ static const struct option options[] = {
     {"max-recipients", required_argument, NULL, OPT_RCPTS},
     {"max-size", required_argument, NULL, OPT_SIZE},
     {"log-stderr", no_argument, NULL, OPT_LOG_STDERR},
+    {"reuse-time-limit", required_argument, NULL, OPT_REUSE_TIME},
+    {"reuse-count-limit", required_argument, NULL, OPT_REUSE_COUNT},
     {NULL, 0, NULL, 0},
 };
 
@@ -135,6 +148,8 @@ static const struct numopt {
     /* RFC 5321 §4.5.3.1.8: at least 100 recipients */
     {OPT_RCPTS, 100, SMTP_MAX_RCPTS, "--max-recipients takes 100 to 1000"},
     {OPT_SIZE, 1024, UINT64_MAX, "--max-size takes 1024 octets or more"},
+    {OPT_REUSE_TIME, 0, 3600, "--reuse-time-limit takes 0 (no reuse) to 3600 seconds"},
+    {OPT_REUSE_COUNT, 0, 1000000, "--reuse-count-limit takes 0 (no limit) to 1000000"},
 };
 
 /* option - one numeric option into o; -1 with *why */
@@ -156,6 +171,8 @@ static int option(int opt, const char *arg, struct serve_options *o, const char 
     case OPT_IDLE: o->cfg.idle_timeout_s = (unsigned)v; break;
     case OPT_LINE: o->cfg.limits.line_max = (size_t)v; break;
     case OPT_RCPTS: o->cfg.limits.rcpt_max = (size_t)v; break;
+    case OPT_REUSE_TIME: o->reuse.time_limit_s = (unsigned)v; break;
+    case OPT_REUSE_COUNT: o->reuse.count_limit = (unsigned)v; break;
     default: o->cfg.limits.size_max = v; o->size_given = 1; break;
     }
     return 0;
@@ -170,6 +187,8 @@ static int parse(int argc, char **argv, struct serve_options *o, const char **wh
     o->workers = WORKERS_DEFAULT;
     o->connections = CONNECTIONS_DEFAULT;
     o->cfg.idle_timeout_s = IDLE_TIMEOUT_DEFAULT;
+    o->reuse = (struct delivery_reuse){REUSE_TIME_DEFAULT, REUSE_COUNT_DEFAULT,
+                                       REUSE_IDLE_MS};
     o->cfg.limits = (struct lmtp_limits){LMTP_LINE_MAX_DEFAULT, LMTP_RCPT_MAX_DEFAULT,
                                          LMTP_SIZE_MAX_DEFAULT};
     optind = 1;
@@ -312,6 +331,8 @@ static int listen_on(const char *spec, char *err, size_t errsize)
  * all, or until told to stop; never returns */
 static void worker(const struct serve_options *o, int lfd, pid_t supervisor)
 {
+    struct deliver_warm warm = {.delivery = delivery_warm_new(&o->reuse)};
+    struct serve_config cfg = o->cfg;
     struct sigaction sa;
     sigset_t none;
     unsigned served = 0;
@@ -331,18 +352,22 @@ static void worker(const struct serve_options *o, int lfd, pid_t supervisor)
      * client defers (the supervisor logs it and starts another) */
     deliver_on_alarm(STDERR_FILENO, worker_alarm_msg, sizeof(worker_alarm_msg) - 1,
                      EX_TEMPFAIL);
+    cfg.warm = &warm;   /* DNS, TLS and PKIX state kept across connections */
     while (served < o->connections && !got_stop) {
         struct pollfd p = {.fd = lfd, .events = POLLIN};
         int fd;
 
-        if (poll(&p, 1, 1000) <= 0 || got_stop)    /* a tick, or told to stop */
+        if (poll(&p, 1, 1000) <= 0 || got_stop) {  /* a tick, or told to stop */
+            delivery_warm_expire(warm.delivery, clock_now_ms());
             continue;
+        }
         fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)     /* another worker took it, or the client left */
             continue;
         served++;
-        serve_connection(&o->cfg, fd, &got_stop);
+        serve_connection(&cfg, fd, &got_stop);
     }
+    deliver_warm_free(&warm);
     _exit(0);
 }
 

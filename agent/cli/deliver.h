@@ -17,6 +17,8 @@
 #include "request.h"
 #include "spool.h"
 
+struct dns_resolver;
+
 /* The one reason line: an enhanced status code, the reason */
 #define DELIVER_LINE_MAX (SMTP_REASON_MAX + 1024u)
 
@@ -37,14 +39,26 @@ void deliver_on_alarm(int fd, const char *msg, size_t len, int status);
 int deliver_run(const struct deliver_request *req, uint64_t start,
                 struct delivery_rcpt *rcpts, char *line);
 
+/* What a serve worker keeps across its deliveries under one policy: the
+ * DNS resolver with its getdns context (dnsplan_for(): made on first need)
+ * and the TLS contexts and PKIX stores (delivery.h). Zeroed to start. */
+struct deliver_warm {
+    struct dns_resolver *resolver;
+    struct delivery_warm *delivery;     /* delivery_warm_new() */
+};
+
+/* deliver_warm_free - release what it holds, and zero it */
+void deliver_warm_free(struct deliver_warm *warm);
+
 /* deliver_spooled - what deliver_run() does after the policy is loaded and
  * the message spooled: the entry's size limit (69, 5.3.4), the deadline
  * from start (the last-resort alarm stays armed: the caller disarms it),
  * the switch of user (a no-op when not root), the plan and the delivery;
  * same status, line and rcpts. serve calls it once per destination domain
- * of an LMTP transaction. */
+ * of an LMTP transaction, with its worker's warm state (NULL: none, made
+ * and freed by this call). */
 int deliver_spooled(const struct deliver_request *req, const struct policy *policy,
                     uint64_t start, const struct spool *sp,
-                    struct delivery_rcpt *rcpts, char *line);
+                    struct delivery_rcpt *rcpts, struct deliver_warm *warm, char *line);
 
 #endif

@@ -20,7 +20,8 @@ static const struct command commands[] = {
     {"serve", cmd_serve,
      "serve -c POLICY --listen unix:PATH|inet:ADDRESS:PORT [--workers N] "
      "[--connections N] [--idle-timeout SECONDS] [--max-line OCTETS] "
-     "[--max-recipients N] [--max-size OCTETS] [--log-stderr]"},
+     "[--max-recipients N] [--max-size OCTETS] [--reuse-time-limit SECONDS] "
+     "[--reuse-count-limit N] [--log-stderr]"},
     {"probe", cmd_probe,
      "probe -c POLICY [--level LEVEL] [--dns-only] [--json] DESTINATION"},
     {"tlsa-match", cmd_tlsa_match,

@@ -9,13 +9,15 @@
  * only once its outcome is known (RFC 2033 §4.2): 250 after the remote 2xx
  * to the final dot, 4xx deferred, 5xx bounced, with deliver's enhanced code
  * and reason. Ownership: the socket is the callee's (closed on return),
- * everything else the caller's.
+ * everything else the caller's; the worker's warm state (the DNS resolver,
+ * TLS contexts, PKIX stores) is used and grown, never freed, here.
  */
 #ifndef DANE_AGENT_SERVE_H
 #define DANE_AGENT_SERVE_H
 
 #include <signal.h>
 
+#include "deliver.h"
 #include "lmtp.h"
 #include "policy.h"
 
@@ -25,6 +27,8 @@ struct serve_config {
     struct lmtp_limits limits;
     unsigned idle_timeout_s;        /* waiting for the client, either way */
     int log_stderr;                 /* delivery log lines to stderr too */
+    struct deliver_warm *warm;      /* the worker's, kept across its
+                                     * connections (deliver.h) */
 };
 
 /* serve_connection - serve one client on the non-blocking socket fd; when

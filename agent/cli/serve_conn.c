@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "deliver.h"
+#include "delivery_warm.h"
 #include "envelope.h"
 #include "serve.h"
 
@@ -163,7 +164,8 @@ static void deliver_group(struct lmtp_session *s, const struct txn *t, struct gr
         g->res[k].status = DELIVERY_DEFERRED;
         g->res[k].reason[0] = '\0';
     }
-    status = deliver_spooled(&req, t->cfg->policy, clock_now_ms(), t->sp, g->res, line);
+    status = deliver_spooled(&req, t->cfg->policy, clock_now_ms(), t->sp, g->res,
+                             t->cfg->warm, line);
     alarm(0);   /* deliver_spooled's last-resort alarm: the worker lives on */
     for (size_t k = 0; k < g->n; k++) {
         struct delivery_rcpt *r = &g->res[k];
@@ -243,8 +245,10 @@ static void deliver_quietly(struct lmtp_session *s, struct txn *t)
 enum wait_result { WAIT_READY, WAIT_EXPIRED, WAIT_STOP };
 
 /* wait_fd - until fd is ready for events, the deadline passes or *stop is
- * set (seen within SERVE_TICK_MS) */
+ * set (seen within SERVE_TICK_MS); each tick closes the worker's kept
+ * connections that have been idle too long */
 static enum wait_result wait_fd(int fd, short events, uint64_t deadline,
+                                const struct serve_config *cfg,
                                 const volatile sig_atomic_t *stop)
 {
     struct pollfd p = {.fd = fd, .events = events};
@@ -253,6 +257,8 @@ static enum wait_result wait_fd(int fd, short events, uint64_t deadline,
         uint64_t now = clock_now_ms();
         int ms = deadline - now < SERVE_TICK_MS ? (int)(deadline - now) : SERVE_TICK_MS;
 
+        if (cfg->warm != NULL)
+            delivery_warm_expire(cfg->warm->delivery, now);
         if (stop != NULL && *stop)
             return WAIT_STOP;
         if (now >= deadline)
@@ -279,7 +285,7 @@ static int flush_out(struct lmtp_session *s, int fd, const struct serve_config *
         }
         if (n < 0 && errno != EAGAIN && errno != EINTR)
             return -1;
-        if (wait_fd(fd, POLLOUT, deadline, NULL) != WAIT_READY)
+        if (wait_fd(fd, POLLOUT, deadline, cfg, NULL) != WAIT_READY)
             return -1;
     }
     return 0;
@@ -296,7 +302,8 @@ static void read_more(struct lmtp_session *s, int fd, const struct serve_config 
     ssize_t n;
 
     for (;;) {
-        switch (wait_fd(fd, POLLIN, deadline, lmtp_session_in_transaction(s) ? NULL : stop)) {
+        switch (wait_fd(fd, POLLIN, deadline, cfg,
+                        lmtp_session_in_transaction(s) ? NULL : stop)) {
         case WAIT_READY:
             break;
         case WAIT_EXPIRED:  /* 421 4.4.2, any DATA aborted: the client retries */

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "dane.h"
 #include "delivery.h"
+#include "delivery_warm.h"
 #include "dnsplan.h"
 #include "failure.h"
 #include "pkix.h"
@@ -579,6 +580,7 @@ static void report_session(const struct delivery *d, size_t hi, const char *addr
     a.address = address;
     a.sending_ip = o->local_address;
     a.connected = o->connected;
+    a.conn_use = o->conn_use;
     a.effective_level = mxplan_effective_name(host);
     dnssec_of(d, hi, &a.dnssec);
     a.tlsa_base_domain = host->tlsa_base[0] ? host->tlsa_base : NULL;
@@ -705,6 +707,84 @@ static struct session_cache *session_cache_for(const struct delivery *d, size_t 
     return c;
 }
 
+/* session_message - the message for the pending recipients; for a probe,
+ * none */
+static void session_message(const struct delivery *d, const char **rcpts, size_t *index,
+                            struct smtp_message *msg)
+{
+    if (d->in->message != NULL) {
+        pending_message(d, rcpts, index, msg);
+        return;
+    }
+    memset(msg, 0, sizeof(*msg));
+    msg->fd = -1;
+}
+
+/* ---- connection reuse (delivery_warm.h) ---- */
+
+/* facts_until - when the DNS answers that authenticated host hi expire:
+ * the smallest TTL of the MX, address and TLSA RRsets asked; 0: none */
+static uint64_t facts_until(const struct delivery *d, size_t hi, uint64_t now)
+{
+    const struct dns_host *f = &d->in->plan->facts[hi];
+    const struct dns_answer *asked[] = {&d->in->plan->mx, &f->a, &f->aaaa, &f->tlsa_original,
+                                        &f->tlsa_expanded};
+    uint32_t ttl = UINT32_MAX;
+
+    for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++)
+        if (asked[i]->asked && asked[i]->nrr > 0 && asked[i]->ttl < ttl)
+            ttl = asked[i]->ttl;
+    return ttl == UINT32_MAX ? 0 : now + ttl * 1000ull;
+}
+
+/* reuse_begin - a kept connection to this address as p.reuse, and p.keep,
+ * where a resident worker keeps connections: messages only, never one that
+ * asks for REQUIRETLS, never where RFC 8689 relaxes the host's policy */
+static void reuse_begin(struct delivery *d, size_t hi, const char *address,
+                        const struct peer_check *pc, struct smtp_params *p,
+                        struct warm_link_key *key, struct warm_link_info *info)
+{
+    struct delivery_warm *w = d->in->warm;
+
+    *key = (struct warm_link_key){ d->in->entry, d->in->plan->facts[hi].name, address,
+                                   d->in->plan->nexthop.port, (int)p->tls,
+                                   (int)d->in->plan->hosts[hi].level };
+    memset(info, 0, sizeof(*info));
+    p->keep = delivery_warm_keeps(w) && d->in->message != NULL
+              && !d->in->message->requiretls && !pc->relax;
+    if (p->keep)
+        p->reuse = delivery_warm_take(w, key, clock_now_ms(), info);
+}
+
+/* reuse_end - after the session: a message carried by a kept connection
+ * has that connection's verification; a connection handed out is kept
+ * when the peer passed its level's checks unrelaxed */
+static void reuse_end(struct delivery *d, size_t hi, const struct warm_link_key *key,
+                      struct warm_link_info *info, struct smtp_outcome *o,
+                      struct peer_check *pc, uint64_t started)
+{
+    struct smtp_link *link = o->link;
+
+    if (o->conn_use > 1) {
+        pc->called = info->verified;
+        pc->result = info->result;
+    }
+    o->link = NULL;
+    if (link == NULL)
+        return;
+    if (o->result != SMTP_SENT || pc->relaxed || (pc->called && !pc->result.ok)) {
+        smtp_link_free(link);
+        return;
+    }
+    if (o->conn_use == 1) {
+        info->verified = pc->called;
+        info->result = pc->result;
+        info->opened_ms = started;
+        info->facts_until_ms = facts_until(d, hi, started);
+    }
+    delivery_warm_put(d->in->warm, key, link, info, o->conn_use, clock_now_ms());
+}
+
 /* one_session - connect to one address; 1 when the host loop should stop
  * (nothing pending, or a permanent refusal of the transaction) */
 static int one_session(struct delivery *d, size_t hi, const char *address,
@@ -713,11 +793,13 @@ static int one_session(struct delivery *d, size_t hi, const char *address,
     const struct mxplan_host *host = &d->in->plan->hosts[hi];
     const char *rcpts[SMTP_MAX_RCPTS];
     size_t index[SMTP_MAX_RCPTS];
-    struct smtp_message msg, none;
+    struct smtp_message msg;
     struct sockaddr_storage ss;
     struct smtp_params p;
     struct smtp_outcome o;
     struct peer_check pc;
+    struct warm_link_key key;
+    struct warm_link_info info;
     const char *why = NULL;
     uint64_t started = clock_now_ms();
 
@@ -734,14 +816,10 @@ static int one_session(struct delivery *d, size_t hi, const char *address,
     peer_check_init(d, hi, &pc);
     p.verify_arg = &pc;
     p.session_cache = mode != SMTP_TLS_NONE ? session_cache_for(d, hi, address) : NULL;
-    if (d->in->message != NULL) {
-        pending_message(d, rcpts, index, &msg);
-    } else {
-        memset(&none, 0, sizeof(none));
-        msg = none;
-        msg.fd = -1;
-    }
+    session_message(d, rcpts, index, &msg);
+    reuse_begin(d, hi, address, &pc, &p, &key, &info);
     (d->in->run_session != NULL ? d->in->run_session : smtp_session)(&p, &msg, &o);
+    reuse_end(d, hi, &key, &info, &o, &pc, started);
     session_cache_close(p.session_cache);
     d->out->attempts++;
     report_session(d, hi, address, &msg, &o, &pc, started);
@@ -1046,11 +1124,41 @@ static int plan_decides(struct delivery *d)
     return 1;
 }
 
+/* take_warm - what a resident worker kept for this entry, into d */
+static struct warm_entry *take_warm(struct delivery *d)
+{
+    struct warm_entry *w = d->in->warm ? delivery_warm_entry(d->in->warm, d->in->entry)
+                                       : NULL;
+
+    if (w != NULL) {
+        d->ctx_auth = w->ctx_auth;
+        d->ctx_may = w->ctx_may;
+        d->store = w->store;
+    }
+    return w;
+}
+
+/* keep_warm - d's contexts and store back into the worker's slot, or freed
+ * when there is none */
+static void keep_warm(struct delivery *d, struct warm_entry *w)
+{
+    if (w != NULL) {
+        w->ctx_auth = d->ctx_auth;
+        w->ctx_may = d->ctx_may;
+        w->store = d->store;
+        return;
+    }
+    tls_ctx_free(d->ctx_auth);
+    tls_ctx_free(d->ctx_may);
+    pkix_store_free(d->store);
+}
+
 /* delivery_run - deliver (or probe) through every host of the plan */
 void delivery_run(const struct delivery_input *in, struct delivery_result *out)
 {
     struct delivery d;
     enum smtp_result state[SMTP_MAX_RCPTS];
+    struct warm_entry *warm;
 
     memset(out, 0, sizeof(*out));
     memset(&d, 0, sizeof(d));
@@ -1067,6 +1175,7 @@ void delivery_run(const struct delivery_input *in, struct delivery_result *out)
         in->rcpts[i].reason[0] = '\0';
     }
     d.tls_required_no = tls_required_no(in);
+    warm = take_warm(&d);
     if (!plan_decides(&d)) {
         load_pins(&d);
         try_hosts(&d);
@@ -1074,7 +1183,5 @@ void delivery_run(const struct delivery_input *in, struct delivery_result *out)
             requiretls_bounce(&d);
     }
     conclude(&d);
-    tls_ctx_free(d.ctx_auth);
-    tls_ctx_free(d.ctx_may);
-    pkix_store_free(d.store);
+    keep_warm(&d, warm);
 }

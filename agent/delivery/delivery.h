@@ -61,6 +61,9 @@ struct delivery_rcpt {
     char reason[SMTP_REASON_MAX];
 };
 
+/* What a resident worker keeps across deliveries (delivery_warm.h) */
+struct delivery_warm;
+
 struct delivery_input {
     const struct policy_entry *entry;
     struct dnsplan *plan;               /* resolved, with hosts to try */
@@ -75,6 +78,8 @@ struct delivery_input {
     void *seen_arg;
     struct delivery_rcpt *rcpts;        /* NULL, or one per message recipient
                                          * (caller's): each one's verdict */
+    struct delivery_warm *warm;         /* NULL: contexts made and freed by
+                                         * this call */
 };
 
 struct delivery_result {

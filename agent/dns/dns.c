@@ -4,6 +4,7 @@
  *
  * SYNOPSIS
  *   dns_resolver_new(config, &why), dns_resolver_free(resolver)
+ *   dns_resolver_set_deadline(resolver, deadline_ms)
  *   dns_resolver_check(resolver, msg, size)
  *   dns_lookup_mx(resolver, domain, &answer)
  *   dns_lookup_txt(resolver, name, &answer)
@@ -30,6 +31,7 @@ struct dns_resolver {
     struct dns_getdns *backend;     /* NULL until first needed */
     struct dns_cache *cache;        /* NULL: none */
     const char *cache_why;          /* why the configured cache is unused */
+    time_t checked_until;           /* a passed capability check holds */
 };
 
 /* backend - the getdns backend, created on first call; NULL with msg */
@@ -204,12 +206,29 @@ const char *dns_resolver_cache_why(const struct dns_resolver *r)
     return r->cache == NULL ? r->cache_why : NULL;
 }
 
+void dns_resolver_set_deadline(struct dns_resolver *r, uint64_t deadline_ms)
+{
+    r->config.deadline_ms = deadline_ms;
+}
+
+/* check_ttl - how long a passed check holds in memory: the DNSKEY RRset's
+ * TTL, at most the cache's limit */
+static uint32_t check_ttl(const struct dns_resolver *r, uint32_t ttl)
+{
+    uint32_t max = r->config.cache_max_ttl ? r->config.cache_max_ttl
+                                           : DNS_DEFAULT_CACHE_MAX_TTL;
+
+    return ttl < max ? ttl : max;
+}
+
 int dns_resolver_check(struct dns_resolver *r, char *msg, size_t size)
 {
     struct dns_answer answer;
+    time_t now = time(NULL);
     int rc;
 
-    if (r->cache != NULL && dns_cache_get_check(r->cache, time(NULL)))
+    if (now < r->checked_until
+        || (r->cache != NULL && dns_cache_get_check(r->cache, now)))
         return 0;
     if (time_left(r) == 0) {
         snprintf(msg, size, "delivery deadline reached before the DNS check");
@@ -220,6 +239,8 @@ int dns_resolver_check(struct dns_resolver *r, char *msg, size_t size)
     dns_getdns_set_timeout(r->backend, time_left(r));
     memset(&answer, 0, sizeof answer);
     rc = dns_getdns_check(r->backend, &answer, msg, size);
+    if (rc == 0)
+        r->checked_until = time(NULL) + (time_t)check_ttl(r, answer.ttl);
     if (rc == 0 && r->cache != NULL)
         dns_cache_put_check(r->cache, answer.ttl, time(NULL));
     dns_answer_clear(&answer);

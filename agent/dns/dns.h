@@ -44,9 +44,15 @@ void dns_resolver_free(struct dns_resolver *resolver);
 /* dns_resolver_cache_why - why the configured cache is not used, or NULL */
 const char *dns_resolver_cache_why(const struct dns_resolver *resolver);
 
+/* dns_resolver_set_deadline - the absolute deadline (clock_now_ms()) of
+ * the questions from now on, 0 none: a resolver kept across deliveries (a
+ * serve worker's) gets each delivery's own */
+void dns_resolver_set_deadline(struct dns_resolver *resolver, uint64_t deadline_ms);
+
 /* dns_resolver_check - capability check: can the upstream deliver DNSSEC
  * data that validates against the trust anchor? Asks the DNSKEY RRset of the
- * trust anchor's owner name (a passed check is cached for that RRset's TTL).
+ * trust anchor's owner name (a passed check holds for that RRset's TTL, in
+ * this resolver and in the cache).
  * 0 when it validates; else -1 and one line in msg (e.g. "upstream
  * 127.0.0.1 strips DNSSEC records (no RRSIG for test. DNSKEY): cannot
  * validate", or "DNS resolver: cannot open the trust anchor file: PATH"). */

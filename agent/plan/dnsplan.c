@@ -4,7 +4,7 @@
  * SYNOPSIS
  *   dnsplan_resolver(dns, err, size)
  *   dnsplan_resolve(resolver, nexthop, level, insecure_mx_policy, max_hosts)
- *   dnsplan_for(dns, nexthop, entry, deadline_ms, warning, err, size)
+ *   dnsplan_for(dns, kept, nexthop, entry, deadline_ms, warning, err, size)
  *   dnsplan_exit(plan, &reason), dnsplan_free(plan)
  *   dnsplan_print_text(out, plan), dnsplan_json(j, plan)
  *
@@ -126,7 +126,27 @@ static void apply_sts(struct dns_resolver *r, const struct policy_dns *dns,
         mxplan_host_sts(policy, plan->facts[i].name, &plan->hosts[i]);
 }
 
-struct dnsplan *dnsplan_for(const struct policy_dns *dns, const struct nexthop *nexthop,
+/* resolver_for - the plan's resolver: the kept one with this deadline
+ * (its capability check repeated once a passed one lapses), else a new one,
+ * kept in *kept when kept is not NULL; NULL with err */
+static struct dns_resolver *resolver_for(const struct policy_dns *dns,
+                                         struct dns_resolver **kept,
+                                         uint64_t deadline_ms, char *err, size_t size)
+{
+    struct dns_resolver *r;
+
+    if (kept != NULL && *kept != NULL) {
+        dns_resolver_set_deadline(*kept, deadline_ms);
+        return dns_resolver_check(*kept, err, size) == 0 ? *kept : NULL;
+    }
+    r = dnsplan_resolver(dns, deadline_ms, err, size);
+    if (kept != NULL)
+        *kept = r;
+    return r;
+}
+
+struct dnsplan *dnsplan_for(const struct policy_dns *dns, struct dns_resolver **kept,
+                            const struct nexthop *nexthop,
                             const struct policy_entry *entry, uint64_t deadline_ms,
                             char *warning, char *err, size_t size)
 {
@@ -135,7 +155,7 @@ struct dnsplan *dnsplan_for(const struct policy_dns *dns, const struct nexthop *
 
     warning[0] = '\0';
     if (!nexthop->literal) {
-        resolver = dnsplan_resolver(dns, deadline_ms, err, size);
+        resolver = resolver_for(dns, kept, deadline_ms, err, size);
         if (resolver == NULL)
             return NULL;
         (void)dnsplan_cache_warning(resolver, dns, warning, size);
@@ -145,7 +165,8 @@ struct dnsplan *dnsplan_for(const struct policy_dns *dns, const struct nexthop *
     if (plan != NULL && resolver != NULL && sts_wanted(plan, entry))
         apply_sts(resolver, dns, entry, deadline_ms ? deadline_ms : UINT64_MAX,
                   plan, warning, size);
-    dns_resolver_free(resolver);
+    if (kept == NULL)
+        dns_resolver_free(resolver);
     if (plan == NULL)
         snprintf(err, size, "out of memory");
     return plan;

@@ -68,8 +68,13 @@ struct dnsplan *dnsplan_resolve(struct dns_resolver *resolver,
  * with one line in err when the resolver cannot be
  * made (deliver and probe exit 75) or out of memory. warning gets
  * dnsplan_cache_warning()'s line, else the MTA-STS warning (stsplan.h:
- * its cache, a failed refresh), or "". Both buffers have size bytes. */
-struct dnsplan *dnsplan_for(const struct policy_dns *dns, const struct nexthop *nexthop,
+ * its cache, a failed refresh), or "". Both buffers have size bytes.
+ * kept NULL: the resolver lives for this call only. Else a resolver kept
+ * across calls (a serve worker's; made on the first call that needs one,
+ * the caller frees *kept): given this call's deadline, its capability check
+ * repeated once a passed one lapses (dns_resolver_check). */
+struct dnsplan *dnsplan_for(const struct policy_dns *dns, struct dns_resolver **kept,
+                            const struct nexthop *nexthop,
                             const struct policy_entry *entry, uint64_t deadline_ms,
                             char *warning, char *err, size_t size);
 /* dnsplan_free - release; NULL is a no-op */

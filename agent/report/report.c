@@ -304,6 +304,12 @@ size_t report_delivery_line(const struct report_attempt *a, size_t i,
         add_namaddr(&l, a);
     else
         line_add(&l, "none");
+    if (a->connected && a->conn_use > 1) {
+        char use[24];
+
+        snprintf(use, sizeof(use), ", conn_use=%u", a->conn_use);
+        line_add(&l, use);
+    }
     line_add(&l, ", delay=");
     add_delay(&l, t->total_ms);
     line_add(&l, ", delays=");
@@ -501,6 +507,8 @@ static void json_attempt(struct json *j, const struct report_attempt *a)
     json_bool(j, a->requiretls);
     json_key(j, "tls_required_no");
     json_bool(j, a->tls_required_no);
+    json_key(j, "conn_use");
+    json_uint(j, a->connected ? a->conn_use : 0);
     json_timings(j, &a->timings);
     json_object_end(j);
 }

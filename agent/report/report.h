@@ -114,6 +114,9 @@ struct report_attempt {
     const char *sending_ip;         /* our address; NULL: not connected */
     unsigned port;
     int connected;                  /* 0: relay=none in delivery lines */
+    unsigned conn_use;              /* transactions on the connection, this
+                                     * one included (Postfix conn_use: in the
+                                     * delivery line when above 1) */
     const char *level;              /* configured level (Postfix name) */
     const char *effective_level;    /* enforced on this host */
     struct report_dnssec dnssec;

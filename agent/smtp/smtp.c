@@ -43,6 +43,20 @@
 #define BODY_CHUNK 16384u
 #define CMD_MAX 1024u   /* MAIL FROM:<256> + parameters fits easily */
 #define QUIT_WAIT_MS 3000u  /* the result is known: QUIT waits no longer */
+#define LINK_QUIT_WAIT_MS 1000u /* an idle kept connection's QUIT */
+
+/* An open connection kept after a transaction, and what its session
+ * learnt: the next transaction starts at MAIL (smtp.h) */
+struct smtp_link {
+    struct conn *conn;
+    unsigned ext;
+    uint64_t size_limit;
+    int tls;
+    struct tls_facts facts;
+    enum smtp_peer_status peer;
+    char local_address[46];
+    unsigned uses;              /* transactions carried so far */
+};
 
 static const struct {
     const char *while_text;     /* "while ..." */
@@ -95,6 +109,9 @@ struct session {
     int resume_failed;          /* a resumed session failed verification */
     struct mime8 *mime8;        /* 8BITMIME downgrade of this session, or
                                  * NULL: the message goes as it is */
+    unsigned uses;              /* transactions on this connection, this
+                                 * one included */
+    int io_failed;              /* the connection failed (EOF, timeout, I/O) */
 };
 
 const char *smtp_stage_name(enum smtp_stage stage)
@@ -244,6 +261,7 @@ static int is_421(const struct session *s)
 /* fail_io - a connection-level failure in the current stage */
 static void fail_io(struct session *s, enum conn_status st, const char *why)
 {
+    s->io_failed = 1;
     if (st == CONN_TIMEOUT)
         fail(s, FAILURE_TIMEOUT, "conversation with %s timed out %s", s->peer,
              stage_text[s->stage].while_text);
@@ -1032,11 +1050,11 @@ static enum smtp_stage enter_dot(struct session *s)
     return SMTP_STAGE_QUIT;
 }
 
-/* enter_quit - a courtesy whose failure changes nothing (RFC 5321
+/* send_quit - a courtesy whose failure changes nothing (RFC 5321
  * §4.1.1.10); the outcome is known, so it waits a few seconds at most. One
  * exception: a refusal in reply to QUIT after the message was accepted is
  * the real answer to the end of data, the 2xx taken for it came early. */
-static enum smtp_stage enter_quit(struct session *s)
+static enum smtp_stage send_quit(struct session *s)
 {
     static const char quit[] = "QUIT\r\n";
     const char *why = NULL;
@@ -1060,6 +1078,68 @@ static enum smtp_stage enter_quit(struct session *s)
                         "than once", s->peer, s->reply.code, s->reply.enhanced,
                         s->reply.enhanced[0] ? " " : "", s->reply.text);
     return SMTP_STAGE_DONE;
+}
+
+/* link_of - the session's connection and what it learnt, moved into a
+ * link for the next transaction; NULL when out of memory */
+static struct smtp_link *link_of(struct session *s)
+{
+    struct smtp_link *l = calloc(1, sizeof(*l));
+
+    if (l == NULL)
+        return NULL;
+    l->conn = s->conn;
+    l->ext = s->out->ext;
+    l->size_limit = s->out->size_limit;
+    l->tls = s->out->tls;
+    l->facts = s->out->facts;
+    l->peer = s->out->peer;
+    memcpy(l->local_address, s->out->local_address, sizeof(l->local_address));
+    l->uses = s->uses;
+    s->conn = NULL;
+    return l;
+}
+
+/* keep_or_quit - after a delivered message, RSET instead of QUIT (as
+ * Postfix does before it caches a connection): on its 250, with nothing
+ * more from the server, the connection goes into out->link; a refusal is
+ * QUIT's exception (send_quit); a broken connection is closed */
+static enum smtp_stage keep_or_quit(struct session *s)
+{
+    static const char rset[] = "RSET\r\n";
+    uint64_t deadline = deadline_in(s, QUIT_WAIT_MS);
+    const char *why = NULL;
+    int answered = 0, written;
+
+    s->failed = 1;      /* the message is sent: no failure of RSET undoes it */
+    written = s->bused == s->blen
+              && conn_write(s->conn, (const uint8_t *)rset, sizeof(rset) - 1, deadline,
+                            &why) == CONN_OK;
+    if (written) {
+        uint64_t now = clock_now_ms();
+
+        transcript(s, "> ", (const uint8_t *)rset, sizeof(rset) - 1);
+        answered = read_reply(s, now < deadline ? (unsigned)(deadline - now) : 0) == 0;
+    }
+    s->failed = 0;
+    if (answered && is_refusal(&s->reply)) {
+        fail_with_reply(s, FAILURE_PROTOCOL, "protocol error: host %s answered RSET with "
+                        "%d %s%s%.200s after the end of data -- message may be sent more "
+                        "than once", s->peer, s->reply.code, s->reply.enhanced,
+                        s->reply.enhanced[0] ? " " : "", s->reply.text);
+        return SMTP_STAGE_DONE;
+    }
+    if (answered && s->reply.code == 250 && s->bused == s->blen
+        && (s->out->link = link_of(s)) != NULL)
+        return SMTP_STAGE_DONE;
+    return written && !s->io_failed ? send_quit(s) : SMTP_STAGE_DONE;
+}
+
+static enum smtp_stage enter_quit(struct session *s)
+{
+    if (s->p->keep && !s->p->probe && !s->failed && !s->out_of_step)
+        return keep_or_quit(s);
+    return send_quit(s);
 }
 
 /* enter - the entry action of a state; returns the next state */
@@ -1256,17 +1336,46 @@ static int needs_utf8(const struct smtp_message *m)
     return 0;
 }
 
+/* adopt - a kept connection (p->reuse, taken over) as this session's: the
+ * transaction starts at MAIL with what the first session learnt */
+static void adopt(struct session *s, struct smtp_link *l)
+{
+    s->conn = l->conn;
+    s->uses = l->uses + 1;
+    s->out->connected = 1;
+    s->out->ext = l->ext;
+    s->out->size_limit = l->size_limit;
+    s->out->tls = l->tls;
+    s->out->facts = l->facts;
+    s->out->peer = l->peer;
+    memcpy(s->out->local_address, l->local_address, sizeof(l->local_address));
+    s->stage = SMTP_STAGE_MAIL;
+    free(l);
+}
+
+/* stale - a kept connection that the server had closed, or closes at MAIL
+ * (421): nothing was accepted on it, a new connection may carry the message */
+static int stale(const struct session *s)
+{
+    return s->uses > 1 && s->out->result != SMTP_SENT && s->out->stage == SMTP_STAGE_MAIL
+           && (s->io_failed || s->out->code == 421);
+}
+
 /* run - one session; resume: offer the cached session; 1 when a resumed
- * session failed verification or the resumption handshake failed */
+ * session failed verification or the resumption handshake failed, or a
+ * kept connection was stale */
 static int run(const struct smtp_params *p, const struct smtp_message *m,
                struct smtp_outcome *out, int resume)
 {
     struct session s = { .p = p, .m = m, .out = out, .stage = SMTP_STAGE_CONNECT,
-                         .cache = p->session_cache, .resume = resume };
+                         .cache = p->session_cache, .resume = resume, .uses = 1 };
     uint64_t t0 = clock_now_ms();
+    int again;
 
     memset(out, 0, sizeof(*out));
     if (setup(&s) == 0) {
+        if (p->reuse != NULL)
+            adopt(&s, p->reuse);
         s.utf8 = !p->probe && needs_utf8(m);
         while (s.stage != SMTP_STAGE_DONE) {
             enum smtp_stage next = enter(&s);
@@ -1281,16 +1390,31 @@ static int run(const struct smtp_params *p, const struct smtp_message *m,
     }
     if (out->recipients != NULL && !p->probe)
         finish_rcpts(&s);
+    again = s.resume_failed || stale(&s);
+    out->conn_use = s.uses;
+    if (p->reuse != NULL && s.conn == NULL && s.uses == 1)
+        smtp_link_free(p->reuse);   /* setup failed before adopting it */
     conn_close(s.conn);
     mime8_free(s.mime8);
     free(s.buf);
     out->total_ms = (unsigned)(clock_now_ms() - t0);
-    return s.resume_failed;
+    return again;
 }
 
 void smtp_session(const struct smtp_params *p, const struct smtp_message *m,
                   struct smtp_outcome *out)
 {
+    struct smtp_params fresh;
+
+    /* a kept connection the server has closed meanwhile: a new one */
+    if (p->reuse != NULL) {
+        if (!run(p, m, out, 0))
+            return;
+        smtp_outcome_free(out);
+        fresh = *p;
+        fresh.reuse = NULL;
+        p = &fresh;
+    }
     /* the restored chain may be stale (a renewed certificate), or the server
      * refused the resumption: once more with a full handshake; either way it
      * failed before any mail command */
@@ -1300,8 +1424,26 @@ void smtp_session(const struct smtp_params *p, const struct smtp_message *m,
     }
 }
 
+void smtp_link_free(struct smtp_link *l)
+{
+    static const char quit[] = "QUIT\r\n";
+    uint64_t deadline = clock_now_ms() + LINK_QUIT_WAIT_MS;
+    uint8_t reply[512];
+    const char *why = NULL;
+    size_t n = 0;
+
+    if (l == NULL)
+        return;
+    if (conn_write(l->conn, (const uint8_t *)quit, sizeof(quit) - 1, deadline, &why)
+        == CONN_OK)
+        (void)conn_read(l->conn, reply, sizeof(reply), &n, deadline, &why);
+    conn_close(l->conn);
+    free(l);
+}
+
 void smtp_outcome_free(struct smtp_outcome *out)
 {
+    smtp_link_free(out->link);
     dane_chain_free(out->chain);
     free(out->recipients);
     free(out->transcript);

@@ -63,6 +63,13 @@
 struct dane_chain;
 struct session_cache;
 
+/* An open connection kept after a delivered message for the next one to
+ * the same server (connection reuse): RSET was answered 250 and nothing
+ * else is pending. It keeps what its session learnt: the EHLO keywords
+ * after TLS, the TLS facts and the peer status. Owned by its holder;
+ * smtp_link_free() ends it with QUIT. */
+struct smtp_link;
+
 enum smtp_tls_mode {
     SMTP_TLS_NONE = 0,          /* level none: never STARTTLS */
     SMTP_TLS_OPPORTUNISTIC,     /* level may: STARTTLS when offered; a TLS
@@ -120,6 +127,15 @@ struct smtp_params {
     int probe;                      /* stop after the (second) EHLO, QUIT;
                                      * keep a transcript */
     struct session_cache *session_cache;    /* borrowed; NULL: no resumption */
+    struct smtp_link *reuse;        /* NULL: connect. Else taken over (the
+                                     * caller no longer owns it): the
+                                     * transaction starts at MAIL on it; a
+                                     * link the server has closed, or that
+                                     * gets 421 to MAIL, is replaced by a new
+                                     * connection to addr, transparently */
+    int keep;                       /* after a delivered message, RSET and
+                                     * keep the connection (outcome.link)
+                                     * instead of QUIT */
 };
 
 /* the most recipients of one message (one request, one transaction) */
@@ -211,6 +227,11 @@ struct smtp_outcome {
     uint64_t size_limit;
     struct smtp_rcpt_result *recipients;    /* nrecipients entries (owned) */
     size_t nrecipients;
+    struct smtp_link *link;     /* params.keep and kept: the connection for
+                                 * the next message (owned; take it and set
+                                 * NULL, or smtp_outcome_free() closes it) */
+    unsigned conn_use;          /* transactions on this connection, this one
+                                 * included (Postfix conn_use): 1 when new */
     char *transcript;           /* probe: "> cmd" / "< reply" lines (owned) */
     size_t transcript_len;
     unsigned connect_ms, tls_ms, total_ms;  /* timings */
@@ -225,6 +246,9 @@ void smtp_session(const struct smtp_params *params,
 /* smtp_envelope_check - envelope_check() over sender and recipients; 0 or
  * -1 with *why (also done by smtp_session, which then sends nothing) */
 int smtp_envelope_check(const struct smtp_message *message, const char **why);
+
+/* smtp_link_free - QUIT (a second at most) and close; NULL is a no-op */
+void smtp_link_free(struct smtp_link *link);
 
 /* smtp_outcome_free - release what the outcome owns; zeroes it */
 void smtp_outcome_free(struct smtp_outcome *out);

@@ -217,7 +217,8 @@ struct tlsrpt_stats {
     uint64_t counted;           /* sessions counted in a summary */
     uint64_t outside;           /* records outside the window */
     uint64_t malformed;         /* lines skipped as malformed or too long */
-    uint64_t unreported;        /* records of no TLS session or no policy */
+    uint64_t unreported;        /* records of no new TLS session (none, or
+                                 * a reused connection) or no policy */
     uint64_t dropped;           /* records a bound kept out of every report */
     uint64_t partial;           /* counted, but without their failure-details
                                  * row or mx-host pattern (a bound) */

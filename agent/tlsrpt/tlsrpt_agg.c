@@ -296,7 +296,10 @@ static void count(struct tlsrpt_agg *a, const struct tlsrpt_rec *r)
         a->stats.outside++;
         return;
     }
-    if ((r->result_type == NULL && !r->tls) || report_domain(r, name) < 0) {
+    /* RFC 8460 §4.4 counts TLS sessions: a reused connection (conn_use
+     * above 1) negotiated none */
+    if (r->conn_use > 1 || (r->result_type == NULL && !r->tls)
+        || report_domain(r, name) < 0) {
         a->stats.unreported++;
         return;
     }

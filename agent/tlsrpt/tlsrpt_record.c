@@ -186,6 +186,24 @@ static int read_policy(struct json_object *o, struct tlsrpt_rec *r,
     return -1;
 }
 
+/* read_conn_use - "conn_use", a count; absent: 1; 0, or -1 */
+static int read_conn_use(struct json_object *o, unsigned *out)
+{
+    struct json_object *v;
+    int64_t n;
+
+    *out = 1;
+    if (!json_object_object_get_ex(o, "conn_use", &v))
+        return 0;
+    if (!json_object_is_type(v, json_type_int))
+        return -1;
+    n = json_object_get_int64(v);
+    if (n < 0 || n > UINT32_MAX)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
 /* read_session - time, result type, TLS and the two ends; 0, or -1 with
  * *why */
 static int read_session(struct json_object *o, struct tlsrpt_rec *r,
@@ -213,6 +231,8 @@ static int read_session(struct json_object *o, struct tlsrpt_rec *r,
              text_member(o, "destination", 1, TLSRPT_REC_NAME_MAX + 8,
                          &r->destination) < 0)
         *why = "record destination is not a string or null";
+    else if (read_conn_use(o, &r->conn_use) < 0)
+        *why = "record conn_use is not a count";
     else {
         r->tls = tls != NULL;
         return 0;

@@ -32,6 +32,8 @@ struct tlsrpt_rec {
     const char *mx_pattern;         /* "mx_host_pattern"; NULL: null */
     const char *result_type;        /* static, an RFC 8460 §4.3 type; NULL: null */
     int tls;                        /* "tls" is an object */
+    unsigned conn_use;              /* "conn_use"; 1 when absent (records
+                                     * written before it existed) */
     const char *mx;                 /* "mx"; NULL: null */
     const char *address;            /* "address", numeric; NULL: null */
     const char *sending_ip;         /* "sending_ip", numeric; NULL: absent or null */

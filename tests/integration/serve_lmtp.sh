@@ -29,6 +29,10 @@
 #   - a worker killed while it waits for the remote reply to the final dot
 #     (the scripted peer never answers it) answers nothing: the client sees
 #     the connection end without a reply; the supervisor replaces it;
+#   - two transactions over one LMTP connection: the second goes over the
+#     connection the worker kept (conn_use=2), each message arrives once,
+#     and the receiving Postfix logs one connection with several MAIL,
+#     RSET and a QUIT once it was idle;
 #   - SIGTERM while a delivery is under way: its recipient gets its real
 #     250, then the supervisor and every worker exit, status 0.
 set -euo pipefail
@@ -188,11 +192,16 @@ wait_log "to=<eod@dane\.test>, $relay, .*dsn=5\.7\.1, status=bounced \(host [^ ]
 
 echo "== lmtp(8): a worker killed mid-transaction; the message stays queued, then arrives once"
 rlog=$TB_RUN/smtp/maillog
-off=$(wc -c < "$rlog")
 submit slow-rcpt@dane.test "lmtp worker killed"
 # the receiving server holds its RCPT reply 3 s: kill while the worker waits
-for _ in $(seq 100); do tail -c +"$((off + 1))" "$rlog" | grep -q ': connect from' && break; sleep 0.1; done
-sleep 1
+# (the receiver logs nothing before that reply on a reused connection, so
+# count from the moment the sending queue manager hands the message over)
+for _ in $(seq 100); do
+    qid=$(grep -o '[0-9A-F]*: message-id=<lmtp-worker-killed\.' "$maillog" | cut -d: -f1)
+    [ -n "$qid" ] && grep -q "$qid: from=.*(queue active)" "$maillog" && break
+    sleep 0.1
+done
+sleep 1.5
 victims=$(workers)
 kill -KILL $victims
 wait_log "to=<slow-rcpt@dane\.test>, $relay, .*status=deferred" "lmtp(8): the killed worker's message deferred"
@@ -390,6 +399,61 @@ rc=0; err=$("$DANE_AGENT" serve -c "$policy" --listen "unix:$sock" 2>&1) || rc=$
 rc=0; err=$("$DANE_AGENT" serve -c "$policy" 2>&1) || rc=$?
 [ "$rc" = 64 ] && grep -q -- '--listen' <<<"$err" && tb_pass "no --listen: usage error (exit 64)" \
     || tb_fail "no --listen: exit $rc: $err"
+
+echo "== a kept connection carries the next message (connection reuse)"
+# two transactions over one LMTP connection: one worker delivers both
+# (the logs are read from here on: earlier sections reuse connections too)
+slog_off=$(wc -c < "$TB_RUN/serve.log")
+rlog_off=$(wc -c < "$TB_RUN/smtp/maillog")
+tb_message "serve reuse one" > "$TB_RUN/msg-r1"
+tb_message "serve reuse two" > "$TB_RUN/msg-r2"
+TB_RC=0
+TB_OUT=$(timeout 60 python3 - "$sock" "$TB_RUN/msg-r1" "$TB_RUN/msg-r2" 2>&1 <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(50)
+f = s.makefile("rwb")
+def reply():
+    while True:
+        l = f.readline().decode().rstrip("\r\n")
+        if len(l) < 4 or l[3] != "-":
+            return l
+def cmd(c):
+    f.write(c.encode() + b"\r\n"); f.flush()
+    return reply()
+reply()
+cmd("LHLO client.test")
+for m in sys.argv[2:]:
+    cmd("MAIL FROM:<sender@sender.test>"); cmd("RCPT TO:<ok@dane.test>"); cmd("DATA")
+    body = open(m, "rb").read().replace(b"\n", b"\r\n").replace(b"\r\n.", b"\r\n..")
+    f.write(body + b".\r\n"); f.flush()
+    print(reply())
+cmd("QUIT")
+PY
+) || TB_RC=$?
+[ "$TB_RC" = 0 ] && [ "$(grep -c '^250 2\.0\.0 ' <<<"$TB_OUT")" = 2 ] \
+    && tb_pass "both messages: 250 2.0.0" || tb_fail "replies" "$TB_OUT"
+tail -c +"$((slog_off + 1))" "$TB_RUN/serve.log" |
+    grep -qE 'to=<ok@dane\.test>, relay=mx\.dane\.test\[127\.0\.25\.10\]:25, conn_use=[2-9][0-9]*, .*status=sent' \
+    && tb_pass "the second went over the kept connection: conn_use=2 in its delivery line" \
+    || tb_fail "no conn_use=N delivery line" "$(grep 'to=<ok@dane.test>' "$TB_RUN/serve.log")"
+for s in one two; do
+    n=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "serve reuse $s" \
+        --wait 10 2>/dev/null | wc -l)
+    [ "$n" = 1 ] && tb_pass "message $s arrived once" || tb_fail "message $s: $n copies"
+done
+# the real server saw one connection carry both: RSET between them, and
+# QUIT once the kept connection was idle 2 s (not its own 300 s timeout)
+seen=
+for _ in $(seq 100); do
+    seen=$(tail -c +"$((rlog_off + 1))" "$TB_RUN/smtp/maillog" |
+        grep -E 'disconnect from .* mail=([2-9]|[1-9][0-9]+) .*rset=[1-9][0-9]* .*quit=1' || true)
+    [ -n "$seen" ] && break
+    sleep 0.1
+done
+[ -n "$seen" ] && tb_pass "Postfix smtpd: one connection, several MAIL, RSET, QUIT after idle" \
+    || tb_fail "no reused connection in the receiver's log" "$(grep 'disconnect from' "$TB_RUN/smtp/maillog")"
 
 echo "== a worker that dies mid-transaction answers nothing, and is replaced"
 # the scripted peer never answers the final dot: the worker waits on it

@@ -91,6 +91,11 @@ with 554 5.7.1 so that a client that takes the early reply is caught:
   full-ehlo           an EHLO reply of 3 lines of 102 octets (a client
                       buffer of 3 x 100-octet lines is exactly full), then
                       "250 2.0.0 surplus" in the same segment
+  rset-close          250 to RSET, then closes the connection (a kept
+                      connection the server has given up)
+  rset-554            accepts the message, then 554 5.7.1 to RSET (as
+                      quit-554, for a client that keeps the connection)
+Every scenario answers RSET with 250 unless it says otherwise.
 """
 import argparse
 import hashlib
@@ -374,6 +379,12 @@ class Session:
             return self.rcpt(line)
         if verb == b"DATA":
             return self.data()
+        if verb == b"RSET":
+            if self.scenario == "rset-554":
+                self.reply(554, ["5.7.1 Error: rejected at end of data"])
+                return False
+            self.reply(250, ["2.0.0 Ok"])
+            return self.scenario != "rset-close"
         if verb == b"QUIT":
             if self.scenario == "no-quit-reply":
                 while self.sock.recv(4096):

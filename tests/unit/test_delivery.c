@@ -19,6 +19,7 @@
 #include <criterion/criterion.h>
 
 #include "delivery.h"
+#include "delivery_warm.h"
 #include "dnsplan.h"
 #include "policy.h"
 
@@ -625,5 +626,60 @@ Test(delivery, plan_record_names_the_mta_sts_policy)
     cr_assert(strstr(json, "\"policy_type\":\"sts\"") != NULL, "%s", json);
     cr_assert(strstr(json, "\"policy_domain\":\"example.test\"") != NULL, "%s", json);
     cr_assert(strstr(json, "\"rfc8460_result_type\":\"validation-failure\"") != NULL, "%s", json);
+    plan_free(plan);
+}
+
+/* deliver_into - one delivery of a message to a@example.test over the
+ * plan, with the warm state w (or none), scripted to be sent */
+static void deliver_into(const struct policy_entry *entry, struct dnsplan *plan,
+                         struct delivery_warm *w)
+{
+    static const struct step sent[] = {{ SMTP_SENT, SMTP_STAGE_DONE, "2.0.0", "s", 0 }};
+    const char *rcpts[] = {"a@example.test"};
+    struct smtp_message msg = { .sender = "s@example.org", .recipients = rcpts,
+                                .nrecipients = 1, .fd = -1, .buf = (const uint8_t *)"x\r\n",
+                                .len = 3, .size = 3 };
+    struct delivery_input in = { .entry = entry, .plan = plan, .nexthop_text = "example.test",
+                                 .message = &msg, .deadline_ms = UINT64_MAX,
+                                 .report = { .json_fd = -1 },
+                                 .run_session = scripted_session, .warm = w };
+    struct delivery_result res;
+
+    memset(&script, 0, sizeof(script));
+    script.steps = sent;
+    script.nsteps = 1;
+    delivery_run(&in, &res);
+    cr_assert_eq(res.status, DELIVERY_SENT, "%s", res.reason);
+}
+
+/* A resident worker's warm state: the TLS context the first delivery made
+ * is the one the next deliveries of the same policy entry use; another
+ * entry gets its own; without warm state nothing is kept */
+Test(delivery, warm_state_keeps_one_tls_context_per_policy_entry)
+{
+    static const char yaml[] = "defaults:\n  level: dane\n"
+                               "destinations:\n  other.test:\n    level: dane\n";
+    char err[256];
+    struct policy *policy = policy_parse("t.yaml", (const uint8_t *)yaml, strlen(yaml),
+                                         err, sizeof(err));
+    struct delivery_warm *w = delivery_warm_new(NULL);
+    struct dnsplan *plan = dane_plan();
+    const struct tls_ctx *first;
+
+    cr_assert_not_null(policy, "%s", err);
+    cr_assert_not_null(w);
+    deliver_into(policy_defaults(policy), plan, NULL);
+    cr_assert_eq(delivery_warm_size(w), 0);
+    deliver_into(policy_defaults(policy), plan, w);
+    cr_assert_eq(delivery_warm_size(w), 1, "one context for the entry");
+    first = delivery_warm_entry(w, policy_defaults(policy))->ctx_auth;
+    cr_assert_not_null(first);
+    deliver_into(policy_defaults(policy), plan, w);
+    cr_assert_eq(delivery_warm_size(w), 1, "the same context again, no new one");
+    cr_assert_eq(delivery_warm_entry(w, policy_defaults(policy))->ctx_auth, first);
+    deliver_into(policy_lookup(policy, "other.test"), plan, w);
+    cr_assert_eq(delivery_warm_size(w), 2, "the other entry has its own");
+    delivery_warm_free(w);
+    policy_free(policy);
     plan_free(plan);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "dns.h"
 #include "test_helpers.h"
 
@@ -125,4 +126,34 @@ Test(dns_lookup, txt_kept_in_the_dns_cache)
         dns_resolver_free(r);
     }
     test_rm_tree(dir);
+}
+
+/* A resolver kept across deliveries (a serve worker's) takes each one's
+ * deadline: past it nothing is asked; with a new one the same resolver
+ * (and its getdns context) answers again, and a passed capability check
+ * holds without a question (the deadline has passed, yet it passes) */
+Test(dns_lookup, kept_resolver_takes_each_deliverys_deadline)
+{
+    struct dns_resolver *r = new_resolver(NULL);
+    struct dns_answer got;
+    char msg[256];
+
+    memset(&got, 0, sizeof got);
+    dns_resolver_set_deadline(r, clock_now_ms() + 10000);
+    cr_assert_eq(dns_resolver_check(r, msg, sizeof msg), 0, "%s", msg);
+    dns_lookup_txt(r, "_mta-sts.dane.test", &got);
+    cr_expect_eq(got.status, DNS_SECURE, "%s", dns_status_name(got.status));
+    dns_answer_clear(&got);
+    dns_resolver_set_deadline(r, clock_now_ms() - 1);
+    dns_lookup_txt(r, "_mta-sts.dane.test", &got);
+    cr_expect_eq(got.status, DNS_TIMEOUT, "past the deadline: %s",
+                 dns_status_name(got.status));
+    cr_expect_eq(dns_resolver_check(r, msg, sizeof msg), 0, "check held: %s", msg);
+    dns_answer_clear(&got);
+    dns_resolver_set_deadline(r, clock_now_ms() + 10000);
+    dns_lookup_txt(r, "_smtp._tls.dane.test", &got);
+    cr_expect_eq(got.status, DNS_SECURE, "a new deadline: %s", dns_status_name(got.status));
+    cr_expect_eq(got.ntxt, 1);
+    dns_answer_clear(&got);
+    dns_resolver_free(r);
 }

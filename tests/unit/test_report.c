@@ -198,6 +198,7 @@ static struct report_attempt base_attempt(void)
     a.address = "192.0.2.1";
     a.port = 25;
     a.connected = 1;
+    a.conn_use = 1;
     a.verification = "Verified";
     a.tls.version = "TLSv1.3";
     a.tls.cipher = "TLS_AES_256_GCM_SHA384";
@@ -386,6 +387,24 @@ Test(report, delivery_line_sent)
         "status=sent (250 2.0.0 Ok: queued as 4Bx)");
 }
 
+/* Postfix log_adhoc(): a reused connection says how many deliveries it
+ * has carried, this one included, right after the relay */
+Test(report, delivery_line_reused_connection_says_conn_use)
+{
+    struct report_attempt a = base_attempt();
+    struct report_rcpt r = {.address = "alice@dane.test", .code = 250,
+        .enhanced = "2.0.0", .text = "Ok: queued as 4By", .result = REPORT_SENT};
+
+    a.rcpts = &r;
+    a.nrcpts = 1;
+    a.conn_use = 3;
+    a.timings.total_ms = 20;
+    a.timings.transfer_ms = 10;
+    assert_delivery(&a, 0, "to=<alice@dane.test>, relay=mx1.example[192.0.2.1]:25, "
+        "conn_use=3, delay=0.02, delays=0.01/0/0/0.01, dsn=2.0.0, "
+        "status=sent (250 2.0.0 Ok: queued as 4By)");
+}
+
 Test(report, delivery_line_deferred_without_connection)
 {
     struct report_attempt a = base_attempt();
@@ -530,7 +549,7 @@ Test(report, json_record_exact)
         "\"result\":\"sent\",\"reason\":null,\"rfc8460_result_type\":null,"
         "\"policy_type\":null,\"policy_string\":[],\"policy_domain\":null,"
         "\"mx_host_pattern\":null,\"requiretls\":false,\"tls_required_no\":false,"
-        "\"timings\":{\"total_ms\":530,\"dns_ms\":12,\"connect_ms\":1,"
+        "\"conn_use\":1,\"timings\":{\"total_ms\":530,\"dns_ms\":12,\"connect_ms\":1,"
         "\"tls_ms\":40,\"setup_ms\":300,\"transfer_ms\":220}}\n";
 
     cr_assert_not_null(got, "%s", why);
@@ -632,7 +651,7 @@ Test(report, json_record_parses_back_with_hostile_peer_text)
         "\"verification\",\"authenticated_by\",\"tlsa_match\",\"recipients\",\"result\",\"reason\","
         "\"rfc8460_result_type\",\"policy_type\",\"policy_string\","
         "\"policy_domain\",\"mx_host_pattern\",\"requiretls\",\"tls_required_no\","
-        "\"timings\"}\n"
+        "\"conn_use\",\"timings\"}\n"
         "assert set(r)==want, set(r)^want\n"
         "assert set(r[\"dnssec\"])=={\"mx\",\"address\",\"tlsa\"}\n"
         "assert set(r[\"tls\"])=={\"version\",\"cipher\",\"bits\",\"key_exchange\","

@@ -831,3 +831,106 @@ ParameterizedTest(size_t *i, smtp_session, rfc8689_requiretls_unmet,
     cr_assert_str_eq(o.recipients[1].enhanced, "4.7.30");
     smtp_outcome_free(&o);
 }
+
+/* ---- connection reuse (params.keep, params.reuse) ---- */
+
+/* keep_session - one message to a@dest.test over TLS, kept or over link */
+static void keep_session(struct smtp_link *reuse, int keep, struct verify_arg *va,
+                         struct smtp_outcome *o)
+{
+    static const char *const rcpts[] = { "a@dest.test" };
+    struct smtp_params p;
+    struct smtp_message m;
+
+    params_init(&p, SMTP_TLS_REQUIRED, va);
+    p.reuse = reuse;
+    p.keep = keep;
+    message_init(&m, rcpts, 1);
+    smtp_session(&p, &m, o);
+}
+
+/* count - occurrences of needle in haystack */
+static size_t count(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+
+    for (const char *at = strstr(haystack, needle); at != NULL; at = strstr(at + 1, needle))
+        n++;
+    return n;
+}
+
+/* The peer serves one connection only: the second message can go only over
+ * the kept one. RSET after the first, MAIL at once on the second (no EHLO,
+ * no handshake, no verification), QUIT after it; the TLS facts and peer
+ * status are the first session's. */
+Test(smtp_session, kept_connection_carries_the_next_message, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    struct verify_arg va = { 0 };
+    struct smtp_outcome o1, o2;
+    const char *cmds;
+
+    peer_start(100, "ok");
+    keep_session(NULL, 1, &va, &o1);
+    cr_assert_eq(o1.result, SMTP_SENT, "%s", o1.reason);
+    cr_assert_not_null(o1.link, "kept after RSET");
+    cr_assert_eq(o1.conn_use, 1);
+    keep_session(o1.link, 0, &va, &o2);
+    o1.link = NULL;         /* taken over by the second session */
+    cr_assert_eq(o2.result, SMTP_SENT, "%s", o2.reason);
+    cr_assert_eq(o2.conn_use, 2);
+    cr_assert_null(o2.link);
+    cr_assert_eq(o2.peer, SMTP_PEER_VERIFIED);
+    cr_assert_str_eq(o2.facts.protocol, "TLSv1.3");
+    cr_assert_eq(o2.recipients[0].code, 250);
+    cr_assert_eq(va.calls, 1, "verified once, for the connection");
+    cmds = peer_file("commands");
+    cr_assert_eq(count(cmds, "MAIL FROM:"), 2, "commands: %s", cmds);
+    cr_assert_eq(count(cmds, "EHLO"), 2, "EHLO before and after STARTTLS only");
+    cr_assert_eq(count(cmds, "RSET"), 1);
+    cr_assert_eq(count(cmds, "QUIT"), 1);
+    cr_assert_lt(strstr(cmds, "RSET") - cmds, strstr(cmds, "QUIT") - cmds);
+    smtp_outcome_free(&o1);
+    smtp_outcome_free(&o2);
+}
+
+/* A kept connection the server closed: the message goes over a new
+ * connection to the same address, as if none had been kept */
+Test(smtp_session, stale_kept_connection_replaced_by_a_new_one, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    static const char *const two[] = { "--connections", "2", NULL };
+    struct verify_arg va = { 0 };
+    struct smtp_outcome o1, o2;
+
+    peer_start_args(101, "rset-close", two);
+    keep_session(NULL, 1, &va, &o1);
+    cr_assert_eq(o1.result, SMTP_SENT, "%s", o1.reason);
+    cr_assert_not_null(o1.link);
+    usleep(200 * 1000);     /* the peer has closed its end */
+    keep_session(o1.link, 0, &va, &o2);
+    o1.link = NULL;
+    cr_assert_eq(o2.result, SMTP_SENT, "%s", o2.reason);
+    cr_assert_eq(o2.conn_use, 1, "a new connection");
+    cr_assert_eq(va.calls, 2, "the new connection verified again");
+    cr_assert_eq(count(peer_file("commands"), "MAIL FROM:"), 2);
+    smtp_outcome_free(&o1);
+    smtp_outcome_free(&o2);
+}
+
+/* A refusal to RSET after the accepted end of data is what QUIT's would
+ * be: the 2xx taken for the data came early, nothing is kept */
+Test(smtp_session, rset_refused_after_data_is_a_protocol_error, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    struct verify_arg va = { 0 };
+    struct smtp_outcome o;
+
+    peer_start(102, "rset-554");
+    keep_session(NULL, 1, &va, &o);
+    cr_assert_neq(o.result, SMTP_SENT);
+    cr_assert_null(o.link);
+    cr_assert_not_null(strstr(o.reason, "answered RSET with 554"), "%s", o.reason);
+    cr_assert_not_null(strstr(o.reason, "may be sent more than once"));
+    smtp_outcome_free(&o);
+}

@@ -309,6 +309,7 @@ struct session {
     const char *const *strings;
     size_t nstrings;
     const char *destination;        /* the next-hop as given */
+    unsigned conn_use;              /* 0: a new connection (1) */
 };
 
 static const char *const sts_lines[] = {
@@ -334,6 +335,7 @@ static char *record(const struct session *s)
     a.address = s->address;
     a.port = 25;
     a.connected = s->address != NULL;
+    a.conn_use = s->conn_use ? s->conn_use : 1;
     a.tls.version = s->tls ? "TLSv1.3" : NULL;
     a.tls.cipher = s->tls ? "TLS_AES_256_GCM_SHA384" : NULL;
     a.verification = s->tls ? (s->rfc8460 ? "Untrusted" : "Verified") : NULL;
@@ -358,7 +360,7 @@ static struct session sts_session(time_t when, const char *rfc8460, int tls)
     struct session s = {
         when, "example.com", "sts", rfc8460, tls, "mx1.example.com",
         "192.0.2.25", "*.example.com", sts_lines, NCASES(sts_lines),
-        "example.com",
+        "example.com", 0,
     };
     return s;
 }
@@ -772,6 +774,26 @@ Test(tlsrpt_report, unreported_records)
     cr_assert_eq(tlsrpt_agg_stats(a)->unreported, 4);
     cr_assert_eq(tlsrpt_agg_stats(a)->counted, 0);
     cr_assert_eq(tlsrpt_agg_domains(a), 0);
+    tlsrpt_agg_free(a);
+}
+
+/* RFC 8460 §4.4 counts TLS sessions: a message that a serve worker sent
+ * over a connection it had kept (conn_use above 1) negotiated nothing new */
+Test(tlsrpt_report, reused_connection_is_no_new_session)
+{
+    struct tlsrpt_agg *a = day_agg();
+    struct session first = sts_session(DAY0 + HOUR, NULL, 1);
+    struct session second = sts_session(DAY0 + HOUR + 1, NULL, 1);
+    struct json_object *r;
+
+    second.conn_use = 2;
+    add(a, &first);
+    add(a, &second);
+    cr_assert_eq(tlsrpt_agg_stats(a)->counted, 1);
+    cr_assert_eq(tlsrpt_agg_stats(a)->unreported, 1);
+    r = report_of(a, 0);
+    cr_assert_eq(int_at(r, "policies.0.summary.total-successful-session-count"), 1);
+    json_object_put(r);
     tlsrpt_agg_free(a);
 }
 
