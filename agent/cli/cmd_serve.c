@@ -12,13 +12,20 @@
  * foreground. It keeps N worker processes; each accepts one connection at a
  * time, serves it (serve.h), exits after --connections connections and is
  * replaced. SIGTERM or SIGINT: the socket is closed, the workers are told to
- * stop (a delivery under way is finished; a session waiting for the client
- * ends with 421) and waited for, the defaults entry's delivery_timeout plus
- * STOP_GRACE_S at most, then killed; exit 0. A worker that dies answers
- * nothing: the client defers and retries. A worker whose supervisor dies
- * gets SIGTERM (PR_SET_PDEATHSIG). A worker keeps its warm state
- * (deliver.h: DNS resolver, TLS contexts, CA stores, outbound connections
- * within the --reuse limits, delivery_warm.h) until it exits.
+ * stop (SIGTERM: a transaction under way runs to its last reply, a delivery
+ * is finished and answered; then the session ends with 421 4.3.2) and
+ * waited for, the defaults entry's delivery_timeout plus STOP_GRACE_S at
+ * most, then killed; exit 0. SIGHUP (as Postfix's reload): the policy file
+ * is read again. Valid, it is in force for every worker started from then
+ * on, and each running worker is told to stop as above and is replaced as
+ * it ends (an idle one at once). Invalid or unreadable, or naming another
+ * default user (privileges are already dropped: restart to change user),
+ * it is refused in one log line and the old policy stays in force. Workers
+ * ignore SIGHUP. A worker that dies answers nothing: the client defers and
+ * retries. A worker whose supervisor dies gets SIGTERM (PR_SET_PDEATHSIG).
+ * A worker keeps its warm state (deliver.h: DNS resolver, TLS contexts, CA
+ * stores, outbound connections within the --reuse limits, delivery_warm.h)
+ * until it exits: a reload replaces it with the worker.
  */
 #define _GNU_SOURCE     /* accept4 */
 #include <arpa/inet.h>
@@ -64,6 +71,7 @@
 
 struct serve_options {
     const char *policy_path;
+    struct policy *policy;  /* in force for new workers; owned */
     const char *listen;
     unsigned workers, connections;
     struct delivery_reuse reuse;    /* outbound connection reuse */
@@ -334,6 +342,7 @@ static void worker(const struct serve_options *o, int lfd, pid_t supervisor)
     sa.sa_flags = SA_RESTART;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    signal(SIGHUP, SIG_IGN);    /* the supervisor reloads, then stops us */
     /* a supervisor that dies (SIGKILL) leaves no worker serving on */
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != supervisor)
         _exit(0);
@@ -348,7 +357,7 @@ static void worker(const struct serve_options *o, int lfd, pid_t supervisor)
         struct pollfd p = {.fd = lfd, .events = POLLIN};
         int fd;
 
-        if (poll(&p, 1, 1000) <= 0) {   /* a tick: look at got_stop again */
+        if (poll(&p, 1, 1000) <= 0 || got_stop) {  /* a tick, or told to stop */
             delivery_warm_expire(warm.delivery, clock_now_ms());
             continue;
         }
@@ -439,9 +448,59 @@ static void stop_workers(pid_t *pids, unsigned n, unsigned wait_s, const sigset_
         }
 }
 
-/* supervise - keep o->workers workers until SIGTERM or SIGINT; the
- * listening socket is closed before the workers are stopped */
-static int supervise(const struct serve_options *o, int lfd)
+/* apply - policy in force for the workers started from now on (o owns it,
+ * the previous one is freed), with the limits of its defaults entry */
+static void apply(struct serve_options *o, struct policy *policy)
+{
+    const struct policy_entry *def = policy_defaults(policy);
+    unsigned wait_s = def->delivery_timeout_ms / 1000u + STOP_GRACE_S;
+
+    policy_free(o->policy);
+    o->policy = policy;
+    o->cfg.policy = policy;
+    if (!o->size_given)
+        o->cfg.limits.size_max = def->max_message_size != 0 ? def->max_message_size
+                                                            : LMTP_SIZE_MAX_DEFAULT;
+    /* a worker started under an earlier policy keeps its deadline */
+    if (wait_s > o->stop_wait_s)
+        o->stop_wait_s = wait_s;
+}
+
+/* reload - SIGHUP: the policy file read again and, when it can be
+ * applied, put in force; each running worker is told to stop (it finishes
+ * the transaction under way) and fill() replaces it once it has ended */
+static void reload(struct serve_options *o, const pid_t *pids)
+{
+    const char *was = policy_defaults(o->policy)->user, *now;
+    enum policy_status pst;
+    char err[1024];
+    struct policy *p = policy_load_status(o->policy_path, &pst, err, sizeof(err));
+
+    if (p == NULL) {
+        log_line(LOG_ERR, "serve: SIGHUP: policy not reloaded, the running one stays in "
+                 "force: %s", err);
+        return;
+    }
+    now = policy_defaults(p)->user;
+    if (strcmp(was, now) != 0) {    /* privileges are dropped for good */
+        log_line(LOG_ERR, "serve: SIGHUP: policy not reloaded, the running one stays in "
+                 "force: it names user %.64s instead of %.64s (restart to change user)",
+                 now, was);
+        policy_free(p);
+        return;
+    }
+    apply(o, p);
+    for (unsigned i = 0; i < o->workers; i++)
+        if (pids[i] != 0)
+            kill(pids[i], SIGTERM);
+    log_line(LOG_INFO, "serve: SIGHUP: policy reloaded from %s; each worker is replaced "
+             "once its transaction under way has ended", o->policy_path);
+}
+
+/* supervise - keep o->workers workers until SIGTERM or SIGINT, reloading
+ * the policy on SIGHUP; the listening socket is closed before the workers
+ * are stopped */
+static int supervise(struct serve_options *o, int lfd)
 {
     pid_t pids[WORKERS_MAX] = {0};
     sigset_t set;
@@ -451,12 +510,15 @@ static int supervise(const struct serve_options *o, int lfd)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, NULL);
     while (sig != SIGTERM && sig != SIGINT) {
         /* workers that die at once are replaced at most ten times a second */
         if (fill(o, lfd, pids) > 0)
             nanosleep(&(struct timespec){.tv_nsec = 100000000L}, NULL);
         sig = wait_signal(&set, 1000);
+        if (sig == SIGHUP)
+            reload(o, pids);
         reap(pids, o->workers);
     }
     close(lfd);
@@ -466,20 +528,16 @@ static int supervise(const struct serve_options *o, int lfd)
 }
 
 /* start - listen, leave root, supervise; the exit status */
-static int start(struct serve_options *o, const struct policy *policy)
+static int start(struct serve_options *o)
 {
-    const struct policy_entry *def = policy_defaults(policy);
+    const struct policy_entry *def = policy_defaults(o->policy);
     char err[1024], host[256] = "localhost";
     const char *why;
     int lfd;
 
-    if (!o->size_given && def->max_message_size != 0)
-        o->cfg.limits.size_max = def->max_message_size;
-    o->stop_wait_s = def->delivery_timeout_ms / 1000u + STOP_GRACE_S;
     if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
         snprintf(host, sizeof(host), "localhost");
     o->cfg.hostname = host;
-    o->cfg.policy = policy;
     if ((lfd = listen_on(o->listen, err, sizeof(err))) < 0) {
         log_line(LOG_ERR, "serve: %s", err);
         return EX_OSERR;
@@ -512,10 +570,11 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "dane-agent serve: invalid policy: %s\n", err);
         return EX_CONFIG;
     }
+    apply(&o, policy);
     report_log_open();
-    status = start(&o, policy);
+    status = start(&o);
     if (strncmp(o.listen, "unix:", 5) == 0 && status == 0)
         unlink(o.listen + 5);
-    policy_free(policy);
+    policy_free(o.policy);
     return status;
 }

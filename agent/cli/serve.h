@@ -32,8 +32,9 @@ struct serve_config {
 };
 
 /* serve_connection - serve one client on the non-blocking socket fd; when
- * *stop becomes non-zero while waiting for the client, the session ends
- * with 421 (a delivery under way is finished first) */
+ * *stop becomes non-zero, the session ends with 421 4.3.2 once no
+ * transaction is under way (one that is runs to its last reply: a delivery
+ * is finished and answered) */
 void serve_connection(const struct serve_config *cfg, int fd,
                       const volatile sig_atomic_t *stop);
 

@@ -292,7 +292,9 @@ static int flush_out(struct lmtp_session *s, int fd, const struct serve_config *
 }
 
 /* read_more - wait for the client's bytes into in (*inlen filled); the
- * session hears of end of file, the idle timeout and a stop request */
+ * session hears of end of file, the idle timeout and a stop request. A
+ * stop request is honoured between transactions: one under way runs to
+ * its last reply first (the idle timeout bounds a client that stalls). */
 static void read_more(struct lmtp_session *s, int fd, const struct serve_config *cfg,
                       char *in, size_t *inlen, const volatile sig_atomic_t *stop)
 {
@@ -300,12 +302,15 @@ static void read_more(struct lmtp_session *s, int fd, const struct serve_config 
     ssize_t n;
 
     for (;;) {
-        switch (wait_fd(fd, POLLIN, deadline, cfg, stop)) {
+        switch (wait_fd(fd, POLLIN, deadline, cfg,
+                        lmtp_session_in_transaction(s) ? NULL : stop)) {
         case WAIT_READY:
             break;
-        case WAIT_EXPIRED:
-        case WAIT_STOP:     /* 421 4.4.2, any DATA aborted: the client retries */
+        case WAIT_EXPIRED:  /* 421 4.4.2, any DATA aborted: the client retries */
             lmtp_session_timeout(s);
+            return;
+        case WAIT_STOP:     /* 421 4.3.2 */
+            lmtp_session_shutdown(s);
             return;
         }
         n = read(fd, in + *inlen, SERVE_IN_MAX - *inlen);

@@ -98,15 +98,22 @@ void lmtp_session_eof(struct lmtp_session *s);
 /* lmtp_session_timeout - a timeout expired: 421 4.4.2, DATA aborted, closed */
 void lmtp_session_timeout(struct lmtp_session *s);
 
+/* lmtp_session_shutdown - the service stops or reloads: 421 4.3.2, DATA
+ * aborted, closed */
+void lmtp_session_shutdown(struct lmtp_session *s);
+
 /* lmtp_session_output - the replies to write; lmtp_session_written drops
  * the first n octets once they are written */
 const char *lmtp_session_output(const struct lmtp_session *s, size_t *len);
 void lmtp_session_written(struct lmtp_session *s, size_t n);
 
 /* lmtp_session_closed - 1 after QUIT, EOF or timeout: write the output and
- * close. lmtp_session_awaiting - 1 while results are awaited. */
+ * close. lmtp_session_awaiting - 1 while results are awaited.
+ * lmtp_session_in_transaction - 1 from an accepted MAIL until the
+ * transaction's last reply (or RSET). */
 int lmtp_session_closed(const struct lmtp_session *s);
 int lmtp_session_awaiting(const struct lmtp_session *s);
+int lmtp_session_in_transaction(const struct lmtp_session *s);
 
 void lmtp_session_free(struct lmtp_session *s);
 

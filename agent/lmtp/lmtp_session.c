@@ -176,13 +176,25 @@ void lmtp_session_eof(struct lmtp_session *s)
     s->state = LMTP_ST_CLOSED;
 }
 
-void lmtp_session_timeout(struct lmtp_session *s)
+/* close_421 - any DATA aborted, 421 with enh and why, closed */
+static void close_421(struct lmtp_session *s, const char *enh, const char *why)
 {
     if (s->state == LMTP_ST_CLOSED)
         return;
     abort_data(s);
-    lmtp_reply(s, "421 4.4.2 %s timeout, closing", s->hostname);
+    lmtp_reply(s, "421 %s %s %s, closing", enh, s->hostname, why);
     s->state = LMTP_ST_CLOSED;
+}
+
+void lmtp_session_timeout(struct lmtp_session *s)
+{
+    close_421(s, "4.4.2", "timeout");
+}
+
+void lmtp_session_shutdown(struct lmtp_session *s)
+{
+    /* RFC 3463 §3.5: X.3.2 system not accepting network messages */
+    close_421(s, "4.3.2", "service shutting down");
 }
 
 const char *lmtp_session_output(const struct lmtp_session *s, size_t *len)
@@ -207,6 +219,11 @@ int lmtp_session_closed(const struct lmtp_session *s)
 int lmtp_session_awaiting(const struct lmtp_session *s)
 {
     return s->state == LMTP_ST_AWAIT;
+}
+
+int lmtp_session_in_transaction(const struct lmtp_session *s)
+{
+    return s->state == LMTP_ST_MAIL || s->state == LMTP_ST_DATA || s->state == LMTP_ST_AWAIT;
 }
 
 size_t lmtp_session_feed(struct lmtp_session *s, const void *buf, size_t len)

@@ -10,6 +10,17 @@
 #   - a private sending Postfix whose default transport is lmtp(8) to the
 #     socket (the README's main.cf lines) logs the same outcomes per
 #     recipient: sent, bounced with the server's text, deferred;
+#   - through lmtp(8) too: the receiving Postfix's 554 after the final dot
+#     (its end-of-data restriction on a marker sender) is bounced with the
+#     server's text; a worker killed (SIGKILL) while it waits for the
+#     server's reply to RCPT leaves the message deferred in the sending
+#     Postfix, and `postqueue -f` delivers it exactly once;
+#   - SIGHUP while a worker waits for the server's (late) reply to the final
+#     dot: that recipient gets its real 250, then 421 4.3.2 ends the
+#     session; a transaction after the reload sees the new policy (a
+#     max_message_size for dane.test: 552 5.3.4); the workers are replaced;
+#     a broken policy, or one naming another user, is refused in one log
+#     line and deliveries go on under the policy in force;
 #   - a client that stays silent gets 421 4.4.2 after --idle-timeout;
 #   - a loopback inet listener serves too, and its worker stops when its
 #     supervisor is killed (SIGKILL); any other address is refused
@@ -22,7 +33,8 @@
 #     connection the worker kept (conn_use=2), each message arrives once,
 #     and the receiving Postfix logs one connection with several MAIL,
 #     RSET and a QUIT once it was idle;
-#   - SIGTERM stops the supervisor and every worker, exit 0.
+#   - SIGTERM while a delivery is under way: its recipient gets its real
+#     250, then the supervisor and every worker exit, status 0.
 set -euo pipefail
 . "${DANE_TEST_SRCDIR:?}/tests/integration/lib/testbed.sh"
 sender=$TB_SRC/tests/testbed/smtp/sender.sh
@@ -171,7 +183,166 @@ wait_log "to=<x@mismatch\.dane\.test>, $relay, .*dsn=4\.7\.5, status=deferred \(
 n=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "lmtp mixed" \
     --wait 5 2>/dev/null | wc -l)
 [ "$n" = 1 ] && tb_pass "mixed: one copy arrived (ok2@)" || tb_fail "mixed: copies: $n"
+
+echo "== lmtp(8): the real server's 554 after the final dot is a bounce"
+printf 'From: reject-after-dot@sender.test\nTo: eod@dane.test\nSubject: lmtp eod 554\n\nbody\n' |
+    bash "$sender" send "$TB_RUN/sender" reject-after-dot@sender.test eod@dane.test
+wait_log "to=<eod@dane\.test>, $relay, .*dsn=5\.7\.1, status=bounced \(host [^ ]* said: 554 5\.7\.1 host mx\.dane\.test\[127\.0\.25\.10\] said: 554 5\.7\.1 .*testbed: message rejected after the final dot" \
+    "lmtp(8): the server's 554 after the dot bounced 5.7.1 with its text"
+
+echo "== lmtp(8): a worker killed mid-transaction; the message stays queued, then arrives once"
+rlog=$TB_RUN/smtp/maillog
+submit slow-rcpt@dane.test "lmtp worker killed"
+# the receiving server holds its RCPT reply 3 s: kill while the worker waits
+# (the receiver logs nothing before that reply on a reused connection, so
+# count from the moment the sending queue manager hands the message over)
+for _ in $(seq 100); do
+    qid=$(grep -o '[0-9A-F]*: message-id=<lmtp-worker-killed\.' "$maillog" | cut -d: -f1)
+    [ -n "$qid" ] && grep -q "$qid: from=.*(queue active)" "$maillog" && break
+    sleep 0.1
+done
+sleep 1.5
+victims=$(workers)
+kill -KILL $victims
+wait_log "to=<slow-rcpt@dane\.test>, $relay, .*status=deferred" "lmtp(8): the killed worker's message deferred"
+bash "$sender" queue "$TB_RUN/sender" | grep -q 'slow-rcpt@dane\.test' \
+    && tb_pass "the message is still in the sending Postfix's queue" \
+    || tb_fail "not queued" "$(bash "$sender" queue "$TB_RUN/sender")"
+n=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "lmtp worker killed" \
+    2>/dev/null | wc -l || true)
+[ "$n" = 0 ] && tb_pass "nothing arrived from the killed attempt" || tb_fail "copies before the retry: $n"
+wait_workers 2 || tb_fail "workers not replaced: $(workers | tr '\n' ' ')"
+bash "$sender" flush "$TB_RUN/sender"
+wait_log "to=<slow-rcpt@dane\.test>, $relay, .*status=sent \(250 2\.0\.0 " "after postqueue -f: sent"
+sleep 1
+n=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "lmtp worker killed" \
+    --wait 5 2>/dev/null | wc -l)
+[ "$n" = 1 ] && tb_pass "delivered exactly once" || tb_fail "copies of the retried message: $n"
 bash "$sender" stop "$TB_RUN/sender"
+
+# lmtpc SENDER MESSAGE MODE RCPT... - one transaction; one line per
+# recipient, RCPT<tab>REPLY, then with MODE idle the next line the service
+# sends unasked ("AFTER<tab>LINE" or "AFTER<tab>EOF"), with MODE quit QUIT
+cat > "$TB_RUN/lmtpc.py" <<'PY'
+import socket, sys
+sock, sender, msg, mode, rcpts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+s = socket.socket(socket.AF_UNIX)
+s.connect(sock)
+s.settimeout(40)
+f = s.makefile("rwb")
+def reply():
+    while True:
+        l = f.readline().decode().rstrip("\r\n")
+        if len(l) < 4 or l[3] != "-":
+            return l
+def cmd(c, want):
+    f.write(c.encode() + b"\r\n"); f.flush()
+    r = reply()
+    if not r.startswith(want):
+        sys.exit("%s: %s" % (c, r))
+reply()
+cmd("LHLO client.test", "250")
+cmd("MAIL FROM:<%s>" % sender, "250")
+for r in rcpts:
+    cmd("RCPT TO:<%s>" % r, "250")
+cmd("DATA", "354")
+body = open(msg, "rb").read().replace(b"\n", b"\r\n").replace(b"\r\n.", b"\r\n..")
+f.write(body + b".\r\n"); f.flush()
+for r in rcpts:
+    print("%s\t%s" % (r, reply()), flush=True)
+if mode == "idle":
+    l = f.readline()
+    print("AFTER\t%s" % ("EOF" if l == b"" else l.decode().rstrip("\r\n")))
+else:
+    cmd("QUIT", "221")
+PY
+# lmtpc_out FILE RCPT - RCPT's reply in FILE
+lmtpc_out() { awk -F'\t' -v r="$2" '$1 == r { print $2 }' "$1"; }
+# wait_serve_log ERE - bounded wait for a line in serve's log
+wait_serve_log() {
+    for _ in $(seq 100); do grep -Eq -- "$1" "$TB_RUN/serve.log" && return 0; sleep 0.1; done
+    return 1
+}
+TB_BODY=$(for i in $(seq 40); do echo "line $i: this message is larger than the 1500 octets the reloaded policy allows for dane.test"; done)$'\n'
+tb_message "serve hup slow" > "$TB_RUN/big1"
+tb_message "serve hup after" > "$TB_RUN/big2"
+TB_BODY=
+tb_message "serve hup small" > "$TB_RUN/small"
+hup_policy=$(tb_policy serve-hup <<'Y'
+defaults:
+  level: dane
+  connect_timeout: 5s
+  delivery_timeout: 60s
+destinations:
+  "[127.0.26.40]": { level: may }
+  "[127.0.26.42]": { level: may }
+  dane.test: { max_message_size: 1500 }
+Y
+)
+other_user=$(tb_policy serve-user <<'Y'
+defaults:
+  user: daemon
+Y
+)
+cp "$policy" "$TB_RUN/serve-orig.yaml"
+
+echo "== SIGHUP during a transaction: its real outcome, then the new policy"
+old=$(workers)
+timeout 60 python3 "$TB_RUN/lmtpc.py" "$sock" slow-dot@sender.test "$TB_RUN/big1" idle ok@dane.test \
+    > "$TB_RUN/hup1.out" 2>&1 &
+c1=$!
+# the receiving server holds its reply to the final dot 3 s (slow-dot@)
+for _ in $(seq 200); do grep -q 'message-id=<serve-hup-slow' "$rlog" && break; sleep 0.05; done
+cp "$hup_policy" "$policy"
+kill -HUP "$serve_pid"
+wait_serve_log 'serve: SIGHUP: policy reloaded from' && tb_pass "log: policy reloaded" \
+    || tb_fail "no reload line" "$(cat "$TB_RUN/serve.log")"
+[ ! -s "$TB_RUN/hup1.out" ] && tb_pass "reloaded while the delivery was still under way" \
+    || tb_fail "answered before the reload" "$(cat "$TB_RUN/hup1.out")"
+timeout 60 python3 "$TB_RUN/lmtpc.py" "$sock" sender@sender.test "$TB_RUN/big2" quit ok@dane.test \
+    > "$TB_RUN/hup2.out" 2>&1 || true
+grep -qE '^552 5\.3\.4 message too big' <<<"$(lmtpc_out "$TB_RUN/hup2.out" ok@dane.test)" \
+    && tb_pass "a transaction after the reload: the new policy's max_message_size (552 5.3.4)" \
+    || tb_fail "after the reload" "$(cat "$TB_RUN/hup2.out")"
+wait "$c1" || true
+[ "$(lmtpc_out "$TB_RUN/hup1.out" ok@dane.test)" = "250 2.0.0 Ok: delivered to dane.test" ] \
+    && tb_pass "the transaction under way got its real 250 after SIGHUP" \
+    || tb_fail "transaction under way" "$(cat "$TB_RUN/hup1.out")"
+grep -qE '^AFTER	421 4\.3\.2 .*shutting down' "$TB_RUN/hup1.out" \
+    && tb_pass "then 421 4.3.2 ended its session" || tb_fail "no 421 after it" "$(cat "$TB_RUN/hup1.out")"
+n=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "serve hup slow" \
+    --wait 5 2>/dev/null | wc -l)
+[ "$n" = 1 ] && tb_pass "its message arrived once" || tb_fail "copies: $n"
+renewed() {
+    [ "$(workers | wc -l)" = 2 ] || return 1
+    for v in $old; do workers | grep -qx "$v" && return 1; done
+    return 0
+}
+for _ in $(seq 50); do renewed && break; sleep 0.1; done
+renewed && tb_pass "workers $(echo $old) replaced by $(workers | tr '\n' ' ')" \
+    || tb_fail "workers after SIGHUP: $(workers | tr '\n' ' ') (were $(echo $old))"
+
+echo "== SIGHUP with a broken policy, or one naming another user: refused, serving on"
+old=$(workers)
+echo 'defaults: [broken' > "$policy"
+kill -HUP "$serve_pid"
+wait_serve_log "serve: SIGHUP: policy not reloaded, the running one stays in force: .*serve\.yaml" \
+    && tb_pass "log: broken policy not reloaded" || tb_fail "no refusal line" "$(cat "$TB_RUN/serve.log")"
+cp "$other_user" "$policy"
+kill -HUP "$serve_pid"
+wait_serve_log 'policy not reloaded.*names user daemon instead of nobody \(restart to change user\)' \
+    && tb_pass "log: another user refused (restart to change user)" \
+    || tb_fail "no user refusal line" "$(cat "$TB_RUN/serve.log")"
+lmtp "serve hup small" ok@dane.test
+expect_reply ok@dane.test '^250 2\.0\.0 Ok: delivered to dane\.test$' "still serving: 250"
+timeout 60 python3 "$TB_RUN/lmtpc.py" "$sock" sender@sender.test "$TB_RUN/big2" quit ok@dane.test \
+    > "$TB_RUN/hup3.out" 2>&1 || true
+grep -qE '^552 5\.3\.4 ' <<<"$(lmtpc_out "$TB_RUN/hup3.out" ok@dane.test)" \
+    && tb_pass "the policy in force is still the reloaded one (552 5.3.4)" \
+    || tb_fail "policy in force" "$(cat "$TB_RUN/hup3.out")"
+[ "$(workers | sort)" = "$(sort <<<"$old")" ] && tb_pass "workers not replaced" \
+    || tb_fail "workers changed: $(echo $old) -> $(workers | tr '\n' ' ')"
+cp "$TB_RUN/serve-orig.yaml" "$policy"
 
 echo "== a silent client gets 421 4.4.2 after the idle timeout"
 t0=$SECONDS
@@ -231,6 +402,9 @@ rc=0; err=$("$DANE_AGENT" serve -c "$policy" 2>&1) || rc=$?
 
 echo "== a kept connection carries the next message (connection reuse)"
 # two transactions over one LMTP connection: one worker delivers both
+# (the logs are read from here on: earlier sections reuse connections too)
+slog_off=$(wc -c < "$TB_RUN/serve.log")
+rlog_off=$(wc -c < "$TB_RUN/smtp/maillog")
 tb_message "serve reuse one" > "$TB_RUN/msg-r1"
 tb_message "serve reuse two" > "$TB_RUN/msg-r2"
 TB_RC=0
@@ -260,8 +434,9 @@ PY
 ) || TB_RC=$?
 [ "$TB_RC" = 0 ] && [ "$(grep -c '^250 2\.0\.0 ' <<<"$TB_OUT")" = 2 ] \
     && tb_pass "both messages: 250 2.0.0" || tb_fail "replies" "$TB_OUT"
-grep -qE 'to=<ok@dane\.test>, relay=mx\.dane\.test\[127\.0\.25\.10\]:25, conn_use=[2-9][0-9]*, .*status=sent' \
-    "$TB_RUN/serve.log" && tb_pass "the second went over the kept connection: conn_use=2 in its delivery line" \
+tail -c +"$((slog_off + 1))" "$TB_RUN/serve.log" |
+    grep -qE 'to=<ok@dane\.test>, relay=mx\.dane\.test\[127\.0\.25\.10\]:25, conn_use=[2-9][0-9]*, .*status=sent' \
+    && tb_pass "the second went over the kept connection: conn_use=2 in its delivery line" \
     || tb_fail "no conn_use=N delivery line" "$(grep 'to=<ok@dane.test>' "$TB_RUN/serve.log")"
 for s in one two; do
     n=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "serve reuse $s" \
@@ -272,8 +447,8 @@ done
 # QUIT once the kept connection was idle 2 s (not its own 300 s timeout)
 seen=
 for _ in $(seq 100); do
-    seen=$(grep -E 'disconnect from .* mail=([2-9]|[1-9][0-9]+) .*rset=[1-9][0-9]* .*quit=1' \
-        "$TB_RUN/smtp/maillog" || true)
+    seen=$(tail -c +"$((rlog_off + 1))" "$TB_RUN/smtp/maillog" |
+        grep -E 'disconnect from .* mail=([2-9]|[1-9][0-9]+) .*rset=[1-9][0-9]* .*quit=1' || true)
     [ -n "$seen" ] && break
     sleep 0.1
 done
@@ -328,13 +503,29 @@ for v in $victims; do
 done
 tb_pass "the supervisor logged each killed worker"
 
-echo "== SIGTERM stops the supervisor and every worker"
+echo "== SIGTERM while a delivery is under way: its real reply, then all stop"
 pids=$(workers)
+tb_message "serve sigterm drain" > "$TB_RUN/drain"
+off=$(wc -c < "$rlog")
+timeout 60 python3 "$TB_RUN/lmtpc.py" "$sock" slow-dot@sender.test "$TB_RUN/drain" idle ok@dane.test \
+    > "$TB_RUN/drain.out" 2>&1 &
+c1=$!
+# (a message this small reaches the server's log only after the dot: wait
+# for its MAIL, then well into the server's 3 s before its reply)
+for _ in $(seq 100); do tail -c +"$((off + 1))" "$rlog" | grep -q ': client=' && break; sleep 0.1; done
+sleep 0.5
 kill -TERM "$serve_pid"
+[ ! -s "$TB_RUN/drain.out" ] && tb_pass "SIGTERM sent while the delivery was under way" \
+    || tb_fail "answered before SIGTERM" "$(cat "$TB_RUN/drain.out")"
 rc=0
-for _ in $(seq 100); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 150); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
+wait "$c1" || true
+[ "$(lmtpc_out "$TB_RUN/drain.out" ok@dane.test)" = "250 2.0.0 Ok: delivered to dane.test" ] \
+    && grep -qE '^AFTER	421 4\.3\.2 ' "$TB_RUN/drain.out" \
+    && tb_pass "the delivery under way got its real 250, then 421 4.3.2" \
+    || tb_fail "delivery under SIGTERM" "$(cat "$TB_RUN/drain.out")"
 if kill -0 "$serve_pid" 2>/dev/null; then
-    tb_fail "serve still runs 10 s after SIGTERM"
+    tb_fail "serve still runs 15 s after SIGTERM"
 else
     wait "$serve_pid" || rc=$?
     [ "$rc" = 0 ] && tb_pass "serve exited 0" || tb_fail "serve exited $rc"

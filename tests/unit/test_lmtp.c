@@ -224,6 +224,48 @@ Test(lmtp, timeout_mid_data_aborts)
     lmtp_session_free(s);
 }
 
+/* a stop request (SIGTERM, SIGHUP) ends the session with 421 4.3.2, not
+ * with the timeout's text */
+Test(lmtp, shutdown_closes_with_4_3_2)
+{
+    struct lmtp_session *s = run(HELLO, 1 << 20, NULL);
+    size_t len;
+
+    lmtp_session_shutdown(s);
+    drain(s);
+    cr_assert(strstr(OUT, "\r\n421 4.3.2 lmtp.test service shutting down, closing\r\n"));
+    cr_assert(lmtp_session_closed(s));
+    len = strlen(OUT);
+    lmtp_session_shutdown(s);     /* once closed, nothing more is said */
+    drain(s);
+    cr_assert_eq(strlen(OUT), len);
+    lmtp_session_free(s);
+}
+
+/* feed - all of text to the session */
+static void feed(struct lmtp_session *s, const char *text)
+{
+    cr_assert_eq(lmtp_session_feed(s, text, strlen(text)), strlen(text));
+}
+
+/* a transaction is under way from MAIL until every recipient is answered */
+Test(lmtp, in_transaction_from_mail_to_last_reply)
+{
+    struct lmtp_session *s = run(HELLO, 1 << 20, NULL);
+
+    cr_assert_not(lmtp_session_in_transaction(s));
+    feed(s, "MAIL FROM:<a@b.test>\r\n");
+    cr_assert(lmtp_session_in_transaction(s));
+    feed(s, "RCPT TO:<x@c.test>\r\nDATA\r\nm\r\n.\r\n");
+    cr_assert(lmtp_session_awaiting(s));
+    cr_assert(lmtp_session_in_transaction(s));
+    cr_assert_eq(lmtp_session_result(s, 0, 250, "2.0.0", "ok"), 0);
+    cr_assert_not(lmtp_session_in_transaction(s));
+    feed(s, "MAIL FROM:<a@b.test>\r\nRSET\r\n");
+    cr_assert_not(lmtp_session_in_transaction(s));
+    lmtp_session_free(s);
+}
+
 /* a second transaction on the session starts from nothing: no reply of the
  * first one is taken for a result of the second */
 Test(lmtp, second_transaction_awaits_its_own_results)

@@ -19,8 +19,11 @@
 # copy names its recipient in a Delivered-To: header; a regexp map may not
 # substitute into a mailbox path, hence no maildir per domain).
 # Special local parts for failure tests: reject@<domain> is refused with
-# "550 5.1.1", defer@<domain> with "450 4.2.0". Other domains: "554 5.7.1 Relay
-# access denied". Logs: RUNDIR/maillog (syslog_name postfix-testbed/<profile>).
+# "550 5.1.1", defer@<domain> with "450 4.2.0"; slow-rcpt@<domain> is answered
+# 3 s late (RCPT). Special senders: reject-after-dot@<domain> is refused with
+# "554 5.7.1" after the final dot; slow-dot@<domain> gets its reply to the
+# final dot 3 s late (the message is then accepted). Other domains: "554 5.7.1
+# Relay access denied". Logs: RUNDIR/maillog (syslog_name postfix-testbed/<profile>).
 # The delivered message carries a Received: header with the TLS details.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -90,6 +93,9 @@ default_transport = error:5.7.1 the testbed relays nowhere
 relay_transport = error:5.7.1 the testbed relays nowhere
 smtpd_relay_restrictions = reject_unauth_destination
 smtpd_recipient_restrictions = check_recipient_access regexp:$run/etc/recipient_access
+smtpd_end_of_data_restrictions = check_sender_access regexp:$run/etc/eod_sender_access
+smtpd_restriction_classes = testbed_slow
+testbed_slow = sleep 3
 smtpd_tls_loglevel = 1
 smtpd_tls_received_header = yes
 smtpd_tls_auth_only = no
@@ -102,6 +108,11 @@ MAP
     cat > "$run/etc/recipient_access" <<'MAP'
 /^reject@/ 550 5.1.1 testbed: recipient rejected
 /^defer@/  450 4.2.0 testbed: recipient deferred
+/^slow-rcpt@/ testbed_slow
+MAP
+    cat > "$run/etc/eod_sender_access" <<'MAP'
+/^reject-after-dot@/ 554 5.7.1 testbed: message rejected after the final dot
+/^slow-dot@/ testbed_slow
 MAP
     {
         pf_master_base
