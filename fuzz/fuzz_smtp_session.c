@@ -7,6 +7,8 @@
  *   only a reply after the dot can accept the message);
  * - every deferred or bounced outcome carries an enhanced code of its class
  *   (4.X.X or 5.X.X), for the session and for each recipient.
+ * The input's last byte, when odd, asks for the connection to be kept
+ * (RSET instead of QUIT, smtp.h params.keep): the same properties hold.
  * The server listens on 127.0.0.1 (an ephemeral port) in a thread. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -130,6 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.tls = SMTP_TLS_NONE;
     p.timeouts = (struct smtp_timeouts){ 200, 50, 50, 50, 50, 50, 50, 50, 50, 50 };
     p.deadline_ms = clock_now_ms() + 1000;
+    p.keep = size > 0 && (data[size - 1] & 1);  /* RSET and keep, or QUIT */
     memset(&m, 0, sizeof(m));
     m.sender = "s@client.test";
     m.recipients = rcpts;

@@ -590,6 +590,33 @@ void report_log_open(void)
 }
 
 /* report_log_line - syslog and an optional stderr copy */
+/* err_line - "dane-agent: LINE\n" to err in one write: processes that share
+ * one standard error (serve's workers) never cut into each other's lines
+ * (POSIX: a pipe write of at most PIPE_BUF octets is atomic) */
+static void err_line(FILE *err, const char *text)
+{
+    char out[REPORT_LINE_MAX + 16];
+    int n = snprintf(out, sizeof(out), "dane-agent: %s\n", text);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1;
+
+    if (len > 0 && out[len - 1] != '\n')
+        out[len - 1] = '\n';
+    if (fileno(err) < 0) {      /* a stream in memory */
+        fputs(out, err);
+        return;
+    }
+    fflush(err);
+    for (size_t done = 0; done < len;) {
+        ssize_t w = write(fileno(err), out + done, len - done);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        done += (size_t)w;
+    }
+}
+
 void report_log_line(int priority, const char *line, FILE *err)
 {
     char buf[REPORT_LINE_MAX];
@@ -599,12 +626,8 @@ void report_log_line(int priority, const char *line, FILE *err)
     line_text(&l, line, 1);
     line_end(&l);
     syslog(LOG_MAIL | priority, "%s", buf);
-    if (err != NULL) {
-        fputs("dane-agent: ", err);
-        fputs(buf, err);
-        fputc('\n', err);
-        fflush(err);
-    }
+    if (err != NULL)
+        err_line(err, buf);
 }
 
 void report_log_attempt(const struct report_attempt *a, FILE *err)

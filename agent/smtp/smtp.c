@@ -1336,6 +1336,14 @@ static int needs_utf8(const struct smtp_message *m)
     return 0;
 }
 
+/* drop_link - close a kept connection without a word (it is not in step
+ * with us, or gone) */
+static void drop_link(struct smtp_link *l)
+{
+    conn_close(l->conn);
+    free(l);
+}
+
 /* adopt - a kept connection (p->reuse, taken over) as this session's: the
  * transaction starts at MAIL with what the first session learnt */
 static void adopt(struct session *s, struct smtp_link *l)
@@ -1351,6 +1359,18 @@ static void adopt(struct session *s, struct smtp_link *l)
     memcpy(s->out->local_address, l->local_address, sizeof(l->local_address));
     s->stage = SMTP_STAGE_MAIL;
     free(l);
+}
+
+/* quiet - a kept connection on which the server has said nothing since
+ * the 250 to RSET (no bytes, no end of file): only such a one carries a
+ * message; anything else would be taken for the reply to MAIL */
+static int quiet(struct smtp_link *l)
+{
+    uint8_t byte[1];
+    const char *why = NULL;
+    size_t n = 0;
+
+    return conn_read_now(l->conn, byte, sizeof(byte), &n, &why) == CONN_OK && n == 0;
 }
 
 /* stale - a kept connection that the server had closed, or closes at MAIL
@@ -1369,13 +1389,17 @@ static int run(const struct smtp_params *p, const struct smtp_message *m,
 {
     struct session s = { .p = p, .m = m, .out = out, .stage = SMTP_STAGE_CONNECT,
                          .cache = p->session_cache, .resume = resume, .uses = 1 };
+    struct smtp_link *link = p->reuse;  /* taken over by this run */
     uint64_t t0 = clock_now_ms();
     int again;
 
     memset(out, 0, sizeof(*out));
     if (setup(&s) == 0) {
-        if (p->reuse != NULL)
-            adopt(&s, p->reuse);
+        if (link != NULL && quiet(link))
+            adopt(&s, link);
+        else if (link != NULL)
+            drop_link(link);        /* closed or chattering: a new one */
+        link = NULL;
         s.utf8 = !p->probe && needs_utf8(m);
         while (s.stage != SMTP_STAGE_DONE) {
             enum smtp_stage next = enter(&s);
@@ -1392,8 +1416,7 @@ static int run(const struct smtp_params *p, const struct smtp_message *m,
         finish_rcpts(&s);
     again = s.resume_failed || stale(&s);
     out->conn_use = s.uses;
-    if (p->reuse != NULL && s.conn == NULL && s.uses == 1)
-        smtp_link_free(p->reuse);   /* setup failed before adopting it */
+    smtp_link_free(link);   /* setup failed before it was taken */
     conn_close(s.conn);
     mime8_free(s.mime8);
     free(s.buf);

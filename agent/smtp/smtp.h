@@ -130,9 +130,10 @@ struct smtp_params {
     struct smtp_link *reuse;        /* NULL: connect. Else taken over (the
                                      * caller no longer owns it): the
                                      * transaction starts at MAIL on it; a
-                                     * link the server has closed, or that
-                                     * gets 421 to MAIL, is replaced by a new
-                                     * connection to addr, transparently */
+                                     * link the server has closed or spoken
+                                     * on unasked since RSET (closed unused),
+                                     * or that gets 421 to MAIL, is replaced
+                                     * by a new connection to addr */
     int keep;                       /* after a delivered message, RSET and
                                      * keep the connection (outcome.link)
                                      * instead of QUIT */

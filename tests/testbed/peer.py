@@ -93,6 +93,10 @@ with 554 5.7.1 so that a client that takes the early reply is caught:
                       "250 2.0.0 surplus" in the same segment
   rset-close          250 to RSET, then closes the connection (a kept
                       connection the server has given up)
+  rset-chatter        250 to RSET, then 0.2 s later an unasked "250 2.0.0
+                      unasked" (a kept connection out of step)
+  reuse-421           421 4.4.2 to the second MAIL of a connection, which
+                      it closes (a server that gave up a kept connection)
   rset-554            accepts the message, then 554 5.7.1 to RSET (as
                       quit-554, for a client that keeps the connection)
 Every scenario answers RSET with 250 unless it says otherwise.
@@ -120,6 +124,7 @@ class Session:
         self.buf = b""
         self.tls = False
         self.rcpts = 0
+        self.mails = 0
         self.raw = None         # bytearray while DATA is recorded raw
 
     def log(self, line):
@@ -373,6 +378,10 @@ class Session:
         if verb == b"MAIL":
             if self.drops("mail"):
                 return False
+            self.mails += 1
+            if self.scenario == "reuse-421" and self.mails == 2:
+                self.reply(421, ["4.4.2 mx.peer.test Error: timeout exceeded"])
+                return False
             self.reply(250, ["2.1.0 Ok"])
             return True
         if verb == b"RCPT":
@@ -384,6 +393,9 @@ class Session:
                 self.reply(554, ["5.7.1 Error: rejected at end of data"])
                 return False
             self.reply(250, ["2.0.0 Ok"])
+            if self.scenario == "rset-chatter":
+                time.sleep(0.2)
+                self.send(b"250 2.0.0 unasked\r\n")
             return self.scenario != "rset-close"
         if verb == b"QUIT":
             if self.scenario == "no-quit-reply":

@@ -934,3 +934,52 @@ Test(smtp_session, rset_refused_after_data_is_a_protocol_error, .init = setup,
     cr_assert_not_null(strstr(o.reason, "may be sent more than once"));
     smtp_outcome_free(&o);
 }
+
+/* A kept connection on which the server spoke unasked after its 250 to
+ * RSET is out of step: its bytes would pass for the reply to MAIL. It is
+ * closed unused and the message goes over a new connection. */
+Test(smtp_session, chattering_kept_connection_closed_unused, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    static const char *const two[] = { "--connections", "2", NULL };
+    struct verify_arg va = { 0 };
+    struct smtp_outcome o1, o2;
+    const char *cmds;
+
+    peer_start_args(103, "rset-chatter", two);
+    keep_session(NULL, 1, &va, &o1);
+    cr_assert_eq(o1.result, SMTP_SENT, "%s", o1.reason);
+    cr_assert_not_null(o1.link);
+    usleep(500 * 1000);     /* the unasked line has arrived */
+    keep_session(o1.link, 0, &va, &o2);
+    o1.link = NULL;
+    cr_assert_eq(o2.result, SMTP_SENT, "%s", o2.reason);
+    cr_assert_eq(o2.conn_use, 1, "a new connection");
+    cmds = peer_file("commands");
+    cr_assert_eq(count(cmds, "MAIL FROM:"), 2, "commands: %s", cmds);
+    cr_assert_eq(count(cmds, "EHLO"), 4, "two connections, two EHLO each");
+    smtp_outcome_free(&o1);
+    smtp_outcome_free(&o2);
+}
+
+/* A kept connection the server gives up at MAIL (421): nothing was
+ * accepted on it, so the message goes over a new connection */
+Test(smtp_session, kept_connection_421_at_mail_replaced, .init = setup,
+     .fini = teardown, .timeout = 60)
+{
+    static const char *const two[] = { "--connections", "2", NULL };
+    struct verify_arg va = { 0 };
+    struct smtp_outcome o1, o2;
+
+    peer_start_args(104, "reuse-421", two);
+    keep_session(NULL, 1, &va, &o1);
+    cr_assert_eq(o1.result, SMTP_SENT, "%s", o1.reason);
+    cr_assert_not_null(o1.link);
+    keep_session(o1.link, 0, &va, &o2);
+    o1.link = NULL;
+    cr_assert_eq(o2.result, SMTP_SENT, "%s", o2.reason);
+    cr_assert_eq(o2.conn_use, 1, "a new connection");
+    cr_assert_eq(count(peer_file("commands"), "MAIL FROM:"), 3, "one refused, two accepted");
+    smtp_outcome_free(&o1);
+    smtp_outcome_free(&o2);
+}
