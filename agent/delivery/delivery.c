@@ -746,7 +746,8 @@ static void reuse_begin(struct delivery *d, size_t hi, const char *address,
 {
     struct delivery_warm *w = d->in->warm;
 
-    *key = (struct warm_link_key){ d->in->entry, d->in->plan->facts[hi].name, address,
+    *key = (struct warm_link_key){ d->in->entry, d->in->plan->nexthop.name,
+                                   d->in->plan->facts[hi].name, address,
                                    d->in->plan->nexthop.port, (int)p->tls,
                                    (int)d->in->plan->hosts[hi].level };
     memset(info, 0, sizeof(*info));

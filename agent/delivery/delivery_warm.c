@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "delivery_warm.h"
 #include "pkix.h"
@@ -16,6 +17,7 @@
 
 struct kept {
     const struct policy_entry *entry;
+    char nexthop[256];
     char host[256];
     char address[46];
     unsigned port;
@@ -133,7 +135,8 @@ static int same_key(const struct kept *k, const struct warm_link_key *key)
 {
     return k->link != NULL && k->entry == key->entry && k->port == key->port
            && k->tls_mode == key->tls_mode && k->level == key->level
-           && strcmp(k->host, key->host) == 0 && strcmp(k->address, key->address) == 0;
+           && strcasecmp(k->nexthop, key->nexthop) == 0 && strcmp(k->host, key->host) == 0
+           && strcmp(k->address, key->address) == 0;
 }
 
 struct smtp_link *delivery_warm_take(struct delivery_warm *w,
@@ -168,11 +171,13 @@ void delivery_warm_put(struct delivery_warm *w, const struct warm_link_key *key,
             k = &w->links[i];
     if (k == NULL || !delivery_warm_keeps(w) || now >= usable_until(w, info)
         || (w->reuse.count_limit != 0 && uses >= w->reuse.count_limit)
-        || strlen(key->host) >= sizeof(k->host) || strlen(key->address) >= sizeof(k->address)) {
+        || strlen(key->nexthop) >= sizeof(k->nexthop) || strlen(key->host) >= sizeof(k->host)
+        || strlen(key->address) >= sizeof(k->address)) {
         smtp_link_free(link);
         return;
     }
     k->entry = key->entry;
+    snprintf(k->nexthop, sizeof(k->nexthop), "%s", key->nexthop);
     snprintf(k->host, sizeof(k->host), "%s", key->host);
     snprintf(k->address, sizeof(k->address), "%s", key->address);
     k->port = key->port;

@@ -6,8 +6,9 @@
  *
  * Connection reuse (as Postfix smtp(8)'s connection cache): after a
  * delivered message a connection is kept (RSET answered 250, smtp.h) and
- * carries the next message to the same server address, for the same policy
- * entry, at the same effective level and TLS mode, without a new handshake
+ * carries the next message to the same server address, for the same
+ * next-hop and policy entry, at the same effective level and TLS mode (so
+ * that the peer was checked against the same names), without a new handshake
  * or verification. Kept only when the peer passed its level's checks
  * without RFC 8689 relaxing them, never for a REQUIRETLS message. A kept
  * connection is used at most until the first of: time_limit_s after it was
@@ -73,6 +74,8 @@ struct warm_entry *delivery_warm_entry(struct delivery_warm *warm,
 /* Where a kept connection goes, and under what policy it was opened */
 struct warm_link_key {
     const struct policy_entry *entry;
+    const char *nexthop;                /* the destination: the names a peer
+                                         * is checked against may be its */
     const char *host;                   /* the MX host name */
     const char *address;                /* numeric */
     unsigned port;
