@@ -1050,6 +1050,16 @@ static enum smtp_stage enter_dot(struct session *s)
     return SMTP_STAGE_QUIT;
 }
 
+/* refused_after_data - a refusal of the command after an accepted end of
+ * data is the real answer to the data: the 2xx taken for it came early */
+static void refused_after_data(struct session *s, const char *command)
+{
+    fail_with_reply(s, FAILURE_PROTOCOL, "protocol error: host %s answered %s with %d %s%s%.200s "
+                    "after the end of data -- message may be sent more than once", s->peer,
+                    command, s->reply.code, s->reply.enhanced, s->reply.enhanced[0] ? " " : "",
+                    s->reply.text);
+}
+
 /* send_quit - a courtesy whose failure changes nothing (RFC 5321
  * §4.1.1.10); the outcome is known, so it waits a few seconds at most. One
  * exception: a refusal in reply to QUIT after the message was accepted is
@@ -1073,10 +1083,7 @@ static enum smtp_stage send_quit(struct session *s)
     }
     s->failed = !delivered;
     if (delivered && answered && is_refusal(&s->reply))
-        fail_with_reply(s, FAILURE_PROTOCOL, "protocol error: host %s answered QUIT with "
-                        "%d %s%s%.200s after the end of data -- message may be sent more "
-                        "than once", s->peer, s->reply.code, s->reply.enhanced,
-                        s->reply.enhanced[0] ? " " : "", s->reply.text);
+        refused_after_data(s, "QUIT");
     return SMTP_STAGE_DONE;
 }
 
@@ -1123,10 +1130,7 @@ static enum smtp_stage keep_or_quit(struct session *s)
     }
     s->failed = 0;
     if (answered && is_refusal(&s->reply)) {
-        fail_with_reply(s, FAILURE_PROTOCOL, "protocol error: host %s answered RSET with "
-                        "%d %s%s%.200s after the end of data -- message may be sent more "
-                        "than once", s->peer, s->reply.code, s->reply.enhanced,
-                        s->reply.enhanced[0] ? " " : "", s->reply.text);
+        refused_after_data(s, "RSET");
         return SMTP_STAGE_DONE;
     }
     if (answered && s->reply.code == 250 && s->bused == s->blen

@@ -71,6 +71,18 @@ wait_workers() {
     for _ in $(seq 50); do [ "$(workers | wc -l)" = "$1" ] && return 0; sleep 0.1; done
     return 1
 }
+# replaced PID... - the supervisor has two children, none of them one of
+# PID... (a worker not yet reaped is still its child)
+replaced() {
+    [ "$(workers | wc -l)" = 2 ] || return 1
+    for v in "$@"; do workers | grep -qx "$v" && return 1; done
+    return 0
+}
+# wait_replaced PID... - bounded wait until replaced PID...
+wait_replaced() {
+    for _ in $(seq 50); do replaced "$@" && return 0; sleep 0.1; done
+    return 1
+}
 
 echo "== started as root: two workers, running as nobody"
 wait_workers 2 && tb_pass "two workers" || tb_fail "workers: $(workers | tr '\n' ' ')"
@@ -313,13 +325,7 @@ grep -qE '^AFTER	421 4\.3\.2 .*shutting down' "$TB_RUN/hup1.out" \
 n=$(bash "$TB_SRC/tests/testbed/smtp/postfix.sh" find "$TB_RUN/smtp" --subject "serve hup slow" \
     --wait 5 2>/dev/null | wc -l)
 [ "$n" = 1 ] && tb_pass "its message arrived once" || tb_fail "copies: $n"
-renewed() {
-    [ "$(workers | wc -l)" = 2 ] || return 1
-    for v in $old; do workers | grep -qx "$v" && return 1; done
-    return 0
-}
-for _ in $(seq 50); do renewed && break; sleep 0.1; done
-renewed && tb_pass "workers $(echo $old) replaced by $(workers | tr '\n' ' ')" \
+wait_replaced $old && tb_pass "workers $(echo $old) replaced by $(workers | tr '\n' ' ')" \
     || tb_fail "workers after SIGHUP: $(workers | tr '\n' ' ') (were $(echo $old))"
 
 echo "== SIGHUP with a broken policy, or one naming another user: refused, serving on"
@@ -487,15 +493,7 @@ victims=$(workers)
 wait "$client" || true
 [ "$(cat "$TB_RUN/dies.out")" = EOF ] && tb_pass "the client got no reply, only the end of the connection" \
     || tb_fail "the client got: $(cat "$TB_RUN/dies.out")"
-# replaced - the supervisor has two children, none of them a victim (a
-# victim not yet reaped is still its child)
-replaced() {
-    [ "$(workers | wc -l)" = 2 ] || return 1
-    for v in $victims; do workers | grep -qx "$v" && return 1; done
-    return 0
-}
-for _ in $(seq 50); do replaced && break; sleep 0.1; done
-replaced && tb_pass "workers $(echo $victims) replaced by two others" \
+wait_replaced $victims && tb_pass "workers $(echo $victims) replaced by two others" \
     || tb_fail "workers after killing $(echo $victims): $(workers | tr '\n' ' ')"
 for v in $victims; do
     grep -q "worker $v killed by signal 9" "$TB_RUN/serve.log" \

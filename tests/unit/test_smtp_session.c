@@ -894,27 +894,39 @@ Test(smtp_session, kept_connection_carries_the_next_message, .init = setup,
     smtp_outcome_free(&o2);
 }
 
+/* replaced_session - a kept connection the scenario's peer (two
+ * connections on slot) makes unusable after pause_ms: the second message
+ * must go over a new connection; va counts verifications, *o2 its outcome
+ * (the caller frees it) */
+static void replaced_session(unsigned slot, const char *scenario, unsigned pause_ms,
+                             struct verify_arg *va, struct smtp_outcome *o2)
+{
+    static const char *const two[] = { "--connections", "2", NULL };
+    struct smtp_outcome o1;
+
+    peer_start_args(slot, scenario, two);
+    keep_session(NULL, 1, va, &o1);
+    cr_assert_eq(o1.result, SMTP_SENT, "%s", o1.reason);
+    cr_assert_not_null(o1.link);
+    usleep(pause_ms * 1000);
+    keep_session(o1.link, 0, va, o2);
+    o1.link = NULL;
+    cr_assert_eq(o2->result, SMTP_SENT, "%s", o2->reason);
+    cr_assert_eq(o2->conn_use, 1, "a new connection");
+    smtp_outcome_free(&o1);
+}
+
 /* A kept connection the server closed: the message goes over a new
  * connection to the same address, as if none had been kept */
 Test(smtp_session, stale_kept_connection_replaced_by_a_new_one, .init = setup,
      .fini = teardown, .timeout = 60)
 {
-    static const char *const two[] = { "--connections", "2", NULL };
     struct verify_arg va = { 0 };
-    struct smtp_outcome o1, o2;
+    struct smtp_outcome o2;
 
-    peer_start_args(101, "rset-close", two);
-    keep_session(NULL, 1, &va, &o1);
-    cr_assert_eq(o1.result, SMTP_SENT, "%s", o1.reason);
-    cr_assert_not_null(o1.link);
-    usleep(200 * 1000);     /* the peer has closed its end */
-    keep_session(o1.link, 0, &va, &o2);
-    o1.link = NULL;
-    cr_assert_eq(o2.result, SMTP_SENT, "%s", o2.reason);
-    cr_assert_eq(o2.conn_use, 1, "a new connection");
+    replaced_session(101, "rset-close", 200, &va, &o2);    /* the peer has closed */
     cr_assert_eq(va.calls, 2, "the new connection verified again");
     cr_assert_eq(count(peer_file("commands"), "MAIL FROM:"), 2);
-    smtp_outcome_free(&o1);
     smtp_outcome_free(&o2);
 }
 
@@ -941,24 +953,14 @@ Test(smtp_session, rset_refused_after_data_is_a_protocol_error, .init = setup,
 Test(smtp_session, chattering_kept_connection_closed_unused, .init = setup,
      .fini = teardown, .timeout = 60)
 {
-    static const char *const two[] = { "--connections", "2", NULL };
     struct verify_arg va = { 0 };
-    struct smtp_outcome o1, o2;
+    struct smtp_outcome o2;
     const char *cmds;
 
-    peer_start_args(103, "rset-chatter", two);
-    keep_session(NULL, 1, &va, &o1);
-    cr_assert_eq(o1.result, SMTP_SENT, "%s", o1.reason);
-    cr_assert_not_null(o1.link);
-    usleep(500 * 1000);     /* the unasked line has arrived */
-    keep_session(o1.link, 0, &va, &o2);
-    o1.link = NULL;
-    cr_assert_eq(o2.result, SMTP_SENT, "%s", o2.reason);
-    cr_assert_eq(o2.conn_use, 1, "a new connection");
+    replaced_session(103, "rset-chatter", 500, &va, &o2);  /* the unasked line is in */
     cmds = peer_file("commands");
     cr_assert_eq(count(cmds, "MAIL FROM:"), 2, "commands: %s", cmds);
     cr_assert_eq(count(cmds, "EHLO"), 4, "two connections, two EHLO each");
-    smtp_outcome_free(&o1);
     smtp_outcome_free(&o2);
 }
 
@@ -967,19 +969,10 @@ Test(smtp_session, chattering_kept_connection_closed_unused, .init = setup,
 Test(smtp_session, kept_connection_421_at_mail_replaced, .init = setup,
      .fini = teardown, .timeout = 60)
 {
-    static const char *const two[] = { "--connections", "2", NULL };
     struct verify_arg va = { 0 };
-    struct smtp_outcome o1, o2;
+    struct smtp_outcome o2;
 
-    peer_start_args(104, "reuse-421", two);
-    keep_session(NULL, 1, &va, &o1);
-    cr_assert_eq(o1.result, SMTP_SENT, "%s", o1.reason);
-    cr_assert_not_null(o1.link);
-    keep_session(o1.link, 0, &va, &o2);
-    o1.link = NULL;
-    cr_assert_eq(o2.result, SMTP_SENT, "%s", o2.reason);
-    cr_assert_eq(o2.conn_use, 1, "a new connection");
+    replaced_session(104, "reuse-421", 0, &va, &o2);
     cr_assert_eq(count(peer_file("commands"), "MAIL FROM:"), 3, "one refused, two accepted");
-    smtp_outcome_free(&o1);
     smtp_outcome_free(&o2);
 }
